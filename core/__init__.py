@@ -1,0 +1,1 @@
+"""handset-ca core: everything that is not drawing. Never imports textual."""

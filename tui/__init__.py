@@ -1,0 +1,1 @@
+"""The Textual app: draws core's models, turns keys into core calls."""
