@@ -1,0 +1,65 @@
+"""The self-signed CA certificate (the bulletin's `openssl req -new -x509 -days 2555`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from core.errors import UserError
+from core.pki.constants import MAX_DAYS
+from core.pki.names import Subject, build_name
+
+
+def check_days(days: int) -> int:
+    if not 1 <= days <= MAX_DAYS:
+        raise UserError(f"The validity must be between 1 and {MAX_DAYS} days, not {days}.")
+    return days
+
+
+def validity(days: int, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+    start = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    return start, start + dt.timedelta(days=days)
+
+
+def build_ca_certificate(
+    key: rsa.RSAPrivateKey, subject: Subject, days: int, now: dt.datetime | None = None
+) -> x509.Certificate:
+    """v3, critical CA:TRUE, keyCertSign+cRLSign, subject key identifier.
+
+    openssl req -x509 also sets CA:TRUE (not critical) and an authority key
+    identifier; we make basicConstraints critical as RFC 5280 asks of CAs.
+    """
+    name = build_name(subject)
+    not_before, not_after = validity(check_days(days), now)
+    public = key.public_key()
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(public)
+        .serial_number(secrets.randbits(159) or 1)  # openssl req -x509 also picks at random
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public), critical=False)
+    )
+    return builder.sign(key, hashes.SHA256())

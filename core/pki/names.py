@@ -1,0 +1,157 @@
+"""Subjects, boot server names and issued-folder names: validation and openssl-style text."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from core.errors import UserError
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A distinguished name as the bulletin's `openssl req` prompts for it."""
+
+    cn: str
+    country: str = ""
+    state: str = ""
+    locality: str = ""
+    org: str = ""
+    ou: str = ""
+    email: str = ""
+
+
+# Field order as `openssl req` writes it; the short names are openssl's.
+_FIELDS = (
+    ("country", NameOID.COUNTRY_NAME, "Country"),
+    ("state", NameOID.STATE_OR_PROVINCE_NAME, "State"),
+    ("locality", NameOID.LOCALITY_NAME, "Locality"),
+    ("org", NameOID.ORGANIZATION_NAME, "Organization"),
+    ("ou", NameOID.ORGANIZATIONAL_UNIT_NAME, "Organizational unit"),
+    ("cn", NameOID.COMMON_NAME, "Common Name"),
+    ("email", NameOID.EMAIL_ADDRESS, "E-mail address"),
+)
+_SHORT = {
+    NameOID.COUNTRY_NAME: "C",
+    NameOID.STATE_OR_PROVINCE_NAME: "ST",
+    NameOID.LOCALITY_NAME: "L",
+    NameOID.ORGANIZATION_NAME: "O",
+    NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
+    NameOID.COMMON_NAME: "CN",
+    NameOID.EMAIL_ADDRESS: "emailAddress",
+    NameOID.SERIAL_NUMBER: "serialNumber",
+    NameOID.DOMAIN_COMPONENT: "DC",
+    NameOID.STREET_ADDRESS: "street",
+    NameOID.GIVEN_NAME: "GN",
+    NameOID.SURNAME: "SN",
+    NameOID.TITLE: "title",
+}
+_MAX_LEN = {NameOID.COMMON_NAME: 64, NameOID.EMAIL_ADDRESS: 128}
+_HOST_LABEL = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?")
+_FOLDER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._:-]{0,252}")
+
+
+def build_name(subject: Subject) -> x509.Name:
+    """The x509.Name for ``subject``; UserError on a field openssl would refuse."""
+    if not subject.cn.strip():
+        raise UserError("The Common Name is required; give one (for a CA, e.g. Root CA).")
+    attrs = []
+    for field, oid, label in _FIELDS:
+        value = getattr(subject, field).strip()
+        if not value:
+            continue
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            raise UserError(f"The {label} contains a control character; type plain text.")
+        if oid == NameOID.COUNTRY_NAME and not (
+            len(value) == 2 and value.isascii() and value.isalpha()
+        ):
+            raise UserError(f"The country must be two letters (e.g. US), not {value!r}.")
+        if len(value) > _MAX_LEN.get(oid, 64):
+            raise UserError(
+                f"The {label} is longer than {_MAX_LEN.get(oid, 64)} characters; shorten it."
+            )
+        if oid == NameOID.COUNTRY_NAME:
+            value = value.upper()
+        attrs.append(x509.NameAttribute(oid, value))
+    return x509.Name(attrs)
+
+
+def name_text(name: x509.Name) -> str:
+    """openssl style, in certificate order: "C=US, ST=Colorado, ..., CN=Root CA"."""
+    parts = []
+    for attr in name:
+        short = _SHORT.get(attr.oid) or attr.oid._name
+        if short == "Unknown OID":
+            short = attr.oid.dotted_string
+        parts.append(f"{short}={attr.value}")
+    return ", ".join(parts)
+
+
+def common_name(name: x509.Name) -> str:
+    values = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(values[-1].value) if values else ""
+
+
+def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def check_server_name(name: str) -> list[str]:
+    """Check a boot server name (the CN phones compare against); return warnings.
+
+    Raises UserError when phones could never match it: empty, blanks, a trailing
+    dot, characters outside host names. The phone does no DNS lookup, only a
+    plain string comparison, so the CN must be exactly what phones are given.
+    """
+    if not name:
+        raise UserError(
+            "The Common Name is empty; give the boot server's name exactly as phones "
+            "will be given it (an FQDN or an IP address)."
+        )
+    if any(ch.isspace() for ch in name):
+        raise UserError(
+            f"The Common Name {name!r} contains a blank; phones compare the name as a "
+            "plain string, so type it exactly as phones will be given it, without blanks."
+        )
+    if name.endswith("."):
+        raise UserError(
+            f"The Common Name {name!r} ends with a dot; drop the dot, since phones compare "
+            "the name as a plain string and are given it without one."
+        )
+    if len(name) > 64:
+        raise UserError(
+            "The Common Name is longer than 64 characters, the X.509 limit; use a shorter name."
+        )
+    if parse_ip(name) is not None:
+        return []
+    labels = name.split(".")
+    if not all(_HOST_LABEL.fullmatch(label) for label in labels):
+        raise UserError(
+            f"The Common Name {name!r} is not a host name or IP address; use letters, "
+            "digits, hyphens and dots only (e.g. bootserver1.example.com)."
+        )
+    warnings = []
+    if name != name.lower():
+        warnings.append(
+            f"The Common Name {name!r} has upper-case letters, but phones enter lower case "
+            f"only and compare the name as a plain string: use {name.lower()!r} unless "
+            "phones get the name from DHCP exactly as written."
+        )
+    return warnings
+
+
+def check_folder_name(name: str) -> str:
+    """An issued/<name> folder name that cannot escape the workspace."""
+    if not _FOLDER.fullmatch(name or "") or ".." in name:
+        raise UserError(
+            f"{name!r} cannot be used as a certificate name; use the boot server's name "
+            "(letters, digits, dots, hyphens), with no slashes or leading dot."
+        )
+    return name

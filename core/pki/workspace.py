@@ -1,0 +1,342 @@
+"""The workspace on disk: ca.key ca.crt ca.srl audit.log issued/<name>/server.{key,csr,crt}.
+
+The same folder the bulletin's openssl commands use, in both directions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
+
+from core.errors import UserError
+from core.fileio import fsync_dir, write_atomic
+from core.pki import audit, serial
+from core.pki.ca import build_ca_certificate, check_days
+from core.pki.constants import (
+    AUDIT_LOG,
+    CA_CRT,
+    CA_KEY,
+    CA_SRL,
+    DEFAULT_CA_DAYS,
+    DEFAULT_CA_KEY_SIZE,
+    DEFAULT_SERVER_DAYS,
+    DEFAULT_SERVER_KEY_SIZE,
+    ISSUED,
+    LOCK,
+    SERVER_CRT,
+    SERVER_CSR,
+    SERVER_KEY,
+)
+from core.pki.keys import generate_rsa, key_to_pem, load_private_key
+from core.pki.names import Subject, build_name, check_folder_name, check_server_name, common_name
+from core.pki.sign import build_csr, check_for_ca, load_csr, sign_server_csr
+from core.pki.summary import CertSummary, summarize
+
+PEM = serialization.Encoding.PEM
+TMP_MARK = ".tmp-"
+
+
+@dataclass
+class Result:
+    cert: x509.Certificate
+    summary: CertSummary
+    paths: list[Path]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IssuedPaths:
+    key: Path
+    csr: Path
+    crt: Path
+
+
+def load_certificate(path: Path, what: str) -> x509.Certificate:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise UserError(f"Cannot read {path} ({exc.strerror}); check its permissions.") from None
+    try:
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_certificate(data)
+        return x509.load_der_x509_certificate(data)
+    except ValueError:
+        raise UserError(f"{path} is not a readable {what}; restore it from your backup.") from None
+
+
+class Workspace:
+    """One CA and the certificates it issued, in a folder."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self.ca_key_path = self.root / CA_KEY
+        self.ca_crt_path = self.root / CA_CRT
+        self.srl_path = self.root / CA_SRL
+        self.issued_dir = self.root / ISSUED
+        self.audit_path = self.root / AUDIT_LOG
+        self.lock_path = self.root / LOCK
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def has_ca(self) -> bool:
+        return self.ca_crt_path.is_file() and self.ca_key_path.is_file()
+
+    def ca_certificate(self) -> x509.Certificate:
+        try:
+            return load_certificate(self.ca_crt_path, "CA certificate")
+        except FileNotFoundError:
+            raise UserError(
+                f"There is no CA in {self.root}; create one with `handset-ca ca init --cn NAME` "
+                "or choose another workspace."
+            ) from None
+
+    def ca_summary(self) -> CertSummary | None:
+        if not self.ca_crt_path.is_file():
+            return None
+        return summarize(self.ca_certificate(), self.ca_crt_path)
+
+    def issued_names(self) -> list[str]:
+        try:
+            entries = list(self.issued_dir.iterdir())
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        names = []
+        for entry in entries:
+            if entry.name.startswith(".") or not entry.is_dir():
+                continue  # temp folders of an issue in progress (or killed)
+            with contextlib.suppress(UserError):
+                names.append(check_folder_name(entry.name))
+        return sorted(names)
+
+    def issued_paths(self, name: str) -> IssuedPaths:
+        folder = self.issued_dir / check_folder_name(name)
+        return IssuedPaths(folder / SERVER_KEY, folder / SERVER_CSR, folder / SERVER_CRT)
+
+    def issued_summaries(self) -> list[CertSummary]:
+        summaries = []
+        for name in self.issued_names():
+            crt = self.issued_paths(name).crt
+            with contextlib.suppress(FileNotFoundError, UserError):
+                summaries.append(summarize(load_certificate(crt, "certificate"), crt))
+        return summaries
+
+    # ---- the CA --------------------------------------------------------------------------
+
+    def create_ca(
+        self,
+        subject: Subject,
+        passphrase: bytes,
+        *,
+        key_size: int = DEFAULT_CA_KEY_SIZE,
+        days: int = DEFAULT_CA_DAYS,
+    ) -> Result:
+        """A new CA key (PKCS#8, AES-256, 0600) and self-signed certificate."""
+        if not passphrase:
+            raise UserError("The CA key passphrase cannot be empty; choose one and keep it safe.")
+        build_name(subject)
+        check_days(days)
+        for path in (self.ca_key_path, self.ca_crt_path):
+            if path.exists():
+                raise UserError(
+                    f"{path} already exists; move it away first if you mean to make a new CA."
+                )
+        key = generate_rsa(key_size)
+        cert = build_ca_certificate(key, subject, days)
+        self._ensure_folder(self.root)
+        write_atomic(self.ca_key_path, key_to_pem(key, passphrase), 0o600)
+        try:
+            write_atomic(self.ca_crt_path, cert.public_bytes(PEM), 0o644)
+        except BaseException:
+            self.ca_key_path.unlink(missing_ok=True)  # ours, from a moment ago
+            raise
+        summary = summarize(cert, self.ca_crt_path)
+        self._audit("ca-init", summary)
+        return Result(cert, summary, [self.ca_key_path, self.ca_crt_path], [])
+
+    def load_ca(
+        self, passphrase: bytes
+    ) -> tuple[CertificateIssuerPrivateKeyTypes, x509.Certificate]:
+        """The CA key and certificate, checked to belong together."""
+        cert = self.ca_certificate()
+        try:
+            data = self.ca_key_path.read_bytes()
+        except FileNotFoundError:
+            raise UserError(
+                f"{self.ca_key_path} is missing; put the CA key back beside ca.crt."
+            ) from None
+        except OSError as exc:
+            raise UserError(
+                f"Cannot read {self.ca_key_path} ({exc.strerror}); check its permissions."
+            ) from None
+        key = load_private_key(data, passphrase, what="CA key", kind="ca")
+        if key.public_key() != cert.public_key():
+            raise UserError(
+                f"{self.ca_key_path} is not the key of {self.ca_crt_path}; put the matching "
+                "pair back."
+            )
+        return key, cert  # type: ignore[return-value]
+
+    # ---- issuing -------------------------------------------------------------------------
+
+    def issue(
+        self,
+        name: str,
+        ca_passphrase: bytes,
+        *,
+        key_passphrase: bytes | None = None,
+        days: int = DEFAULT_SERVER_DAYS,
+        key_size: int = DEFAULT_SERVER_KEY_SIZE,
+        subject: Subject | None = None,
+    ) -> Result:
+        """Server key, CSR and certificate in issued/<name>/, all or nothing."""
+        paths = self.issued_paths(name)
+        subject = subject or Subject(cn=name)
+        check_server_name(subject.cn)
+        build_name(subject)
+        self._refuse_existing(name)
+        ca_key, ca_cert = self.load_ca(ca_passphrase)
+        key = generate_rsa(key_size)
+        csr = build_csr(key, subject)
+        warnings = check_for_ca(csr, ca_cert, days)
+        key_pem = key_to_pem(key, key_passphrase)
+        with self._locked():
+            self._refuse_existing(name)
+            number = serial.reserve(self.srl_path)
+            cert, _ = sign_server_csr(csr, ca_key, ca_cert, number, days)
+            files = {paths.key: (key_pem, 0o600), paths.csr: (csr.public_bytes(PEM), 0o644)}
+            files[paths.crt] = (cert.public_bytes(PEM), 0o644)
+            self._publish_folder(paths.crt.parent, files)
+        summary = summarize(cert, paths.crt)
+        self._audit("issue", summary)
+        return Result(cert, summary, [paths.key, paths.csr, paths.crt], warnings)
+
+    def sign_csr(
+        self,
+        csr_data: bytes,
+        ca_passphrase: bytes,
+        *,
+        days: int = DEFAULT_SERVER_DAYS,
+        out: Path | None = None,
+    ) -> Result:
+        """Sign a CSR made elsewhere (the bulletin: copy only the CSR to the CA).
+
+        Without ``out`` the CSR and certificate go to issued/<CN>/ (no key there).
+        """
+        with self.signer(ca_passphrase) as signer:
+            return signer.sign(csr_data, days=days, out=out)
+
+    @contextlib.contextmanager
+    def signer(self, ca_passphrase: bytes) -> Iterator[Signer]:
+        """Load the CA key once and sign many CSRs under one lock (batches, benchmarks)."""
+        ca_key, ca_cert = self.load_ca(ca_passphrase)
+        yield Signer(self, ca_key, ca_cert)
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    def _refuse_existing(self, name: str) -> None:
+        folder = self.issued_paths(name).crt.parent
+        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            raise UserError(
+                f"{folder} already exists; move it away first if you mean to issue {name} again."
+            )
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Serialize issuers (serial numbers) and clear what a killed issuer left."""
+        with serial.locked(self.lock_path):
+            self._clear_stale()
+            yield
+
+    def _clear_stale(self) -> None:
+        # Under the lock no other issuer is mid-write: temp files left now are from a kill.
+        for tmp in self.root.glob(f".{CA_SRL}.*.tmp"):
+            tmp.unlink(missing_ok=True)
+        if self.issued_dir.is_dir():
+            for tmp in self.issued_dir.glob(f".*{TMP_MARK}*"):
+                shutil.rmtree(tmp, ignore_errors=True)
+
+    def _publish_folder(self, folder: Path, files: dict[Path, tuple[bytes, int]]) -> None:
+        """Write files into a hidden temp folder, then rename it into place at once."""
+        self._ensure_folder(self.issued_dir)
+        tmp = self.issued_dir / f".{folder.name}{TMP_MARK}{os.getpid()}"
+        tmp.mkdir(mode=0o700)
+        try:
+            for path, (data, mode) in files.items():
+                write_atomic(tmp / path.name, data, mode)
+            if folder.exists():
+                folder.rmdir()  # empty (checked under the lock): rename needs it gone
+            os.rename(tmp, folder)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        fsync_dir(self.issued_dir)
+
+    def _ensure_folder(self, folder: Path) -> None:
+        try:
+            folder.mkdir(mode=0o700, parents=True)
+        except FileExistsError:
+            if not folder.is_dir():
+                raise UserError(f"{folder} is a file, not a folder; move it away.") from None
+            return
+        except OSError as exc:
+            raise UserError(f"Cannot create {folder} ({exc.strerror}); check the path.") from None
+        os.chmod(folder, 0o700)  # umask may have widened it
+
+    def _audit(self, action: str, summary: CertSummary) -> None:
+        audit.append(self.audit_path, action, summary.subject, summary.serial_hex, summary.sha256)
+
+
+class Signer:
+    """A loaded CA that signs CSRs; made by Workspace.signer()."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        ca_key: CertificateIssuerPrivateKeyTypes,
+        ca_cert: x509.Certificate,
+    ) -> None:
+        self.workspace = workspace
+        self.ca_key = ca_key
+        self.ca_cert = ca_cert
+
+    def sign(
+        self, csr_data: bytes, *, days: int = DEFAULT_SERVER_DAYS, out: Path | None = None
+    ) -> Result:
+        ws = self.workspace
+        csr = load_csr(csr_data)
+        warnings = check_for_ca(csr, self.ca_cert, days)
+        name = common_name(csr.subject)
+        if out is None:
+            paths = ws.issued_paths(name)
+            ws._refuse_existing(name)
+            targets = [paths.csr, paths.crt]
+        else:
+            out = Path(out)
+            if out.exists():
+                raise UserError(f"{out} already exists; move it away or choose another --out.")
+            targets = [out]
+        with ws._locked():
+            number = serial.reserve(ws.srl_path)
+            cert, _ = sign_server_csr(csr, self.ca_key, self.ca_cert, number, days)
+            crt_pem = cert.public_bytes(PEM)
+            if out is None:
+                ws._refuse_existing(name)
+                csr_pem = csr.public_bytes(PEM)
+                ws._publish_folder(
+                    targets[0].parent, {targets[0]: (csr_pem, 0o644), targets[1]: (crt_pem, 0o644)}
+                )
+            else:
+                write_atomic(out, crt_pem, 0o644)
+        summary = summarize(cert, targets[-1])
+        ws._audit("sign", summary)
+        return Result(cert, summary, targets, warnings)
