@@ -1,0 +1,220 @@
+"""PKI commands: ca init, ca show, issue NAME, sign CSR, show FILE."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from core.commands.common import add_workspace
+from core.errors import UserError
+from core.locations import workspace_dir
+from core.passphrase import read_passphrase
+from core.pki import (
+    DEFAULT_CA_DAYS,
+    DEFAULT_CA_KEY_SIZE,
+    DEFAULT_SERVER_DAYS,
+    DEFAULT_SERVER_KEY_SIZE,
+    KEY_SIZES,
+    CertSummary,
+    Result,
+    Subject,
+    Workspace,
+    inspect_bytes,
+)
+from core.pki.keys import is_encrypted_pem
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    ca = subparsers.add_parser("ca", help="create or show the CA")
+    ca_sub = ca.add_subparsers(dest="ca_command", metavar="ACTION", required=True)
+
+    init = ca_sub.add_parser(
+        "init", help="create the CA key and self-signed certificate (bulletin: Creating a CA)"
+    )
+    _common(init)
+    init.add_argument("--cn", required=True, help="Common Name of the CA, e.g. 'Root CA'")
+    _subject_options(init)
+    init.add_argument(
+        "--days", type=int, default=DEFAULT_CA_DAYS, help="validity (default %(default)s)"
+    )
+    _key_size(init, DEFAULT_CA_KEY_SIZE)
+    init.set_defaults(func=cmd_ca_init)
+
+    show_ca = ca_sub.add_parser("show", help="show the CA certificate and what it issued")
+    add_workspace(show_ca)
+    show_ca.set_defaults(func=cmd_ca_show)
+
+    issue = subparsers.add_parser(
+        "issue", help="make a boot server key, CSR and certificate (bulletin: Issuing)"
+    )
+    _common(issue)
+    issue.add_argument(
+        "name", metavar="NAME", help="boot server name as phones get it (FQDN or IP)"
+    )
+    issue.add_argument("--cn", help="Common Name, if not NAME")
+    _subject_options(issue)
+    issue.add_argument(
+        "--days", type=int, default=DEFAULT_SERVER_DAYS, help="validity (default %(default)s)"
+    )
+    _key_size(issue, DEFAULT_SERVER_KEY_SIZE)
+    issue.add_argument(
+        "--key-passphrase",
+        action="store_true",
+        help="encrypt server.key (passphrase from a prompt or $HANDSET_CA_KEY_PASSPHRASE)",
+    )
+    issue.add_argument(
+        "--key-passphrase-file", metavar="FILE", help="read the server key passphrase from FILE"
+    )
+    issue.set_defaults(func=cmd_issue)
+
+    sign = subparsers.add_parser("sign", help="sign a CSR made elsewhere with the CA")
+    _common(sign)
+    sign.add_argument("csr", metavar="CSR", help="the .csr file (PEM or DER)")
+    sign.add_argument(
+        "--days", type=int, default=DEFAULT_SERVER_DAYS, help="validity (default %(default)s)"
+    )
+    sign.add_argument(
+        "--out", metavar="FILE", help="where to write the certificate (default issued/<CN>/)"
+    )
+    sign.set_defaults(func=cmd_sign)
+
+    show = subparsers.add_parser("show", help="describe a key, CSR or certificate (PEM or DER)")
+    _common(show)
+    show.add_argument("file", metavar="FILE")
+    show.set_defaults(func=cmd_show)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    add_workspace(parser)
+    parser.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        help="read the CA key passphrase from the first line of FILE",
+    )
+
+
+def _subject_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--country", default="", help="two letters, e.g. US")
+    parser.add_argument("--state", default="", help="state or province")
+    parser.add_argument("--locality", default="", help="city or town")
+    parser.add_argument("--org", default="", help="organization name")
+    parser.add_argument("--ou", default="", help="organizational unit name")
+    parser.add_argument("--email", default="", help="e-mail address")
+
+
+def _key_size(parser: argparse.ArgumentParser, default: int) -> None:
+    parser.add_argument(
+        "--key-size",
+        type=int,
+        choices=KEY_SIZES,
+        default=default,
+        help="RSA bits (default %(default)s)",
+    )
+
+
+def _workspace(args: argparse.Namespace) -> Workspace:
+    return Workspace(workspace_dir(getattr(args, "workspace", None)))
+
+
+def _subject(args: argparse.Namespace, cn: str) -> Subject:
+    return Subject(
+        cn=cn,
+        country=args.country,
+        state=args.state,
+        locality=args.locality,
+        org=args.org,
+        ou=args.ou,
+        email=args.email,
+    )
+
+
+def summary_lines(summary: CertSummary) -> list[str]:
+    return [
+        f"  Subject:  {summary.subject}",
+        f"  Issuer:   {summary.issuer}",
+        f"  Serial:   {summary.serial_hex}",
+        f"  Valid:    {summary.not_before:%Y-%m-%d} to {summary.not_after:%Y-%m-%d} "
+        f"({summary.days_left} days left)",
+        f"  SHA-256:  {summary.sha256}",
+    ]
+
+
+def _report(title: str, result: Result) -> None:
+    print(title)
+    print("\n".join(summary_lines(result.summary)))
+    for path in result.paths:
+        print(f"  wrote {path}")
+    for warning in result.warnings:
+        print(f"handset-ca: warning: {warning}", file=sys.stderr)
+
+
+def cmd_ca_init(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    subject = _subject(args, args.cn)
+    if ws.ca_key_path.exists() or ws.ca_crt_path.exists():  # before asking for a passphrase
+        raise UserError(f"{ws.root} already holds a CA; move ca.key and ca.crt away first.")
+    passphrase = read_passphrase("ca", new=True, passphrase_file=args.passphrase_file)
+    result = ws.create_ca(subject, passphrase, key_size=args.key_size, days=args.days)
+    _report(f"Created the CA in {ws.root}; publish ca.crt to the phones.", result)
+    return 0
+
+
+def cmd_ca_show(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    summary = ws.ca_summary()
+    if summary is None:
+        ws.ca_certificate()  # raises the "no CA" sentence
+    print(f"CA in {ws.root}")
+    print("\n".join(summary_lines(summary)))
+    issued = ws.issued_summaries()
+    print(f"Issued: {len(issued)}")
+    for item in issued:
+        print(f"  {item.cn}  serial {item.serial_hex}  {item.days_left} days left")
+    return 0
+
+
+def cmd_issue(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    ws.issued_paths(args.name)  # a bad name fails before any prompt
+    ca_passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
+    key_passphrase = None
+    if args.key_passphrase or args.key_passphrase_file:
+        key_passphrase = read_passphrase("key", new=True, passphrase_file=args.key_passphrase_file)
+    result = ws.issue(
+        args.name,
+        ca_passphrase,
+        key_passphrase=key_passphrase,
+        days=args.days,
+        key_size=args.key_size,
+        subject=_subject(args, args.cn or args.name),
+    )
+    _report(f"Issued {args.name}; install server.key and server.crt on the boot server.", result)
+    return 0
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    data = _read(args.csr)
+    ca_passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
+    out = Path(args.out) if args.out else None
+    result = ws.sign_csr(data, ca_passphrase, days=args.days, out=out)
+    _report(f"Signed {args.csr}; copy the certificate back to the boot server.", result)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    data = _read(args.file)
+    passphrase = None
+    if is_encrypted_pem(data):
+        kind = "ca" if Path(args.file).name == "ca.key" else "key"
+        passphrase = read_passphrase(kind, passphrase_file=args.passphrase_file, required=False)
+    print(inspect_bytes(data, passphrase, what=args.file))
+    return 0
+
+
+def _read(name: str) -> bytes:
+    try:
+        return Path(name).read_bytes()
+    except OSError as exc:
+        raise UserError(f"Cannot read {name} ({exc.strerror}); check the path.") from None
