@@ -63,3 +63,11 @@ def snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
         else:
             state[rel] = (path.stat().st_mode, path.read_bytes())
     return state
+
+
+@pytest.fixture(scope="session")
+def server_key():
+    """One RSA key for CSRs made in tests (the key itself is not under test)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -1,0 +1,115 @@
+"""The headless commands: exit codes, one sentence on stderr, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.cli import main
+from core.pki import Workspace
+
+from .conftest import CA_PASS
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    monkeypatch.setenv("HANDSET_CA_PASSPHRASE", CA_PASS.decode())
+    monkeypatch.delenv("HANDSET_CA_KEY_PASSPHRASE", raising=False)
+    monkeypatch.delenv("HANDSET_CA_WORKSPACE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_sentence_error(err: str) -> str:
+    assert err.startswith("handset-ca: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    return err
+
+
+def test_ca_init_issue_sign_show(env, capsys):
+    code, out, err = run(
+        capsys, "ca", "init", "--cn", "Root CA", "--country", "US", "--key-size", "2048"
+    )
+    assert code == 0, err
+    assert "Created the CA in pki" in out and "Subject:  C=US, CN=Root CA" in out
+    assert Workspace(env / "pki").has_ca()
+
+    code, out, err = run(capsys, "issue", "boot.example.com", "--workspace", "pki", "--days", "90")
+    assert code == 0, err
+    assert "wrote pki/issued/boot.example.com/server.crt" in out
+
+    code, out, err = run(capsys, "ca", "show")
+    assert code == 0 and "Issued: 1" in out and "boot.example.com  serial" in out
+
+    csr = Workspace(env / "pki").issued_paths("boot.example.com").csr
+    code, out, err = run(capsys, "sign", str(csr), "--out", "again.crt", "--days", "900")
+    assert code == 0 and (env / "again.crt").exists()
+    assert "warning: The certificate is valid for 900 days" in err
+
+    code, out, err = run(capsys, "show", "again.crt")
+    assert code == 0 and "Certificate (PEM, version 3)" in out
+
+
+def test_workspace_option_and_environment(env, capsys, monkeypatch, ca_template):
+    monkeypatch.setenv("HANDSET_CA_WORKSPACE", str(ca_template))
+    code, out, _ = run(capsys, "ca", "show")
+    assert code == 0 and f"CA in {ca_template}" in out
+    code, _, err = run(capsys, "ca", "show", "--workspace", str(env / "empty"))
+    assert code == 1 and "There is no CA in" in one_sentence_error(err)
+
+
+def test_passphrase_file_and_wrong_passphrase(env, capsys, ws):
+    (env / "wrong").write_text("nope\n")
+    (env / "right").write_text(CA_PASS.decode() + "\n")
+    args = ("issue", "x.example.com", "--workspace", str(ws.root))
+    code, _, err = run(capsys, *args, "--passphrase-file", "wrong")
+    assert code == 1
+    assert one_sentence_error(err).startswith("handset-ca: The CA key passphrase is wrong;")
+    assert not ws.issued_dir.exists()
+    code, _, err = run(capsys, *args, "--passphrase-file", "right")
+    assert code == 0, err
+
+
+def test_key_passphrase_flag_reads_the_environment(env, capsys, monkeypatch, ws):
+    monkeypatch.setenv("HANDSET_CA_KEY_PASSPHRASE", "server secret")
+    code, _, err = run(capsys, "issue", "boot", "--workspace", str(ws.root), "--key-passphrase")
+    assert code == 0, err
+    key = ws.issued_paths("boot").key.read_bytes()
+    assert key.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    code, out, _ = run(capsys, "show", str(ws.issued_paths("boot").key))
+    assert code == 0 and "RSA 2048 bit" in out  # the passphrase came from the environment
+
+
+def test_no_passphrase_anywhere(env, capsys, monkeypatch, ws):
+    monkeypatch.delenv("HANDSET_CA_PASSPHRASE")
+    code, _, err = run(capsys, "issue", "boot", "--workspace", str(ws.root))
+    assert code == 1 and "No CA key passphrase given" in one_sentence_error(err)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("issue", "../../etc"), "cannot be used as a certificate name"),
+        (("issue", "boot", "--cn", "a b"), "contains a blank"),
+        (("show", "missing.crt"), "Cannot read missing.crt"),
+        (("sign", "missing.csr"), "Cannot read missing.csr"),
+        (("ca", "init", "--cn", "Root CA"), "already holds a CA"),
+        (("ca", "init", "--cn", "X", "--country", "USA", "--workspace", "new"), "two letters"),
+    ],
+)
+def test_user_errors(env, capsys, ws, argv, message):
+    argv = (*argv, "--workspace", str(ws.root)) if "--workspace" not in argv else argv
+    code, _, err = run(capsys, *argv)
+    assert code == 1
+    assert message in one_sentence_error(err)
+
+
+def test_show_a_file_that_is_not_pem_or_der(env, capsys):
+    (env / "notes.txt").write_text("hello\n")
+    code, _, err = run(capsys, "show", "notes.txt")
+    assert code == 1 and "is not a certificate, CSR or key" in one_sentence_error(err)
