@@ -1,0 +1,323 @@
+"""The handset state machine, key by key, with no network."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.handset import ALL_CERTIFICATES, Download, Handset, HandsetSettings, Provision
+from core.handset.menu import RehearsalChoices
+from tests.handset.certs import make_cert, pem
+from tests.handset.keys import choose, set_all_certificates, to_url_entry, type_text
+from tests.handset.results import Failure, Fetched, Handshake
+
+URL = "http://bootserver1.example.com/ca.crt"
+
+
+def download(handset: Handset, url: str = URL) -> Download:
+    to_url_entry(handset)
+    assert handset.screen.entry == "http://"
+    type_text(handset, url.removeprefix("http://"))
+    effect = handset.press("soft1")  # the Enter soft key
+    assert isinstance(effect, Download)
+    return effect
+
+
+def test_bulletin_procedure_installs_and_sets_all_certificates(ca):
+    handset = Handset()
+    effect = download(handset)
+    assert effect == Download(URL)
+    assert handset.busy and handset.screen.kind == "busy"
+    handset.feed(Fetched(URL, True, pem(ca.cert)))
+    assert not handset.busy
+    assert handset.screen.message == "CA certificate installed in custom CA slot 1."
+    assert [c.cn for c in handset.custom_cas] == ["Root CA"]
+    set_all_certificates(handset)
+    assert handset.screen.kind == "idle"
+    assert handset.profiles[1].ca_certificate == ALL_CERTIFICATES
+    assert handset.profiles[2].ca_certificate != ALL_CERTIFICATES
+    trust = handset.profile_trust(1)
+    assert trust.builtin and trust.custom == (ca.cert,)
+    for node in ("advanced.password", "configure_ca_cert", "profile_1.ca_certificate"):
+        assert handset.log.reached(node)
+    assert handset.log.count("installed") == 1
+    assert handset.log.ignored_keys() == 0
+
+
+def test_wrong_password_returns_to_settings_with_a_message():
+    handset = Handset()
+    handset.press("soft1")
+    choose(handset, "Settings")
+    choose(handset, "Advanced")
+    assert handset.screen.kind == "password"
+    assert handset.screen.softkeys[:2] == ("Ok", "Cancel")
+    type_text(handset, "123")
+    assert handset.screen.entry == "***" and handset.screen.masked
+    handset.press("soft1")
+    assert handset.screen.node_id == "settings"
+    assert handset.screen.message == "Incorrect password. Try again."
+    assert not handset.admin
+    assert handset.log.wrong_passwords() == 1
+    # the password never reaches the log, only asterisks
+    assert "1" not in [e.key for e in handset.log.key_presses()]
+    choose(handset, "Advanced")
+    type_text(handset, "456")
+    handset.press("soft1")
+    assert handset.screen.node_id == "advanced" and handset.admin
+    assert handset.log.wrong_passwords() == 1
+
+
+def test_configured_password_replaces_the_default():
+    handset = Handset(HandsetSettings(admin_password="9999"))
+    handset.press("soft1")
+    choose(handset, "Settings")
+    choose(handset, "Advanced")
+    type_text(handset, "456")
+    handset.press("soft1")
+    assert handset.screen.node_id == "settings"
+    assert handset.log.wrong_passwords() == 1
+    to_url_entry_from_settings = ["2", "9", "9", "9", "9", "soft1"]
+    for key in to_url_entry_from_settings:
+        handset.press(key)
+    assert handset.screen.node_id == "advanced" and handset.admin
+
+
+def test_upper_case_keys_are_entered_in_lower_case():
+    handset = Handset()
+    to_url_entry(handset)
+    type_text(handset, "BootServer1.EXAMPLE.com/CA.CRT")
+    assert handset.screen.entry == "http://bootserver1.example.com/ca.crt"
+    assert handset.press("soft1") == Download("http://bootserver1.example.com/ca.crt")
+
+
+def test_http_prefix_can_be_edited_to_ftp():
+    handset = Handset()
+    to_url_entry(handset)
+    assert handset.screen.softkeys[:2] == ("Enter", "Cancel")
+    assert handset.screen.entry_cursor == len("http://")
+    for _ in range(len("http://")):
+        handset.press("backspace")
+    type_text(handset, "ftp://PlcmSpIp:PlcmSpIp@boot/ca.crt")
+    # bulletin: all characters are entered as lower case, credentials too
+    assert handset.press("soft1") == Download("ftp://plcmspip:plcmspip@boot/ca.crt")
+
+
+def test_entry_cursor_moves_and_inserts():
+    handset = Handset()
+    to_url_entry(handset)
+    type_text(handset, "host/ca.crt")
+    for _ in range(len("/ca.crt")):
+        handset.press("left")
+    type_text(handset, ":8080")
+    assert handset.screen.entry == "http://host:8080/ca.crt"
+    handset.press("right")
+    assert handset.screen.entry_cursor == len("http://host:8080/")
+
+
+def test_cancel_leaves_the_url_entry_without_download():
+    handset = Handset()
+    to_url_entry(handset)
+    type_text(handset, "x")
+    assert handset.press("soft2") is None
+    assert handset.screen.node_id == "install_custom_ca_certs"
+    assert not handset.busy
+    choose(handset, "Configure CA Cert...")
+    assert handset.screen.entry == "http://"
+
+
+def test_enter_on_bare_prefix_asks_for_a_url():
+    handset = Handset()
+    to_url_entry(handset)
+    assert handset.press("soft1") is None
+    assert handset.screen.message == "Enter the URL of the CA certificate."
+
+
+def test_digit_opens_the_nth_item_and_extra_digits_do_nothing():
+    handset = Handset()
+    handset.press("select")
+    handset.press("1")
+    assert handset.screen.node_id == "settings"
+    assert handset.screen.items == ("Basic", "Advanced", "Status")
+    handset.press("2")
+    assert handset.screen.node_id == "advanced.password"
+    handset.press("back")
+    handset.press("9")
+    assert handset.screen.node_id == "settings"
+    assert handset.log.ignored_keys() == 1
+
+
+def test_menu_soft_keys_and_back():
+    handset = Handset()
+    assert handset.screen.softkeys[:2] == ("Menu", "Provision")
+    handset.press("soft1")
+    assert handset.screen.softkeys[:2] == ("Select", "Back")
+    handset.press("soft2")
+    assert handset.screen.kind == "idle"
+    assert handset.press("back") is None
+    assert handset.log.ignored_keys() == 1
+
+
+def test_other_items_say_they_are_not_part_of_the_rehearsal():
+    handset = Handset()
+    handset.press("soft1")
+    choose(handset, "Contacts")
+    assert handset.screen.node_id == "main_menu"
+    assert handset.screen.message == "Contacts is not part of this rehearsal."
+
+
+def test_end_goes_idle_keeps_settings_and_ends_admin_access(ca):
+    handset = Handset()
+    download(handset)
+    handset.feed(Fetched(URL, True, pem(ca.cert)))
+    set_all_certificates(handset)
+    assert not handset.admin
+    handset.press("soft1")
+    choose(handset, "Settings")
+    choose(handset, "Advanced")
+    assert handset.screen.kind == "password"  # rehearsal choice: access ends at idle
+    handset.press("end")
+    assert handset.profiles[1].ca_certificate == ALL_CERTIFICATES
+    assert len(handset.custom_cas) == 1
+
+
+def test_end_mid_entry_drops_the_url():
+    handset = Handset()
+    to_url_entry(handset)
+    type_text(handset, "half")
+    handset.press("end")
+    assert handset.screen.kind == "idle" and not handset.busy
+
+
+def test_choice_list_marks_the_current_value():
+    handset = Handset()
+    to_url_entry(handset)
+    handset.press("back")
+    handset.press("back")
+    handset.press("back")
+    choose(handset, "Configure TLS Profiles")
+    assert handset.screen.items[:2] == ("Platform Profile 1", "Platform Profile 2")
+    choose(handset, "Platform Profile 2")
+    assert handset.screen.message == "CA Certificate: Platform CAs Only"
+    choose(handset, "CA Certificate")
+    screen = handset.screen
+    assert ALL_CERTIFICATES in screen.items
+    assert screen.items[screen.marked] == "Platform CAs Only"
+    assert screen.item_sources[screen.items.index(ALL_CERTIFICATES)] == "bulletin"
+    choose(handset, ALL_CERTIFICATES)
+    assert handset.screen.items[handset.screen.marked] == ALL_CERTIFICATES
+    assert handset.profiles[2].ca_certificate == ALL_CERTIFICATES
+    assert handset.profiles[1].ca_certificate == "Platform CAs Only"
+
+
+def test_busy_handset_ignores_keys_and_feed_needs_an_effect():
+    handset = Handset()
+    with pytest.raises(RuntimeError):
+        handset.feed(Fetched(URL, True))
+    download(handset)
+    before = handset.log.ignored_keys()
+    assert handset.press("end") is None
+    assert handset.press("soft1") is None
+    assert handset.busy and handset.log.ignored_keys() == before + 2
+
+
+def test_download_failure_keeps_the_typed_url():
+    handset = Handset()
+    download(handset)
+    handset.feed(Fetched(URL, False, failure=Failure.REFUSED, message="Nothing listens."))
+    assert handset.screen.message == "Download failed. Nothing listens."
+    assert handset.log.count("download_failed:refused") == 1
+    handset.press("soft1")
+    assert handset.screen.node_id == "configure_ca_cert"
+    assert handset.screen.entry == URL
+    assert handset.custom_cas == []
+
+
+def test_refused_file_is_reported_with_its_code(ca):
+    handset = Handset()
+    download(handset)
+    handset.feed(Fetched(URL, True, b"<!DOCTYPE html><html>hi</html>"))
+    assert "web page" in handset.screen.message
+    assert handset.log.outcomes()[-1] == "refused:html"
+    assert handset.log.count("refused:") == 1
+
+
+def test_slots_fill_up_and_removal_frees_one(ca, ca_key):
+    handset = Handset(HandsetSettings(choices=RehearsalChoices(custom_ca_slots=1)))
+    download(handset)
+    handset.feed(Fetched(URL, True, pem(ca.cert)))
+    handset.press("soft1")
+    choose(handset, "Configure CA Cert...")
+    assert handset.screen.node_id == "install_custom_ca_certs"
+    assert "All 1 custom CA slots are in use" in handset.screen.message
+    handset.press("back")
+    choose(handset, "Custom CA List")
+    screen = handset.screen
+    assert screen.items == ("Root CA",)
+    installed = handset.custom_cas[0]
+    assert installed.short_fingerprint in screen.message
+    assert f"{ca.cert.not_valid_after_utc:%Y-%m-%d}" in screen.message
+    handset.press("select")
+    assert handset.screen.node_id == "custom_ca_list.detail"
+    assert handset.screen.softkeys[0] == "Remove"
+    assert installed.sha256[:23] in handset.screen.items
+    handset.press("soft1")
+    assert handset.screen.node_id == "custom_ca_list.confirm_remove"
+    assert handset.screen.softkeys[:2] == ("Yes", "No")
+    handset.press("soft1")
+    assert handset.custom_cas == []
+    assert handset.screen.message == "Removed Root CA from custom CA slot 1."
+    assert handset.screen.message != handset.choices.messages["no_custom_cas"]
+    handset.press("back")
+    choose(handset, "Install Custom CA Certs")
+    choose(handset, "Configure CA Cert...")
+    assert handset.screen.node_id == "configure_ca_cert"
+
+
+def test_same_certificate_twice_is_not_installed_twice(ca):
+    handset = Handset()
+    download(handset)
+    handset.feed(Fetched(URL, True, pem(ca.cert)))
+    handset.press("soft1")
+    choose(handset, "Configure CA Cert...")
+    type_text(handset, "boot/ca.crt")
+    handset.press("soft1")
+    handset.feed(Fetched(URL, True, pem(ca.cert)))
+    assert handset.screen.message == "This certificate is already in custom CA slot 1."
+    assert len(handset.custom_cas) == 1
+
+
+def test_provision_needs_a_boot_server():
+    handset = Handset()
+    assert handset.press("soft2") is None
+    assert handset.screen.message == "No boot server is set for this rehearsal."
+
+
+def test_provision_effect_and_result(ca):
+    server = make_cert("boot.example", ca.server_key, issuer=ca.cert, issuer_key=ca.key, ca=False)
+    handset = Handset(HandsetSettings(boot_server="https://boot.example:8443/"))
+    effect = handset.press("soft2")
+    assert effect == Provision("https://boot.example:8443/", "boot.example", 8443, 1)
+    assert handset.screen.node_id == "provision.busy"
+    handset.feed(Handshake(True, None, "", peer_cert=server))
+    assert handset.last_provision is not None and handset.last_provision.ok
+    assert handset.screen.node_id == "provision.result"
+    assert handset.log.count("provision:ok") == 1
+    handset.press("soft1")
+    assert handset.screen.kind == "idle"
+
+
+def test_profile_trust_follows_the_choice(ca):
+    handset = Handset()
+    download(handset)
+    handset.feed(Fetched(URL, True, pem(ca.cert)))
+    assert handset.profile_trust(1).custom == ()  # Platform CAs Only by default
+    assert handset.download_trust().custom == (ca.cert,)
+    handset.profiles[1].ca_certificate = "Custom CAs Only"
+    trust = handset.profile_trust(1)
+    assert not trust.builtin and trust.custom == (ca.cert,)
+
+
+def test_unknown_keys_do_nothing():
+    handset = Handset()
+    assert handset.press("ctrl+x") is None
+    assert handset.press("") is None
+    assert handset.log.ignored_keys() == 2
