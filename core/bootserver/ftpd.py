@@ -1,0 +1,112 @@
+"""FTP listener of the rehearsal boot server (pyftpdlib, the optional extra `ftp`).
+
+Read-only, one account, and its home is a temporary folder that holds only the
+public files: the FTP server never sees the workspace, so a key cannot be
+reached even by a path trick.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+from core.bootserver.httpd import Recorder
+from core.errors import UserError
+
+# Idle FTP sessions are dropped after this long (control and data connections).
+SESSION_TIMEOUT = 30
+INSTALL_HINT = "pip install 'handset-ca[ftp]'"
+
+
+def available() -> bool:
+    """True when pyftpdlib is installed."""
+    try:
+        import pyftpdlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class FTPListener:
+    """pyftpdlib on its own IOLoop, in its own thread (never the global loop)."""
+
+    def __init__(
+        self, bind: str, port: int, home: Path, user: str, password: str, record: Recorder
+    ) -> None:
+        try:
+            from pyftpdlib.authorizers import DummyAuthorizer
+            from pyftpdlib.handlers import DTPHandler, FTPHandler
+            from pyftpdlib.ioloop import IOLoop
+            from pyftpdlib.servers import FTPServer
+        except ImportError:
+            raise UserError(f"FTP needs pyftpdlib; install it with {INSTALL_HINT}.") from None
+
+        # pyftpdlib logs to stderr unless a logger is configured; we keep our own log.
+        quiet = logging.getLogger("pyftpdlib")
+        if not quiet.handlers:
+            quiet.addHandler(logging.NullHandler())
+        quiet.propagate = False
+
+        authorizer = DummyAuthorizer()
+        authorizer.add_user(user, password, str(home), perm="elr")  # list and read only
+
+        class DataHandler(DTPHandler):
+            timeout = SESSION_TIMEOUT
+
+        class Handler(FTPHandler):
+            dtp_handler = DataHandler
+
+            def _client(self) -> str:
+                return f"{self.remote_ip}:{self.remote_port}"
+
+            def ftp_RETR(self, file: str):  # type: ignore[no-untyped-def]
+                sent = super().ftp_RETR(file)
+                if sent is None:  # refused with 550: not published
+                    record(self._client(), self.fs.fs2ftp(file), 550, 0, "")
+                return sent
+
+            def on_file_sent(self, file: str) -> None:
+                size = os.path.getsize(file)
+                record(self._client(), self.fs.fs2ftp(file), 226, size, "")
+
+            def on_incomplete_file_sent(self, file: str) -> None:
+                record(self._client(), self.fs.fs2ftp(file), 426, 0, "transfer cut short")
+
+            def on_login_failed(self, username: str, password: str) -> None:
+                # The user name only: the password is never logged.
+                note = f"login refused for user {username!r}"
+                if username.lower() == user and username != user:
+                    note += " (the account is lower case, as a handset types it)"
+                record(self._client(), "(login)", 530, 0, note)
+
+        Handler.authorizer = authorizer
+        Handler.banner = "handset-ca rehearsal boot server (FTP, read only)."
+        Handler.timeout = SESSION_TIMEOUT
+        Handler.auth_failed_timeout = 0.5
+        Handler.max_login_attempts = 3
+
+        self._server = FTPServer((bind, port), Handler, ioloop=IOLoop())  # OSError if taken
+        self._server.max_cons = 64
+        self.port: int = self._server.address[1]
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, name: str) -> None:
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        # One poll at a time so that stop() is noticed within 0.1 s.
+        while not self._stopping.is_set():
+            self._server.serve_forever(timeout=0.1, blocking=False, handle_exit=False)
+        self._server.close_all()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        else:
+            self._server.close_all()
