@@ -10,9 +10,7 @@ free port unless told otherwise, runs in its own thread, and stops cleanly.
 from __future__ import annotations
 
 import errno
-import ipaddress
 import os
-import re
 import shutil
 import socket
 import ssl
@@ -30,6 +28,7 @@ from cryptography.x509.oid import NameOID
 from core.bootserver import ftpd
 from core.bootserver.httpd import Files, Listener
 from core.errors import UserError
+from core.pki import Workspace, check_server_name
 
 DEFAULT_NAME = "bootserver1.example.com"
 DEFAULT_BIND = "127.0.0.1"
@@ -48,8 +47,6 @@ DER_TYPE = "application/x-x509-ca-cert"
 PROVISIONING_TYPE = "application/xml"
 DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21}
 PORT_OPTIONS = {"http": "--http-port", "https": "--https-port", "ftp": "--ftp-port"}
-
-_NAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
 
 
 @dataclass(frozen=True)
@@ -72,9 +69,8 @@ class Request:
 LogFn = Callable[[Request], None]
 
 
-def published_files(ca_pem: bytes, name: str | None) -> tuple[Files, Files]:
+def published_files(cert: x509.Certificate, name: str | None) -> tuple[Files, Files]:
     """What HTTP and HTTPS publish: path -> (body, Content-Type). Nothing else exists."""
-    cert = _load_certificate(ca_pem)
     pem = cert.public_bytes(Encoding.PEM)  # re-encoded: only the certificate, nothing else
     der = cert.public_bytes(Encoding.DER)
     http: Files = {"/ca.crt": (pem, PEM_TYPE), "/ca.der": (der, DER_TYPE)}
@@ -94,20 +90,6 @@ def provisioning_file(name: str) -> bytes:
     ).encode()
 
 
-def check_name(name: str) -> None:
-    """UserError unless ``name`` can be a boot server name in a URL (FQDN or IP address)."""
-    try:
-        ipaddress.ip_address(name)
-        return
-    except ValueError:
-        pass
-    if not _NAME_RE.match(name) or ".." in name:
-        raise UserError(
-            f"{name!r} cannot be a boot server name; give its FQDN or IP address, "
-            f"such as {DEFAULT_NAME}."
-        )
-
-
 def key_is_encrypted(path: Path) -> bool:
     """True when a PEM private key file needs a passphrase (PKCS#8 or OpenSSL legacy)."""
     try:
@@ -123,7 +105,7 @@ class BootServer:
 
     def __init__(
         self,
-        workspace: Any,
+        workspace: Workspace | str | os.PathLike[str],
         *,
         name: str | None = None,
         bind: str = DEFAULT_BIND,
@@ -135,11 +117,10 @@ class BootServer:
         ftp_user: str = FTP_USER,
         ftp_password: str = FTP_PASSWORD,
     ) -> None:
-        # A core.pki.Workspace, or its folder (a Path has a .root too: test the type).
-        is_folder = isinstance(workspace, str | os.PathLike)
-        self.root = Path(workspace) if is_folder else Path(workspace.root)
-        if name is not None:
-            check_name(name)
+        self.workspace = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+        self.root = self.workspace.root
+        # Warnings (upper case) are shown; a name phones could never match is refused.
+        self.name_warnings = check_server_name(name) if name is not None else []
         self.name = name
         self.bind = bind
         self._ports = {"http": http_port, "https": https_port, "ftp": ftp_port}
@@ -158,16 +139,12 @@ class BootServer:
         self._started = False
 
     # --- paths --------------------------------------------------------------
-    @property
-    def ca_crt_path(self) -> Path:
-        return self.root / "ca.crt"
-
     def server_paths(self) -> tuple[Path, Path] | None:
         """issued/<name>/server.crt and server.key, or None without a name."""
         if self.name is None:
             return None
-        folder = self.root / "issued" / self.name
-        return folder / "server.crt", folder / "server.key"
+        issued = self.workspace.issued_paths(self.name)
+        return issued.crt, issued.key
 
     def needs_key_passphrase(self) -> bool:
         """True when HTTPS will need the server key's passphrase."""
@@ -181,8 +158,8 @@ class BootServer:
         with self._lock:
             if self._started:
                 return
-            self.notes = []
-            http_files, https_files = published_files(self._read_ca(), self.name)
+            self.notes = list(self.name_warnings)
+            http_files, https_files = published_files(self.workspace.ca_certificate(), self.name)
             ssl_context = self._https_context()
             try:
                 self._open_listeners(http_files, https_files, ssl_context)
@@ -217,19 +194,6 @@ class BootServer:
         if self._ftp_home is not None:
             shutil.rmtree(self._ftp_home, ignore_errors=True)
             self._ftp_home = None
-
-    def _read_ca(self) -> bytes:
-        try:
-            return self.ca_crt_path.read_bytes()
-        except FileNotFoundError:
-            raise UserError(
-                f"There is no CA in {self.root}; create one with `handset-ca ca init` "
-                "(or choose the workspace with --workspace)."
-            ) from None
-        except OSError as exc:
-            raise UserError(
-                f"Cannot read {self.ca_crt_path} ({exc.strerror}); check its permissions."
-            ) from None
 
     def _https_context(self) -> ssl.SSLContext | None:
         paths = self.server_paths()
@@ -389,18 +353,6 @@ class BootServer:
                 f"password {self.ftp_password}, read only"
             )
         return lines
-
-
-def _load_certificate(data: bytes) -> x509.Certificate:
-    try:
-        if b"-----BEGIN" in data:
-            return x509.load_pem_x509_certificate(data)
-        return x509.load_der_x509_certificate(data)
-    except ValueError:
-        raise UserError(
-            "The workspace's ca.crt is not a certificate; create the CA again or restore "
-            "ca.crt from a backup."
-        ) from None
 
 
 def _common_name(path: Path) -> str | None:
