@@ -1,10 +1,437 @@
-"""Placeholder until the Textual app lands: show the command's help."""
+"""The Textual app: CA workbench on the left, emulated handset on the right.
+
+`make_app()` builds it on any workspace (tests, scripts); `run_app()` is what
+`handset-ca` with no subcommand calls. Everything that is PKI or phone logic
+is a core call; this module runs those calls in workers and draws the results.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList
+from textual.worker import Worker, WorkerState
+
+from tui.handset_pane import HandsetPane
+from tui.workbench import ACTIONS, CertLine, Overview, WorkbenchPane
+
+if TYPE_CHECKING:
+    from core.bootserver import BootServer
+    from core.handset import Handset
+    from core.pki import Workspace
+
+Clock = Callable[[], datetime]
+NARROW = 76  # below this width one pane shows at a time; Tab switches
+WIDE = 110  # from this width the handset pane grows
+
+
+class MainScreen(Screen[None]):
+    """The two panes and the footer."""
+
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-narrow"),
+        (NARROW, "-normal"),
+        (WIDE, "-wide"),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "switch_pane", "Switch pane", id="switch_pane", tooltip="Workbench/handset"),
+        Binding("shift+tab", "switch_pane", "Switch pane", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        app = self.app
+        assert isinstance(app, HandsetCAApp)
+        with Horizontal(id="panes"):
+            yield WorkbenchPane(id="workbench")
+            yield HandsetPane(app.handset, id="handset")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#actions", OptionList).focus()
+        app = self.app
+        assert isinstance(app, HandsetCAApp)
+        app.refresh_overview()
+
+    def action_switch_pane(self) -> None:
+        if self.query_one(HandsetPane).has_focus:
+            self.query_one("#actions", OptionList).focus()
+        else:
+            self.query_one(HandsetPane).focus()
+
+    def on_descendant_focus(self) -> None:
+        self.set_class(self.query_one(HandsetPane).has_focus, "-on-handset")
+
+
+class HandsetCAApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "handset-ca"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", id="help", tooltip="Every key, and what it stands for")
+    ]
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        handset: Handset,
+        clock: Clock | None = None,
+        server_options: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.handset = handset
+        self.clock = clock
+        self.server_options = dict(server_options or {})
+        self.server: BootServer | None = None
+        self.blink = True  # text cursors blink; tests and screenshots turn it off
+        self._done: dict[Worker[Any], Callable[[Any], None]] = {}
+
+    def get_default_screen(self) -> Screen[None]:
+        return MainScreen()
+
+    @property
+    def workbench(self) -> WorkbenchPane:
+        return self.screen_stack[0].query_one(WorkbenchPane)
+
+    @property
+    def handset_pane(self) -> HandsetPane:
+        return self.screen_stack[0].query_one(HandsetPane)
+
+    # ----- the workspace at a glance
+
+    def overview(self) -> Overview:
+        """Read the workspace through core.pki; one sentence if it cannot be read."""
+        from core.errors import UserError
+        from core.pki import summarize
+
+        now = self.clock() if self.clock else None
+        ws = self.workspace
+        urls = tuple(self.server.urls()) if self.server else ()
+        try:
+            ca = None
+            if ws.has_ca():
+                s = summarize(ws.ca_certificate(), ws.ca_crt_path, now=now)
+                ca = CertLine(s.cn, s.not_after, s.days_left, f"SHA-256 {_short(s.sha256)}")
+            issued = tuple(
+                CertLine(
+                    s.path.parent.name if s.path else s.cn,
+                    s.not_after,
+                    s.days_left if now is None else (s.not_after - now).days,
+                )
+                for s in ws.issued_summaries()
+            )
+        except UserError as exc:
+            return Overview(str(ws.root), error=str(exc), urls=urls, serving=bool(urls))
+        return Overview(
+            str(ws.root), ca=ca, issued=issued, urls=urls, serving=self.server is not None
+        )
+
+    def refresh_overview(self) -> None:
+        self.workbench.show(self.overview())
+
+    def say(self, message: str) -> None:
+        """One sentence (or a few lines) in the workbench's status line."""
+        self.workbench.set_status(message)
+
+    # ----- blocking work in a thread, with progress
+
+    def run_job(self, label: str, job: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        """Run ``job`` in a thread worker while the workbench shows ``label`` and a bar."""
+        if self._busy():
+            self.say("Wait: the last job is still running.")
+            return
+        self.workbench.set_busy(label)
+        worker = self._job(job)
+        self._done[worker] = done
+
+    def _busy(self) -> bool:
+        return any(w.group == "jobs" and not w.is_finished for w in self.workers)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="jobs")
+    def _job(self, job: Callable[[], Any]) -> Any:
+        return job()
+
+    @on(Worker.StateChanged)
+    def job_finished(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "jobs" or event.state not in (
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+            WorkerState.CANCELLED,
+        ):
+            return
+        done = self._done.pop(worker, None)
+        self.workbench.set_busy(None)
+        if event.state == WorkerState.SUCCESS and done is not None:
+            done(worker.result)
+        elif event.state == WorkerState.ERROR:
+            self.say(_sentence(worker.error))
+        self.refresh_overview()
+
+    def _result_done(self, verb: str) -> Callable[[Any], None]:
+        def done(result: Any) -> None:
+            names = ", ".join(str(_relative(p, self.workspace.root)) for p in result.paths)
+            lines = [f"{verb}: {names}."] + [f"Warning: {w}" for w in result.warnings]
+            self.say("\n".join(lines))
+
+        return done
+
+    # ----- workbench actions (keys, list, command palette)
+
+    def action_create_ca(self) -> None:
+        from tui.forms import CreateCAScreen
+
+        def submitted(request: Any) -> None:
+            if request is None:
+                return
+            self.run_job(
+                f"Generating the CA's {request.key_size}-bit RSA key…",
+                lambda: self.workspace.create_ca(
+                    request.subject,
+                    request.passphrase,
+                    key_size=request.key_size,
+                    days=request.days,
+                ),
+                self._result_done("Created the CA"),
+            )
+
+        self.push_screen(CreateCAScreen(), submitted)
+
+    def action_issue(self) -> None:
+        from tui.forms import IssueScreen
+
+        def submitted(request: Any) -> None:
+            if request is None:
+                return
+            self.run_job(
+                f"Generating {request.name}'s {request.key_size}-bit key, then signing…",
+                lambda: self.workspace.issue(
+                    request.name,
+                    request.ca_passphrase,
+                    key_passphrase=request.key_passphrase,
+                    days=request.days,
+                    key_size=request.key_size,
+                ),
+                self._result_done("Issued"),
+            )
+
+        self.push_screen(IssueScreen(), submitted)
+
+    def action_sign_csr(self) -> None:
+        from tui.forms import SignCSRScreen
+
+        def submitted(request: Any) -> None:
+            if request is None:
+                return
+
+            def job() -> Any:
+                return self.workspace.sign_csr(
+                    _read(request.csr_path), request.ca_passphrase, days=request.days
+                )
+
+            self.run_job("Signing the CSR…", job, self._result_done("Signed"))
+
+        self.push_screen(SignCSRScreen(), submitted)
+
+    def action_inspect(self) -> None:
+        from tui.forms import InspectPickScreen
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.inspect(path)
+
+        self.push_screen(InspectPickScreen(self.workspace_files(), self.workspace.root), chosen)
+
+    def inspect(self, path: Path) -> None:
+        from core.errors import UserError
+        from core.pki import inspect_file
+        from tui.forms import InspectScreen
+
+        try:
+            text = inspect_file(path)
+        except UserError as exc:
+            self.say(str(exc))
+            return
+        self.push_screen(InspectScreen(str(_relative(path, self.workspace.root)), text))
+
+    def workspace_files(self) -> list[Path]:
+        ws = self.workspace
+        files = [p for p in (ws.ca_crt_path, ws.ca_key_path, ws.srl_path) if p.exists()]
+        try:
+            for name in ws.issued_names():
+                paths = ws.issued_paths(name)
+                files += [p for p in (paths.crt, paths.csr, paths.key) if p.exists()]
+        except Exception:  # a damaged workspace still lets the user inspect what is there
+            pass
+        return files
+
+    def action_publish(self) -> None:
+        if self.server is not None:
+            server, self.server = self.server, None
+            self.run_job("Stopping the boot server…", server.stop, lambda _: self.say("Stopped."))
+            return
+        from tui.forms import PublishScreen
+
+        try:
+            names = self.workspace.issued_names()
+        except Exception as exc:
+            self.say(_sentence(exc))
+            return
+
+        def submitted(request: Any) -> None:
+            if request is not None:
+                self.start_server(request.name, request.key_passphrase)
+
+        self.push_screen(PublishScreen(names), submitted)
+
+    def start_server(self, name: str | None, key_passphrase: bytes | None) -> None:
+        from core.bootserver import BootServer
+
+        server = BootServer(
+            self.workspace, name=name, key_passphrase=key_passphrase, **self.server_options
+        )
+
+        def started(_: Any) -> None:
+            self.server = server
+            self.say("Publishing ca.crt. Type the URL on the handset (Tab).")
+
+        self.run_job("Starting the boot server…", server.start, started)
+
+    # ----- the handset
+
+    @on(HandsetPane.EffectRequested)
+    def handset_effect(self, event: HandsetPane.EffectRequested) -> None:
+        self._run_effect(event.effect)
+
+    @work(exclusive=True, exit_on_error=False, group="handset")
+    async def _run_effect(self, effect: Any) -> None:
+        from core.handset.runner import run_effect
+
+        pane = self.handset_pane
+        connect_to = self.server.connect_map() if self.server else None
+        try:
+            while effect is not None:
+                result = await run_effect(self.handset, effect, connect_to=connect_to)
+                effect = self.handset.feed(result)
+                pane.show_state()
+        finally:
+            pane.show_state()
+
+    def action_reset_handset(self) -> None:
+        from core.handset import Handset
+
+        settings = getattr(self.handset, "settings", None)
+        self.handset = Handset(settings)
+        self.handset_pane.handset = self.handset
+        self.handset_pane.show_state()
+
+    # ----- help and the command palette
+
+    def action_help(self) -> None:
+        from tui.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(HelpScreen(self.handset_facts()))
+
+    def handset_facts(self) -> list[tuple[str, str]]:
+        """(fact, source) pairs the handset model labels; empty if it labels none."""
+        screen = self.handset.screen
+        return [(f"This screen: {screen.title}", screen.source)]
+
+    def action_focus_handset(self) -> None:
+        self.screen_stack[0].query_one(HandsetPane).focus()
+
+    def action_focus_workbench(self) -> None:
+        self.screen_stack[0].query_one("#actions", OptionList).focus()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        for name, key, label, _ in ACTIONS:
+            yield SystemCommand(f"{label} ({key})", label, getattr(self, f"action_{name}"))
+        yield SystemCommand(
+            "Handset (Tab)", "Move the focus to the handset", self.action_focus_handset
+        )
+        yield SystemCommand(
+            "Workbench (Tab)", "Move the focus to the workbench", self.action_focus_workbench
+        )
+        yield SystemCommand(
+            "Reset the handset", "Start the rehearsal again", self.action_reset_handset
+        )
+        yield SystemCommand(
+            "Keys (F1)", "Every key and the handset key it stands for", self.action_help
+        )
+        yield from super().get_system_commands(screen)
+
+    async def on_unmount(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+
+def _short(fingerprint: str) -> str:
+    parts = fingerprint.split(":")
+    return ":".join(parts[:6]) + "…" + ":".join(parts[-2:]) if len(parts) > 8 else fingerprint
+
+
+def _relative(path: Path, root: Path) -> Path:
+    try:
+        return Path(path).relative_to(root)
+    except ValueError:
+        return Path(path)
+
+
+def _read(path: Path) -> bytes:
+    from core.errors import UserError
+
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"Cannot read {path} ({exc.strerror}); check the path.") from None
+
+
+def _sentence(error: BaseException | None) -> str:
+    """A user's error as its sentence; anything else as one line, never a traceback."""
+    from core.errors import UserError
+
+    if isinstance(error, UserError):
+        return str(error)
+    return f"Unexpected error ({type(error).__name__}: {error}); please report it."
+
+
+def make_app(
+    workspace: str | Path | None = None,
+    *,
+    handset_settings: Any = None,
+    clock: Clock | None = None,
+    server_options: dict[str, Any] | None = None,
+) -> HandsetCAApp:
+    """The app on ``workspace`` (default: --workspace rules); tests pass a temp folder."""
+    from core.handset import Handset
+    from core.locations import workspace_dir
+    from core.pki import Workspace
+
+    return HandsetCAApp(
+        Workspace(workspace_dir(workspace)),
+        handset=Handset(handset_settings),
+        clock=clock,
+        server_options=server_options,
+    )
+
 
 def run_app(workspace: str | None = None) -> int:
-    from core.cli import build_parser
-
-    build_parser().print_help()
-    return 0
+    app = make_app(workspace)
+    try:
+        app.run()
+    finally:
+        if app.server is not None:
+            app.server.stop()
+    return app.return_code or 0

@@ -1,0 +1,82 @@
+"""The whole bulletin through the UI, keys only: CA, server certificate, publish, handset."""
+
+from __future__ import annotations
+
+from tests.tui.conftest import SERVER, choose, fill, finish_jobs, screen_text
+from tui.app import HandsetCAApp
+from tui.forms import CreateCAScreen, IssueScreen, PublishScreen
+from tui.handset_pane import HandsetPane
+
+CA_PASS = "correct horse battery"
+
+
+async def test_bulletin_end_to_end(empty_app: HandsetCAApp) -> None:
+    app = empty_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        # Creating a Certificate Authority (bulletin steps 1-3).
+        await pilot.press("c")
+        assert isinstance(app.screen, CreateCAScreen)
+        await fill(pilot, app, country="US", cn="Root CA", passphrase=CA_PASS)
+        await fill(pilot, app, passphrase2=CA_PASS)
+        await pilot.press("enter")  # Enter on the last field submits
+        await finish_jobs(pilot, app)
+        assert app.workspace.has_ca()
+        assert "Created the CA" in screen_text(app)
+        assert CA_PASS not in screen_text(app)
+
+        # Issuing Certificates: the boot server's key, CSR and certificate.
+        await pilot.press("i")
+        assert isinstance(app.screen, IssueScreen)
+        await fill(pilot, app, name=SERVER, ca_pass=CA_PASS)
+        await pilot.press("enter")
+        await finish_jobs(pilot, app)
+        assert app.workspace.issued_names() == [SERVER]
+
+        # Publish ca.crt on the rehearsal boot server.
+        await pilot.press("p")
+        assert isinstance(app.screen, PublishScreen)
+        await pilot.press("enter", "enter")  # the issued name, then no key passphrase
+        await finish_jobs(pilot, app)
+        assert app.server is not None and app.server.running
+        url = f"http://{SERVER}/ca.crt"
+        assert url in screen_text(app)
+
+        # Downloading CA Certificates to Phones: Tab to the handset.
+        await pilot.press("tab")
+        assert isinstance(app.focused, HandsetPane)
+        await pilot.press("f2")  # soft key 1: Menu
+        await choose(pilot, app, "Settings")
+        await choose(pilot, app, "Advanced")
+        assert app.handset.screen.kind == "password"
+        await pilot.press("4", "5", "6")
+        assert "456" not in screen_text(app)
+        await pilot.press("enter")
+        for label in (
+            "Administration Settings",
+            "TLS Security",
+            "Custom CA Certificates",
+            "Install Custom CA Certs",
+            "Configure CA Cert...",
+        ):
+            await choose(pilot, app, label)
+        screen = app.handset.screen
+        assert screen.kind == "entry" and screen.entry == "http://"
+        await pilot.press(*"BOOTSERVER1.example.com/ca.crt")  # the phone types lower case
+        assert app.handset.screen.entry == url
+        await pilot.press("f2")  # the Enter soft key
+        await finish_jobs(pilot, app)
+        assert len(app.handset.custom_cas) == 1
+        assert "installed" in app.handset.screen.message
+        assert "installed" in screen_text(app)
+
+        # Configure TLS Profiles > profile > CA Certificate > All Certificates, End.
+        await pilot.press("enter")  # close the result
+        while app.handset.screen.title != "TLS Security":
+            await pilot.press("escape")
+        await choose(pilot, app, "Configure TLS Profiles")
+        await choose(pilot, app, "Platform Profile 1")
+        await choose(pilot, app, "CA Certificate")
+        await choose(pilot, app, "All Certificates")
+        await pilot.press("f6")  # End
+        assert app.handset.screen.kind == "idle"
+        assert app.handset.profiles[1].ca_certificate == "All Certificates"

@@ -1,0 +1,433 @@
+"""Modal forms: create the CA, issue, sign a CSR, publish, pick a file to inspect.
+
+Each form only collects what the user typed and returns it as a small request;
+the app hands the request to core. Passphrases are masked and never echoed.
+Enter moves to the next field and submits from the last one; Esc cancels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+BULLETIN = "(bulletin)"
+
+
+class FormError(Exception):
+    """One sentence shown in the form; the form stays open."""
+
+
+@dataclass(frozen=True)
+class Field:
+    id: str
+    label: str
+    placeholder: str = ""
+    value: str = ""
+    password: bool = False
+    integer: bool = False
+    choices: tuple[int, ...] = ()  # a Select instead of an Input
+    example: bool = True  # the placeholder is an example value ("e.g. ...")
+
+
+@dataclass(frozen=True)
+class CreateCARequest:
+    subject: Any  # core.pki.Subject
+    key_size: int
+    days: int
+    passphrase: bytes
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    name: str
+    ca_passphrase: bytes
+    key_passphrase: bytes | None
+    days: int
+    key_size: int
+
+
+@dataclass(frozen=True)
+class SignRequest:
+    csr_path: Path
+    ca_passphrase: bytes
+    days: int
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    name: str | None
+    key_passphrase: bytes | None
+
+
+class FormScreen(ModalScreen[Any]):
+    """A titled list of labelled fields, notes, a message line, OK and Cancel."""
+
+    TITLE: ClassVar[str] = ""
+    OK: ClassVar[str] = "OK"
+    FIELDS: ClassVar[tuple[Field, ...]] = ()
+    NOTES: ClassVar[tuple[str, ...]] = ()
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", tooltip="Close without changing anything")
+    ]
+
+    def fields(self) -> tuple[Field, ...]:
+        return self.FIELDS
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="form") as form:
+            form.border_title = self.TITLE
+            yield from self.compose_top()
+            for spec in self.fields():
+                with Horizontal(classes="row"):
+                    yield Label(spec.label, classes="field-label")
+                    if spec.choices:
+                        yield Select(
+                            [(str(c), c) for c in spec.choices],
+                            value=int(spec.value),
+                            allow_blank=False,
+                            compact=True,
+                            id=spec.id,
+                        )
+                    else:
+                        yield Input(
+                            value=spec.value,
+                            placeholder=(
+                                f"e.g. {spec.placeholder}"
+                                if spec.example and spec.placeholder
+                                else spec.placeholder
+                            ),
+                            password=spec.password,
+                            type="integer" if spec.integer else "text",
+                            compact=True,
+                            id=spec.id,
+                        )
+            yield Static(id="live")
+            yield Static("\n".join(self.NOTES), classes="note")
+            yield Static(id="error", classes="error")
+            with Horizontal(classes="buttons"):
+                yield Button(self.OK, variant="primary", compact=True, id="ok")
+                yield Button("Cancel", compact=True, id="cancel")
+
+    def on_mount(self) -> None:
+        blink = getattr(self.app, "blink", True)
+        for field_input in self.query(Input):
+            field_input.cursor_blink = blink
+
+    def compose_top(self) -> ComposeResult:
+        """Widgets above the fields (a list to choose from)."""
+        yield from ()
+
+    def value(self, field_id: str) -> str:
+        widget = self.query_one(f"#{field_id}")
+        if isinstance(widget, Select):
+            return str(widget.value)
+        assert isinstance(widget, Input)
+        return widget.value.strip() if not widget.password else widget.value
+
+    def integer(self, field_id: str, what: str) -> int:
+        text = self.value(field_id)
+        try:
+            number = int(text)
+        except ValueError:
+            raise FormError(f"Enter the {what} as a whole number of days.") from None
+        if number < 1:
+            raise FormError(f"The {what} must be at least one day.")
+        return number
+
+    def passphrase(self, first: str, second: str | None, what: str, required: bool) -> bytes | None:
+        value = self.value(first)
+        if second is not None and value != self.value(second):
+            raise FormError(f"The two {what} entries differ; type them again.")
+        if not value:
+            if required:
+                raise FormError(f"Enter the {what}.")
+            return None
+        return value.encode("utf-8")
+
+    def build(self) -> Any:
+        """The request to return, or FormError."""
+        raise NotImplementedError
+
+    def submit(self) -> None:
+        try:
+            request = self.build()
+        except FormError as exc:
+            error = self.query_one("#error", Static)
+            error.update(str(exc))
+            error.display = True
+            return
+        self.dismiss(request)
+
+    @on(Input.Submitted)
+    def next_or_submit(self, event: Input.Submitted) -> None:
+        inputs = [w for w in self.query("Input, Select") if w.focusable]
+        if event.input is inputs[-1]:
+            self.submit()
+        else:
+            self.focus_next()
+
+    @on(Button.Pressed, "#ok")
+    def ok(self) -> None:
+        self.submit()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def _key_sizes() -> tuple[int, ...]:
+    from core.pki import KEY_SIZES
+
+    return tuple(KEY_SIZES)
+
+
+class CreateCAScreen(FormScreen):
+    TITLE = "Create the CA (ca.key, ca.crt)"
+    OK = "Create CA"
+    NOTES = (
+        "Lifetime: make it agree with your organization's certificate policy (CPS); "
+        "the longer it is, the less often phones need a new CA certificate. " + BULLETIN,
+        "Back up ca.key and note the passphrase in a secure place; it is asked each "
+        "time the CA signs. " + BULLETIN,
+        "ca.key is always written encrypted, mode 0600.",
+    )
+
+    def fields(self) -> tuple[Field, ...]:
+        from core.pki import DEFAULT_CA_DAYS, DEFAULT_CA_KEY_SIZE
+
+        return (
+            Field("country", "Country", "US"),
+            Field("state", "State/Province", "Colorado"),
+            Field("locality", "Locality", "Boulder"),
+            Field("org", "Organization", "Spectralink Corporation"),
+            Field("ou", "Org. unit", "Service"),
+            Field("cn", "Common Name", "Root CA"),
+            Field("email", "E-mail", "admin@spectralink.com"),
+            Field("key_size", "Key size", value=str(DEFAULT_CA_KEY_SIZE), choices=_key_sizes()),
+            Field("days", "Days", value=str(DEFAULT_CA_DAYS), integer=True),
+            Field("passphrase", "Passphrase", password=True),
+            Field("passphrase2", "Again", password=True),
+        )
+
+    def build(self) -> CreateCARequest:
+        from core.pki import Subject
+
+        days = self.integer("days", "lifetime")
+        secret = self.passphrase("passphrase", "passphrase2", "CA passphrase", required=True)
+        assert secret is not None
+        subject = Subject(
+            cn=self.value("cn"),
+            country=self.value("country"),
+            state=self.value("state"),
+            locality=self.value("locality"),
+            org=self.value("org"),
+            ou=self.value("ou"),
+            email=self.value("email"),
+        )
+        return CreateCARequest(subject, int(self.value("key_size")), days, secret)
+
+
+NAME_WARNING = (
+    "The name must match the boot server name the phones are given (by their menus "
+    "or DHCP): FQDN for FQDN, IP for IP. The phone does no DNS lookup, only a plain "
+    "string comparison. " + BULLETIN
+)
+
+
+class IssueScreen(FormScreen):
+    TITLE = "Issue a boot server certificate"
+    OK = "Issue"
+    NOTES = (
+        NAME_WARNING,
+        "A passphrase on server.key is optional, but more secure. " + BULLETIN,
+        "Back up server.key in a secure place. " + BULLETIN,
+    )
+
+    def fields(self) -> tuple[Field, ...]:
+        from core.pki import DEFAULT_SERVER_DAYS, DEFAULT_SERVER_KEY_SIZE
+
+        return (
+            Field("name", "Boot server", "bootserver1.example.com"),
+            Field("days", "Days", value=str(DEFAULT_SERVER_DAYS), integer=True),
+            Field("key_size", "Key size", value=str(DEFAULT_SERVER_KEY_SIZE), choices=_key_sizes()),
+            Field("key_pass", "Key passphrase", "optional", password=True, example=False),
+            Field("key_pass2", "Again", "optional", password=True, example=False),
+            Field("ca_pass", "CA passphrase", password=True),
+        )
+
+    @on(Input.Changed, "#name")
+    def check_name(self, event: Input.Changed) -> None:
+        from core.errors import UserError
+        from core.pki import check_server_name
+
+        live = self.query_one("#live", Static)
+        name = event.value.strip()
+        live.display = bool(name)
+        if not name:
+            return
+        try:
+            warnings = check_server_name(name)
+        except UserError as exc:
+            live.update(str(exc))
+            return
+        live.update("\n".join(warnings) if warnings else f"CN and subjectAltName: {name}")
+
+    def build(self) -> IssueRequest:
+        name = self.value("name")
+        if not name:
+            raise FormError("Enter the boot server name, for example bootserver1.example.com.")
+        days = self.integer("days", "lifetime")
+        key_pass = self.passphrase("key_pass", "key_pass2", "key passphrase", required=False)
+        ca_pass = self.passphrase("ca_pass", None, "CA passphrase", required=True)
+        assert ca_pass is not None
+        return IssueRequest(name, ca_pass, key_pass, days, int(self.value("key_size")))
+
+
+class SignCSRScreen(FormScreen):
+    TITLE = "Sign a CSR made on the boot server"
+    OK = "Sign"
+    NOTES = (
+        "Do not transmit the server key between servers: copy only the CSR to the "
+        "CA signing server. " + BULLETIN,
+    )
+
+    def fields(self) -> tuple[Field, ...]:
+        from core.pki import DEFAULT_SERVER_DAYS
+
+        return (
+            Field("path", "CSR file", "/srv/boot/server.csr"),
+            Field("days", "Days", value=str(DEFAULT_SERVER_DAYS), integer=True),
+            Field("ca_pass", "CA passphrase", password=True),
+        )
+
+    def build(self) -> SignRequest:
+        path = self.value("path")
+        if not path:
+            raise FormError("Enter the path of the CSR file, for example server.csr.")
+        days = self.integer("days", "lifetime")
+        ca_pass = self.passphrase("ca_pass", None, "CA passphrase", required=True)
+        assert ca_pass is not None
+        return SignRequest(Path(path).expanduser(), ca_pass, days)
+
+
+class PublishScreen(FormScreen):
+    """Which issued certificate the HTTPS side of the boot server presents."""
+
+    TITLE = "Publish ca.crt: start the rehearsal boot server"
+    OK = "Start"
+    NOTES = (
+        "The server listens on 127.0.0.1 only; the handset here reaches it by name without DNS.",
+    )
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__()
+        self.names = names
+
+    def compose_top(self) -> ComposeResult:
+        yield Label("HTTPS certificate to present:")
+        yield OptionList(id="server", classes="choices")
+
+    def on_mount(self) -> None:
+        options = self.query_one("#server", OptionList)
+        options.add_options([Option(n, id=n) for n in self.names])
+        options.add_option(Option("no HTTPS (http and ftp only)", id=""))
+        options.highlighted = 0
+        options.focus()
+
+    def fields(self) -> tuple[Field, ...]:
+        return (
+            Field(
+                "key_pass", "Key passphrase", "if server.key has one", password=True, example=False
+            ),
+        )
+
+    @on(OptionList.OptionSelected, "#server")
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.focus_next()
+
+    def build(self) -> PublishRequest:
+        options = self.query_one("#server", OptionList)
+        option = options.highlighted_option
+        name = option.id if option is not None and option.id else None
+        key_pass = self.passphrase("key_pass", None, "key passphrase", required=False)
+        return PublishRequest(name, key_pass)
+
+
+class InspectPickScreen(FormScreen):
+    """Pick a workspace file, or type any path."""
+
+    TITLE = "Inspect a file"
+    OK = "Inspect"
+
+    def __init__(self, files: list[Path], root: Path) -> None:
+        super().__init__()
+        self.files = files
+        self.root = root
+
+    def compose_top(self) -> ComposeResult:
+        yield OptionList(id="files", classes="choices")
+
+    def fields(self) -> tuple[Field, ...]:
+        return (Field("path", "Other file", "any .crt .csr .key path", example=False),)
+
+    def on_mount(self) -> None:
+        options = self.query_one("#files", OptionList)
+        for path in self.files:
+            try:
+                shown = str(path.relative_to(self.root))
+            except ValueError:
+                shown = str(path)
+            options.add_option(Option(shown, id=str(path)))
+        if self.files:
+            options.highlighted = 0
+        options.focus()
+
+    @on(OptionList.OptionSelected, "#files")
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(Path(event.option.id or ""))
+
+    def build(self) -> Path:
+        typed = self.value("path")
+        if typed:
+            return Path(typed).expanduser()
+        option = self.query_one("#files", OptionList).highlighted_option
+        if option is None or not option.id:
+            raise FormError("Choose a file from the list or type its path.")
+        return Path(option.id)
+
+
+class InspectScreen(ModalScreen[None]):
+    """core's inspect output for one file, scrollable."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("q", "close", "Close", show=False),
+    ]
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="inspect", classes="form") as view:
+            view.border_title = self.title_text
+            view.border_subtitle = "↑↓ PgUp PgDn scroll · Esc close"
+            yield Static(self.text, markup=False, id="inspect-text")
+
+    def on_mount(self) -> None:
+        self.query_one("#inspect").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,194 @@
+"""The emulated handset: draws core.handset's Screen and turns terminal keys into handset keys.
+
+No phone logic here: the pane presses keys on the Handset and draws whatever
+screen comes back. Effects (downloads) go up to the app in a message.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widget import Widget
+
+from tui.keys import END_KEY, ENTRY_KINDS, SOFT_KEYS, handset_key
+
+if TYPE_CHECKING:
+    from core.handset import Handset, Screen
+
+MAX_PHONE_WIDTH = 36  # characters inside the phone's frame
+MIN_BODY_ROWS = 3
+MAX_BODY_ROWS = 12
+FIXED_ROWS = 10  # frame, title bar, message (2), soft keys, key names, legend (2), source
+SPINNER = "|/-\\"
+
+
+def _cell(label: str, width: int) -> str:
+    return label[:width].center(width)
+
+
+def _wrap_entry(entry: str, cursor: int, width: int) -> list[Text]:
+    """The entry in lines of ``width``, the cursor drawn as a reverse cell."""
+    lines: list[Text] = []
+    padded = entry + " "  # room for the cursor after the last character
+    for start in range(0, len(padded), width):
+        chunk = padded[start : start + width]
+        line = Text(chunk.ljust(width), style="underline")
+        if start <= cursor < start + width:
+            line.stylize("reverse", cursor - start, cursor - start + 1)
+        lines.append(line)
+    return lines
+
+
+def phone_lines(screen: Screen, width: int, body_rows: int, spin: str = "") -> list[Text]:
+    """The handset picture: frame, title bar, body, message, soft keys, key names."""
+    inner = width
+    out: list[Text] = [Text("┌" + "─" * inner + "┐")]
+
+    def row(content: Text | str, style: str = "") -> None:
+        text = content if isinstance(content, Text) else Text(content)
+        text.truncate(inner, pad=True)
+        if style:
+            text.stylize(style)
+        out.append(Text("│") + text + Text("│"))
+
+    row(" " + screen.title, "bold reverse")
+    body: list[Text] = []
+    if screen.kind in ENTRY_KINDS and screen.entry is not None:
+        shown = "*" * len(screen.entry) if screen.masked else screen.entry
+        for item in screen.items:
+            body.append(Text(" " + item))
+        body.extend(Text(" ") + line for line in _wrap_entry(shown, screen.entry_cursor, inner - 2))
+    elif screen.items and screen.cursor < 0:  # plain lines (results, details)
+        for item in screen.items:
+            body.extend(Text(" " + line) for line in textwrap.wrap(item, inner - 1) or [""])
+    elif screen.items:
+        numbered = getattr(screen, "numbered", True)
+        marked = getattr(screen, "marked", -1)
+        first = max(0, min(screen.cursor - body_rows // 2, len(screen.items) - body_rows))
+        for index in range(first, min(len(screen.items), first + body_rows)):
+            selected = index == screen.cursor
+            pointer = "▶" if selected else " "
+            digit = str(index + 1) if numbered and index < 9 else " "
+            mark = "*" if index == marked else " "
+            line = Text(f"{pointer}{digit}{mark}{screen.items[index]}")
+            if selected:
+                line.truncate(inner, pad=True)
+                line.stylize("reverse")
+            body.append(line)
+        if first > 0:
+            body[0] = Text("  ▲ more")
+        if first + body_rows < len(screen.items):
+            body[-1] = Text("  ▼ more")
+    if screen.kind == "busy" and spin:
+        body.append(Text(f" {spin} working…"))
+    for line in body[:body_rows]:
+        row(line)
+    for _ in range(body_rows - min(len(body), body_rows)):
+        row("")
+    message = textwrap.wrap(screen.message, inner - 1) or [""]
+    if len(message) > 2:
+        message = [message[0], message[1][: inner - 2] + "…"]
+    for line in message + [""] * (2 - len(message)):
+        row(Text(" " + line, style="italic"))
+    cell = inner // 4
+    soft = Text()
+    labels = screen.softkeys
+    skip = False
+    for n, label in enumerate(labels):
+        if skip:
+            skip = False
+            continue
+        # A long label may use the next cell when that one is empty ("Provision").
+        wide = len(label) > cell - 1 and n < 3 and not labels[n + 1]
+        soft.append(_cell(label, cell * 2 if wide else cell), style="bold" if label else "")
+        skip = wide
+    row(soft)
+    out.append(Text("└" + "─" * inner + "┘"))
+    out.append(Text(" " + "".join(_cell(key.upper(), cell) for key in SOFT_KEYS), style="bold"))
+    return out
+
+
+def legend_lines(source: str) -> list[Text]:
+    return [
+        Text("↑↓ move  Enter select  Esc back"),
+        Text(f"{END_KEY.upper()} End  0-9 item/type  F1 keys"),
+        Text(f"Source: {source}", style="italic"),
+    ]
+
+
+class HandsetPane(Widget, can_focus=True):
+    """The handset's screen, soft keys and key legend; keys pressed here go to the handset."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(END_KEY, "handset_end", "End", tooltip="The handset's End key"),
+        Binding("escape", "handset_back", "Back", tooltip="The handset's Back key"),
+    ]
+
+    @dataclass
+    class EffectRequested(Message):
+        """The handset wants something done (a download); the app runs it."""
+
+        effect: Any
+
+    def __init__(self, handset: Handset, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.handset = handset
+        self.border_title = "Handset"
+        self._spin = 0
+        self._spinner_timer: Any = None
+
+    def render(self) -> Text:
+        screen = self.handset.screen
+        width = max(16, min(MAX_PHONE_WIDTH, self.content_size.width - 3)) // 4 * 4
+        body_rows = max(MIN_BODY_ROWS, min(MAX_BODY_ROWS, self.content_size.height - FIXED_ROWS))
+        spin = SPINNER[self._spin % len(SPINNER)] if self.handset.busy else ""
+        lines = phone_lines(screen, width, body_rows, spin) + legend_lines(screen.source)
+        return Text("\n").join(lines)
+
+    def press(self, key: str) -> None:
+        """Press one handset key (as named by core.handset) and redraw."""
+        if self.handset.busy:
+            self.app.bell()
+            return
+        effect = self.handset.press(key)
+        self.show_state()
+        if effect is not None:
+            self.post_message(self.EffectRequested(effect))
+
+    def show_state(self) -> None:
+        """Redraw; spin while the handset waits for a download."""
+        busy = self.handset.busy
+        self.set_class(busy, "-busy")
+        self.border_subtitle = "downloading…" if busy else ""
+        if busy and self._spinner_timer is None:
+            self._spinner_timer = self.set_interval(0.15, self._tick)
+        elif not busy and self._spinner_timer is not None:
+            self._spinner_timer.stop()
+            self._spinner_timer = None
+        self.refresh()
+
+    def _tick(self) -> None:
+        self._spin += 1
+        self.refresh()
+
+    def action_handset_end(self) -> None:
+        self.press("end")
+
+    def action_handset_back(self) -> None:
+        self.press("back")
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key in ("escape", END_KEY, "tab", "shift+tab") or event.key.startswith("ctrl+"):
+            return  # bindings and focus keys
+        key = handset_key(event.key, event.character, self.handset.screen.kind)
+        if key is None:
+            return
+        event.stop()
+        event.prevent_default()
+        self.press(key)

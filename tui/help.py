@@ -1,0 +1,91 @@
+"""F1: every key, the handset key it stands for, and where each handset fact comes from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui.keys import HANDSET_KEYS
+from tui.workbench import ACTIONS
+
+APP_KEYS: tuple[tuple[str, str], ...] = (
+    ("F1", "this help (Esc or F1 closes it)"),
+    ("Tab", "move between the workbench and the handset"),
+    ("Ctrl+P", "command palette: every action by name"),
+    ("Ctrl+Q", "quit (the boot server stops)"),
+)
+FORM_KEYS: tuple[tuple[str, str], ...] = (
+    ("Tab / Shift+Tab", "next / previous field"),
+    ("Enter", "next field; on the last field, submit"),
+    ("Esc", "cancel; nothing is written"),
+)
+SOURCES: tuple[tuple[str, str], ...] = (
+    ("bulletin", "the vendor's technical bulletin on custom certificates for the 8400"),
+    ("vendor doc", "other Spectralink/Polycom documents (PEM only, TLS profiles, soft keys)"),
+    ("rehearsal choice", "our assumption where no document says; a trainer can change it"),
+)
+
+
+def _table(title: str, headers: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold", expand=True)
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def help_renderable(facts: Iterable[tuple[str, str]] = ()) -> Group:
+    """The help page; ``facts`` are (handset fact, source label) pairs from core.handset."""
+    parts: list[Table | Text] = [
+        _table("Everywhere", ("Key", "Does"), APP_KEYS),
+        _table(
+            "Workbench (left)",
+            ("Key", "Does"),
+            [("↑ ↓ Enter", "choose an action from the list")]
+            + [(key, label) for _, key, label, _ in ACTIONS],
+        ),
+        _table(
+            "Handset (right)",
+            ("Key", "Handset key", "Does"),
+            ((k.terminal, k.handset, k.what) for k in HANDSET_KEYS),
+        ),
+        _table("Forms", ("Key", "Does"), FORM_KEYS),
+        _table("Where handset facts come from", ("Label", "Means"), SOURCES),
+    ]
+    facts = list(facts)
+    if facts:
+        parts.append(_table("Handset facts", ("Fact", "Source"), facts))
+    return Group(*parts)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,f1", "close", "Close"),
+        Binding("q", "close", "Close", show=False),
+    ]
+
+    def __init__(self, facts: Iterable[tuple[str, str]] = ()) -> None:
+        super().__init__()
+        self.facts = list(facts)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help", classes="form") as view:
+            view.border_title = "Keys (F1)"
+            view.border_subtitle = "↑↓ PgUp PgDn scroll · Esc close"
+            yield Static(help_renderable(self.facts))
+
+    def on_mount(self) -> None:
+        self.query_one("#help").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,65 @@
+"""Which terminal key stands for which handset key: one table for the pane, legend and help.
+
+Soft keys sit on F2-F5 and End on F6: function keys arrive over SSH and tmux,
+clash neither with F1 (help) nor with text typed into the handset's entries.
+Nothing is bound to ctrl+h/ctrl+i/ctrl+j/ctrl+m: terminals send those as
+backspace, tab, newline and enter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SOFT_KEYS: tuple[str, str, str, str] = ("f2", "f3", "f4", "f5")
+END_KEY = "f6"
+
+# Terminal key -> handset key, the same in every handset screen.
+FIXED: dict[str, str] = {
+    "up": "up",
+    "down": "down",
+    "left": "left",
+    "right": "right",
+    "enter": "select",
+    "escape": "back",
+    END_KEY: "end",
+    **{key: f"soft{n}" for n, key in enumerate(SOFT_KEYS, start=1)},
+}
+# Screens where the handset takes text: there Backspace deletes, elsewhere it goes back.
+ENTRY_KINDS = frozenset({"entry", "password"})
+
+
+def handset_key(terminal_key: str, character: str | None, screen_kind: str) -> str | None:
+    """The handset key for a terminal key press, or None when the handset has no such key."""
+    if terminal_key in FIXED:
+        return FIXED[terminal_key]
+    if terminal_key == "backspace":
+        return "backspace" if screen_kind in ENTRY_KINDS else "back"
+    if character is not None and len(character) == 1 and character.isprintable():
+        return character
+    return None
+
+
+@dataclass(frozen=True)
+class KeyHelp:
+    terminal: str
+    handset: str
+    what: str
+
+
+# What the help screen and the legend print, in order.
+HANDSET_KEYS: tuple[KeyHelp, ...] = (
+    KeyHelp("↑ ↓", "navigation keys", "move the cursor in a menu"),
+    KeyHelp("← →", "navigation keys", "move the cursor in an entry"),
+    KeyHelp("Enter", "Select (centre key)", "open the item under the cursor; confirm an entry"),
+    KeyHelp("0-9", "dial pad", "open the numbered item; in an entry, type the digit"),
+    KeyHelp(
+        "a-z . : / @ …", "dial pad (multi-tap)", "type into an entry; the phone keeps lower case"
+    ),
+    KeyHelp("Esc", "Back", "go back one menu (also the soft key Back)"),
+    KeyHelp("Backspace", "Back / Delete", "back in a menu; delete a character in an entry"),
+    *(
+        KeyHelp(key.upper(), f"soft key {n}", "the label printed above it on the handset")
+        for n, key in enumerate(SOFT_KEYS, start=1)
+    ),
+    KeyHelp(END_KEY.upper(), "End (red key)", "leave the menus, back to the idle screen"),
+)

@@ -1,0 +1,141 @@
+"""The CA workbench: the workspace at a glance, the next step, and the actions.
+
+The pane draws what the app hands it (an Overview); the actions themselves are
+app actions, so the key bindings, this list and the command palette share them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
+
+
+@dataclass(frozen=True)
+class CertLine:
+    """One certificate as the overview shows it."""
+
+    name: str
+    not_after: datetime
+    days_left: int
+    detail: str = ""  # subject or fingerprint, shown under the name when there is room
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything the workbench shows about the workspace; built by the app from core."""
+
+    workspace: str
+    ca: CertLine | None = None
+    issued: tuple[CertLine, ...] = ()
+    urls: tuple[str, ...] = ()
+    serving: bool = False
+    error: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+# (action name, key, label, footer label or "" when the footer leaves it out).
+# The app implements action_<name>.
+ACTIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("create_ca", "c", "Create the CA", "Create CA"),
+    ("issue", "i", "Issue a server certificate", "Issue"),
+    ("sign_csr", "s", "Sign an imported CSR", ""),
+    ("inspect", "v", "View/inspect a file", ""),
+    ("publish", "p", "Publish: start/stop boot server", "Publish"),
+)
+MAX_ISSUED_SHOWN = 3
+
+
+def next_step(view: Overview) -> str:
+    """The one thing to do next, in the bulletin's order."""
+    if view.ca is None:
+        return "Create the CA (c): the bulletin's first section."
+    if not view.issued:
+        return "Issue the boot server's certificate (i), or sign its CSR (s)."
+    if not view.serving:
+        return "Publish ca.crt (p) so the handset can download it."
+    return "On the handset (Tab): Settings > Advanced, password, then type the URL above."
+
+
+def _expiry(line: CertLine) -> str:
+    return f"   until {line.not_after:%Y-%m-%d}, {line.days_left} days left\n"
+
+
+def overview_text(view: Overview) -> Text:
+    text = Text()
+    text.append("Workspace ", style="bold").append(view.workspace + "\n")
+    if view.error:
+        text.append(view.error + "\n", style="bold")
+    text.append("CA ", style="bold")
+    if view.ca is None:
+        text.append("none yet\n")
+    else:
+        text.append(view.ca.name + "\n").append(_expiry(view.ca))
+        if view.ca.detail:
+            text.append("   " + view.ca.detail + "\n")
+    text.append("Issued ", style="bold")
+    if not view.issued:
+        text.append("none yet\n")
+    else:
+        text.append("\n")
+        for line in view.issued[:MAX_ISSUED_SHOWN]:
+            text.append(f" {line.name}\n").append(_expiry(line))
+        if len(view.issued) > MAX_ISSUED_SHOWN:
+            text.append(f" and {len(view.issued) - MAX_ISSUED_SHOWN} more (v to inspect)\n")
+    text.append("Boot server ", style="bold")
+    if view.serving:
+        text.append("running; type on the handset:\n")
+        for url in view.urls:
+            text.append(" " + url + "\n", style="bold underline")
+    else:
+        text.append("stopped\n")
+    for note in view.notes:
+        text.append(note + "\n", style="italic")
+    text.append("Next: ", style="bold reverse").append(" " + next_step(view))
+    return text
+
+
+class WorkbenchPane(Vertical, can_focus=False):
+    """Overview, action list, status line and progress bar."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(key, f"app.{name}", short or label, show=bool(short), id=name)
+        for name, key, label, short in ACTIONS
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="overview")
+        yield OptionList(
+            *(Option(f"{key}  {label}", id=name) for name, key, label, _ in ACTIONS), id="actions"
+        )
+        yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="progress")
+        yield Static(id="status")
+
+    def on_mount(self) -> None:
+        self.border_title = "CA workbench"
+        self.query_one("#progress").display = False
+
+    def show(self, view: Overview) -> None:
+        self.query_one("#overview", Static).update(overview_text(view))
+
+    def set_status(self, message: str | Text) -> None:
+        self.query_one("#status", Static).update(message)
+
+    def set_busy(self, label: str | None) -> None:
+        """Show the progress bar with ``label``; None hides it."""
+        self.query_one("#progress").display = label is not None
+        self.set_class(label is not None, "-busy")
+        if label is not None:
+            self.set_status(label)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.run_action(f"app.{event.option.id}")
