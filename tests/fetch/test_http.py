@@ -1,0 +1,299 @@
+"""Downloads over plain HTTP from real servers, hostile ones included."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import tracemalloc
+
+import pytest
+
+from core.fetch import MAX_BYTES, ConnectMap, Failure, fetch, make_client
+from tests.fetch.conftest import SLACK, TIMEOUT
+from tests.servers import (
+    HTTPServer,
+    Route,
+    compressed,
+    endless,
+    free_port,
+    gzip_bomb,
+    html_page,
+    no_answer,
+    not_found,
+    redirect,
+    server_error,
+    trickle,
+)
+
+
+async def timed(url: str, **kw) -> tuple[object, float]:
+    start = time.monotonic()
+    result = await fetch(url, timeout=kw.pop("timeout", TIMEOUT), **kw)
+    return result, time.monotonic() - start
+
+
+async def test_plain_http_download(web, ca_pem):
+    result = await fetch(web.url("/ca.crt"))
+    assert result.ok, result.message
+    assert result.data == ca_pem
+    assert result.failure is None and result.message == ""
+    assert result.status == 200
+    assert result.content_type == "application/x-x509-ca-cert"
+    assert result.final_url == web.url("/ca.crt")
+
+
+async def test_the_request_asks_for_no_compression(web):
+    await fetch(web.url("/ca.crt"))
+    assert web.requests[-1].headers["accept-encoding"] == "identity"
+
+
+async def test_html_page_is_downloaded_as_is(ca_pem):
+    # Deciding that HTML is not a certificate is the acceptance rule's job, not fetch's.
+    with HTTPServer({"/": html_page()}) as server:
+        result = await fetch(server.url("/"))
+    assert result.ok and result.content_type == "text/html" and b"<html>" in result.data
+
+
+@pytest.mark.parametrize(
+    ("route", "status", "words"),
+    [(not_found(), 404, "404 Not Found"), (server_error(), 500, "500 Internal")],
+)
+async def test_http_error_status(route, status, words):
+    with HTTPServer({"/ca.crt": route}) as server:
+        result = await fetch(server.url("/ca.crt"))
+    assert result.failure is Failure.HTTP_STATUS
+    assert result.status == status
+    assert words in result.message and result.data == b""
+
+
+async def test_redirects_are_followed_up_to_the_limit(ca_pem):
+    routes = {f"/r{i}": redirect(f"/r{i + 1}") for i in range(5)}
+    routes["/r5"] = ca_pem
+    with HTTPServer(routes) as server:
+        ok = await fetch(server.url("/r0"))
+        too_many = await fetch(server.url("/r0"), max_redirects=4)
+    assert ok.ok and ok.data == ca_pem
+    assert ok.final_url == server.url("/r5")
+    assert too_many.failure is Failure.REDIRECTS
+    assert "more than 4 times" in too_many.message
+
+
+async def test_redirect_loop_stops():
+    with HTTPServer({"/a": redirect("/b"), "/b": redirect("/a", 301)}) as server:
+        result, elapsed = await timed(server.url("/a"))
+        assert len(server.requests) == 6  # the first request and 5 redirects
+    assert result.failure is Failure.REDIRECTS
+    assert "loop" in result.message
+    assert elapsed < TIMEOUT
+
+
+async def test_redirect_to_another_host_and_port_works(web, ca_pem):
+    with HTTPServer({"/ca.crt": redirect(web.url("/ca.crt"), 307)}) as front:
+        result = await fetch(front.url("/ca.crt"))
+    assert result.ok and result.data == ca_pem
+
+
+@pytest.mark.parametrize(
+    ("location", "words"),
+    [
+        ("ftp://127.0.0.1/ca.crt", "redirected to an ftp: URL"),
+        ("file:///etc/passwd", "redirected to a file: URL"),
+        ("javascript://alert(1)", "redirected to a javascript: URL"),
+    ],
+)
+async def test_redirect_to_another_scheme_is_refused(location, words):
+    with HTTPServer({"/ca.crt": redirect(location)}) as server:
+        result = await fetch(server.url("/ca.crt"))
+    assert result.failure is Failure.SCHEME
+    assert words in result.message
+
+
+@pytest.mark.parametrize("location", ["/my ca.crt", "javascript:alert(1)", "http://[::1/x"])
+async def test_redirect_to_an_unusable_url_is_a_bad_url(location):
+    with HTTPServer({"/ca.crt": redirect(location)}) as server:
+        result = await fetch(server.url("/ca.crt"))
+    assert result.failure is Failure.BAD_URL
+    assert "redirected to a URL that cannot be used" in result.message
+
+
+async def test_redirect_without_location_is_an_http_status():
+    with HTTPServer({"/ca.crt": Route(b"", status=302)}) as server:
+        result = await fetch(server.url("/ca.crt"))
+    assert result.failure is Failure.HTTP_STATUS and result.status == 302
+
+
+async def test_endless_body_is_cut_at_the_cap():
+    with HTTPServer({"/ca.crt": endless()}) as server:
+        result, elapsed = await timed(server.url("/ca.crt"), timeout=5)
+    assert result.failure is Failure.TOO_LARGE
+    assert "64 KiB" in result.message and result.data == b""
+    assert elapsed < 2  # stopped by the cap, not by the deadline
+
+
+async def test_declared_length_over_the_cap_fails_before_reading():
+    with HTTPServer({"/ca.crt": b"x" * (MAX_BYTES + 1)}) as server:
+        result = await fetch(server.url("/ca.crt"))
+        exact = await fetch(server.url("/ca.crt"), max_bytes=MAX_BYTES + 1)
+    assert result.failure is Failure.TOO_LARGE
+    assert exact.ok and len(exact.data) == MAX_BYTES + 1
+
+
+async def test_smaller_cap_is_honoured_and_reported(ca_pem):
+    with HTTPServer({"/ca.crt": ca_pem}) as server:
+        result = await fetch(server.url("/ca.crt"), max_bytes=100)
+    assert result.failure is Failure.TOO_LARGE and "100 bytes" in result.message
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_compression_bomb_never_inflates_past_the_cap(encoding):
+    bomb = gzip_bomb(32 * 1024 * 1024, encoding)
+    assert len(bomb.body) < MAX_BYTES  # so only decoding can reveal the size
+    with HTTPServer({"/ca.crt": bomb}) as server:
+        tracemalloc.start()
+        try:
+            result = await fetch(server.url("/ca.crt"))
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert result.failure is Failure.TOO_LARGE
+    assert peak < 2 * 1024 * 1024  # 32 MiB would be there had we inflated it
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_unasked_compression_is_decoded(ca_pem, encoding):
+    with HTTPServer({"/ca.crt": compressed(ca_pem, encoding)}) as server:
+        result = await fetch(server.url("/ca.crt"))
+    assert result.ok and result.data == ca_pem
+
+
+async def test_unknown_compression_is_refused(ca_pem):
+    route = Route(ca_pem, headers={"Content-Encoding": "br"})
+    with HTTPServer({"/ca.crt": route}) as server:
+        result = await fetch(server.url("/ca.crt"))
+    assert result.failure is Failure.NETWORK and "'br'" in result.message
+
+
+async def test_damaged_compression_is_a_network_failure():
+    route = Route(b"this is not gzip at all", headers={"Content-Encoding": "gzip"})
+    with HTTPServer({"/ca.crt": route}) as server:
+        result = await fetch(server.url("/ca.crt"))
+    assert result.failure is Failure.NETWORK and "damaged" in result.message
+
+
+async def test_trickle_is_stopped_by_the_total_deadline():
+    with HTTPServer({"/ca.crt": trickle(interval=0.2)}) as server:
+        result, elapsed = await timed(server.url("/ca.crt"))
+    assert result.failure is Failure.TIMEOUT
+    assert "did not finish within 1 s" in result.message
+    assert TIMEOUT - 0.1 < elapsed < TIMEOUT + SLACK
+
+
+async def test_server_that_reads_but_never_answers_times_out():
+    with HTTPServer({"/ca.crt": no_answer()}) as server:
+        result, elapsed = await timed(server.url("/ca.crt"))
+    assert result.failure is Failure.TIMEOUT
+    assert "did not answer within 1 s" in result.message
+    assert elapsed < TIMEOUT + SLACK
+
+
+async def test_server_that_accepts_and_says_nothing_times_out(silent):
+    result, elapsed = await timed(silent.url("http"))
+    assert result.failure is Failure.TIMEOUT
+    assert elapsed < TIMEOUT + SLACK
+
+
+async def test_nothing_listening_is_refused():
+    port = free_port()
+    result, elapsed = await timed(f"http://127.0.0.1:{port}/ca.crt")
+    assert result.failure is Failure.REFUSED
+    assert f"127.0.0.1:{port}" in result.message and elapsed < TIMEOUT
+
+
+async def test_unknown_name_is_not_resolved():
+    result, elapsed = await timed("http://no-such-host.invalid/ca.crt", timeout=2)
+    assert result.failure is Failure.NOT_RESOLVED
+    assert "no-such-host.invalid" in result.message
+    assert elapsed < 2 + SLACK
+
+
+async def test_non_http_answer_is_a_network_failure():
+    # An FTP-like banner where HTTP was expected.
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        conn.sendall(b"220 not http\r\n")
+        conn.recv(1024)
+        conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        result = await fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/ca.crt")
+    finally:
+        thread.join(2)
+        listener.close()
+    assert result.failure is Failure.NETWORK
+
+
+async def test_connect_to_keeps_the_typed_name_in_the_host_header(web, ca_pem):
+    cmap = ConnectMap.parse([f"bootserver1.example.com:80:127.0.0.1:{web.port}"])
+    result = await fetch("http://bootserver1.example.com/ca.crt", connect_to=cmap)
+    assert result.ok and result.data == ca_pem
+    assert result.final_url == "http://bootserver1.example.com/ca.crt"
+    assert web.requests[-1].headers["host"] == "bootserver1.example.com"
+
+
+async def test_connect_to_keeps_an_explicit_port_in_the_host_header(web):
+    cmap = ConnectMap.parse([f"boot.example.com:8080:127.0.0.1:{web.port}"])
+    result = await fetch("http://boot.example.com:8080/ca.crt", connect_to=cmap)
+    assert result.ok
+    assert web.requests[-1].headers["host"] == "boot.example.com:8080"
+
+
+async def test_connect_to_applies_to_redirect_targets(web, ca_pem):
+    routes = {"/ca.crt": redirect("http://files.example.com/ca.crt")}
+    with HTTPServer(routes) as front:
+        cmap = ConnectMap.parse(
+            [
+                f"boot.example.com:80:127.0.0.1:{front.port}",
+                f"files.example.com:80:127.0.0.1:{web.port}",
+            ]
+        )
+        result = await fetch("http://boot.example.com/ca.crt", connect_to=cmap)
+    assert result.ok and result.data == ca_pem
+    assert web.requests[-1].headers["host"] == "files.example.com"
+
+
+async def test_refused_through_connect_to_says_where_it_went():
+    port = free_port()
+    cmap = ConnectMap.parse([f"boot.example.com:80:127.0.0.1:{port}"])
+    result = await fetch("http://boot.example.com/ca.crt", connect_to=cmap)
+    assert result.failure is Failure.REFUSED
+    assert "boot.example.com:80" in result.message and f"127.0.0.1:{port}" in result.message
+
+
+async def test_http_credentials_are_sent_as_basic_auth_and_masked(web):
+    url = f"http://admin:hunter2@127.0.0.1:{web.port}/missing"
+    result = await fetch(url)
+    assert web.requests[-1].headers["authorization"].startswith("Basic ")
+    assert "hunter2" not in result.message and "hunter2" not in result.final_url
+
+
+async def test_shared_client_serves_many_concurrent_fetches(web, ca_pem):
+    async with make_client() as client:
+        results = await asyncio.gather(
+            *(fetch(web.url("/ca.crt"), client=client) for _ in range(50))
+        )
+    assert all(r.ok and r.data == ca_pem for r in results)
+
+
+async def test_shared_client_and_ssl_context_together_is_a_programming_error(trusting, web):
+    async with make_client() as client:
+        with pytest.raises(ValueError):
+            await fetch(web.url("/ca.crt"), client=client, ssl_context=trusting)
