@@ -1,0 +1,94 @@
+"""`handset-ca drills list` and `handset-ca drills report`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from core.commands.common import add_workspace
+from core.drills.catalog import FAULT_INFO
+from core.drills.loader import load_drills, trainer_dir
+from core.drills.report import format_clock, past_results, results_dir
+from core.locations import DRILLS_ENV, workspace_dir
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "drills",
+        help="training drills: list them, report past results",
+        description=(
+            "Training drills for the handset procedure. Shipped drills plus a trainer's "
+            f"own from ${DRILLS_ENV} or <workspace>/drills.d (see docs/drills.md)."
+        ),
+    )
+    add_workspace(parser)
+    sub = parser.add_subparsers(dest="drills_command", metavar="ACTION", required=True)
+    p_list = sub.add_parser("list", help="show the drills one can run")
+    add_workspace(p_list)
+    p_list.set_defaults(func=run_list)
+    p_report = sub.add_parser("report", help="table of finished drills in this workspace")
+    add_workspace(p_report)
+    p_report.set_defaults(func=run_report)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Plain fixed-width columns, readable in an 80-column terminal and in a log."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    return "\n".join(lines)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    workspace = workspace_dir(getattr(args, "workspace", None))
+    drills = load_drills(workspace)
+    rows = []
+    for d in drills:
+        detail = d.fault if d.fault else ("hints" if d.hints else "no hints")
+        if d.time_limit:
+            detail += f", {format_clock(d.time_limit)} limit"
+        rows.append([d.id, d.kind, detail, d.title, "shipped" if d.builtin else "trainer"])
+    print(table(["DRILL", "KIND", "DETAIL", "TITLE", "FROM"], rows))
+    folder = trainer_dir(workspace)
+    print(f"\nTrainer's drills are read from {folder} (set ${DRILLS_ENV} to change).")
+    print(f"Fault causes a drill can set up: {', '.join(FAULT_INFO)}.")
+    return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    workspace = workspace_dir(getattr(args, "workspace", None))
+    results = past_results(workspace)
+    if not results:
+        print(f"No finished drills yet in {results_dir(workspace)}.")
+        return 0
+    rows = []
+    for r in results:
+        diagnosis = (
+            "-" if r.diagnosis_right is None else ("right" if r.diagnosis_right else "wrong")
+        )
+        rows.append(
+            [
+                r.started[:16].replace("T", " "),
+                r.drill_id,
+                "pass" if r.passed else "FAIL",
+                format_clock(r.elapsed_seconds),
+                f"{r.steps_reached}/{r.steps_total}",
+                str(r.wrong_keys),
+                str(r.wrong_passwords),
+                str(r.hints_used),
+                diagnosis,
+            ]
+        )
+    print(
+        table(
+            ["STARTED", "DRILL", "RESULT", "TIME", "STEPS", "WRONG", "PWD", "HINTS", "CAUSE"],
+            rows,
+        )
+    )
+    passed = sum(1 for r in results if r.passed)
+    print(f"\n{len(results)} result(s), {passed} passed; files in {results_dir(workspace)}.")
+    return 0

@@ -1,0 +1,76 @@
+"""`handset-ca web`: the app in a browser for a classroom, through textual-serve.
+
+textual-serve has no log-in, so it binds to 127.0.0.1 by default; a trainer
+reaches it from elsewhere with `ssh -L 8000:127.0.0.1:8000 host`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from core.commands.common import add_workspace
+from core.errors import UserError
+from core.locations import workspace_dir
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+INSTALL_HINT = "textual-serve is not installed; install it with `pip install 'handset-ca[web]'`."
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "web",
+        help="serve the app to a browser (classroom; reach it over ssh -L)",
+        description=(
+            "Serve the app to a browser through textual-serve. It has no log-in: it "
+            "binds to 127.0.0.1 by default; reach it from another machine with "
+            "`ssh -L 8000:127.0.0.1:8000 HOST` and open http://127.0.0.1:8000."
+        ),
+    )
+    add_workspace(parser)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 8000)")
+    parser.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help="address to bind (default 127.0.0.1; anything else exposes the app without log-in)",
+    )
+    parser.set_defaults(func=run)
+
+
+def app_command(workspace: Path) -> str:
+    """The shell command textual-serve runs for each browser session."""
+    return shlex.join([sys.executable, "-m", "core.cli", "--workspace", str(workspace.resolve())])
+
+
+def load_server_class() -> type:
+    """textual_serve's Server, imported lazily: it is an optional extra."""
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        raise UserError(INSTALL_HINT) from None
+    return Server
+
+
+def run(args: argparse.Namespace) -> int:
+    if not 0 < args.port < 65536:
+        raise UserError(f"The port {args.port} is not usable; give a number from 1 to 65535.")
+    server_class = load_server_class()
+    workspace = workspace_dir(getattr(args, "workspace", None))
+    server = server_class(
+        app_command(workspace), host=args.host, port=args.port, title="handset-ca"
+    )
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"handset-ca: warning: bound to {args.host}; the app has no log-in, "
+            "so anyone who reaches that address can use it.",
+            file=sys.stderr,
+        )
+    print(
+        f"Serving handset-ca on http://{args.host}:{args.port}  "
+        f"(from another machine: ssh -L {args.port}:127.0.0.1:{args.port} THIS-HOST)"
+    )
+    server.serve()
+    return 0

@@ -1,0 +1,161 @@
+"""A drill's rehearsal environment: its own CA, boot server and handset settings.
+
+Every drill runs against a temporary workspace and a real boot server on
+127.0.0.1 (``core.bootserver``), reached under the name the job sheet gives
+through a connect map, as a technician's phone would reach the site's server.
+A fault (``core.drills.faults``) changes this set-up so that the handset really
+fails for that reason, and ``fix()`` repairs it so the same keys succeed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.bootserver import DEFAULT_NAME, BootServer, Request
+from core.fetch import ConnectMap
+from core.handset import DEFAULT_ADMIN_PASSWORD, Handset, HandsetSettings
+from core.pki import Subject, Workspace
+
+BOOT_SERVER_NAME = DEFAULT_NAME  # bulletin style: bootserver1.<domain>
+# The rehearsal CA's key passphrase: a throw-away workspace, not a secret.
+REHEARSAL_PASSPHRASE = b"rehearsal-only"
+CA_SUBJECT = Subject(
+    cn="Rehearsal Root CA", country="US", state="Colorado", locality="Boulder", org="Rehearsal"
+)
+DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21}
+
+
+@dataclass
+class JobSheet:
+    """What the trainee is told to do on the phone (it may be wrong: a fault)."""
+
+    url: str
+    admin_password: str = DEFAULT_ADMIN_PASSWORD
+    boot_server: str = BOOT_SERVER_NAME
+    profile: str = "Platform Profile 1"
+    set_profile: bool = True  # does the sheet say to set the profile's CA Certificate?
+
+    def lines(self) -> list[str]:
+        out = [
+            f"Administrator's password: {self.admin_password}",
+            f"CA certificate URL: {self.url}",
+            f"Boot server (already set on the phone): {self.boot_server}",
+        ]
+        if self.set_profile:
+            out.append(f"TLS profile: {self.profile}, CA Certificate: All Certificates")
+        out.append("Then press Provision on the idle screen to check the boot server.")
+        return out
+
+
+@dataclass
+class Environment:
+    """Everything one drill run uses; close() stops the servers and removes the files."""
+
+    root: Path
+    workspace: Workspace
+    server_root: Path  # the folder the boot server publishes from
+    job_sheet: JobSheet
+    settings: HandsetSettings
+    fault: str | None = None
+    boot_server: BootServer | None = None
+    connect_map: ConnectMap = field(default_factory=ConnectMap)
+    requests: list[Request] = field(default_factory=list)
+    https_name: str = BOOT_SERVER_NAME  # whose issued certificate HTTPS presents
+    fixed: bool = False
+    _closed: bool = False
+
+    # --- servers ----------------------------------------------------------------------
+    def start_server(self) -> BootServer:
+        """(Re)start the boot server from ``server_root`` and point the name at it."""
+        self.stop_server()
+        server = BootServer(self.server_root, name=self.https_name, log=self.requests.append)
+        server.start()
+        self.boot_server = server
+        self.connect_map = name_map(BOOT_SERVER_NAME, server)
+        return server
+
+    def stop_server(self) -> None:
+        if self.boot_server is not None:
+            self.boot_server.stop()
+
+    @property
+    def server_running(self) -> bool:
+        return self.boot_server is not None and self.boot_server.running
+
+    # --- the phone --------------------------------------------------------------------
+    def new_handset(self) -> Handset:
+        return Handset(self.settings)
+
+    def good_url(self) -> str:
+        return f"http://{BOOT_SERVER_NAME}/ca.crt"
+
+    # --- fault ------------------------------------------------------------------------
+    def fix(self) -> None:
+        """Repair the fault the way a technician would; the job sheet is corrected too."""
+        from core.drills.faults import FAULTS
+
+        if self.fault is not None and not self.fixed:
+            FAULTS[self.fault].fix(self)
+        self.fixed = True
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.stop_server()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> Environment:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def name_map(name: str, server: BootServer) -> ConnectMap:
+    """``name`` on the default ports -> the boot server's real loopback ports."""
+    cmap = ConnectMap()
+    ports = {"http": server.http_port, "https": server.https_port, "ftp": server.ftp_port}
+    for scheme, port in ports.items():
+        if port:
+            cmap.add(name, DEFAULT_PORTS[scheme], server.connect_host, port)
+    return cmap
+
+
+def new_workspace(folder: Path, *, issue_for: str | None = BOOT_SERVER_NAME) -> Workspace:
+    """A CA (and a server certificate for ``issue_for``) in ``folder``."""
+    ws = Workspace(folder)
+    ws.create_ca(CA_SUBJECT, REHEARSAL_PASSPHRASE)
+    if issue_for:
+        ws.issue(issue_for, REHEARSAL_PASSPHRASE)
+    return ws
+
+
+def build_environment(fault: str | None = None, *, start: bool = True) -> Environment:
+    """A healthy rehearsal, or one with ``fault`` set up, servers running."""
+    from core.drills.faults import FAULTS
+
+    root = Path(tempfile.mkdtemp(prefix="handset-ca-drill-"))
+    try:
+        ws = new_workspace(root / "pki", issue_for=None)
+        env = Environment(
+            root=root,
+            workspace=ws,
+            server_root=ws.root,
+            job_sheet=JobSheet(url=f"http://{BOOT_SERVER_NAME}/ca.crt"),
+            settings=HandsetSettings(boot_server=BOOT_SERVER_NAME),
+            fault=fault,
+        )
+        if fault is None:
+            ws.issue(BOOT_SERVER_NAME, REHEARSAL_PASSPHRASE)
+            if start:
+                env.start_server()
+        else:
+            FAULTS[fault].setup(env, start=start)
+        return env
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        raise

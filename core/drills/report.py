@@ -1,0 +1,197 @@
+"""A finished drill's summary, saved as Markdown and JSON under the workspace.
+
+Files: ``<workspace>/drills/<date>-<drill>.md`` and ``.json`` (a second run
+the same day gets ``-2``, ``-3`` ...). Both are written atomically and never
+replace an earlier result.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.errors import UserError
+from core.fileio import write_atomic
+
+RESULTS_DIR_NAME = "drills"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class StepResult:
+    label: str
+    node: str
+    reached: bool
+    at_seconds: float | None  # since the drill started
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    chosen: str  # fault id the trainee picked
+    chosen_cause: str
+    actual: str
+    actual_cause: str
+    right: bool
+    evidence: tuple[str, ...]  # what the handset and the servers showed
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    drill_id: str
+    title: str
+    kind: str
+    started: str  # ISO 8601, UTC, seconds
+    elapsed_seconds: float
+    time_limit: int | None
+    steps: tuple[StepResult, ...]
+    wrong_keys: int
+    wrong_passwords: int
+    hints_used: int
+    keys_pressed: int
+    diagnosis: Diagnosis | None
+    passed: bool
+    reasons: tuple[str, ...] = field(default=())  # why it did not pass
+
+    @property
+    def steps_reached(self) -> int:
+        return sum(1 for s in self.steps if s.reached)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["format"] = FORMAT_VERSION
+        data["steps_reached"] = self.steps_reached
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    def to_markdown(self) -> str:
+        verdict = "PASSED" if self.passed else "NOT PASSED"
+        limit = f" (limit {format_clock(self.time_limit)})" if self.time_limit else ""
+        lines = [
+            f"# Drill: {self.title}",
+            "",
+            f"- Drill: `{self.drill_id}` ({self.kind})",
+            f"- Started: {self.started}",
+            f"- Result: **{verdict}**",
+            f"- Time: {format_clock(self.elapsed_seconds)}{limit}",
+            f"- Steps reached: {self.steps_reached} of {len(self.steps)}",
+            f"- Wrong keys: {self.wrong_keys}",
+            f"- Wrong passwords: {self.wrong_passwords}",
+            f"- Hints used: {self.hints_used}",
+            f"- Keys pressed: {self.keys_pressed}",
+        ]
+        lines += [f"- Not passed because: {r}" for r in self.reasons]
+        lines += ["", "## Steps", "", "| # | Step | Reached at |", "| --- | --- | --- |"]
+        for i, step in enumerate(self.steps, 1):
+            at = (
+                format_clock(step.at_seconds)
+                if step.reached and step.at_seconds is not None
+                else "-"
+            )
+            lines.append(f"| {i} | {_cell(step.label)} | {at} |")
+        if self.diagnosis is not None:
+            d = self.diagnosis
+            lines += [
+                "",
+                "## Diagnosis",
+                "",
+                f"- Picked: {d.chosen_cause}",
+                f"- Actual cause: {d.actual_cause}",
+                f"- Verdict: {'right' if d.right else 'wrong'}",
+                f"- Why: {d.explanation}",
+                "",
+                "### Evidence",
+                "",
+            ]
+            lines += [f"- {e}" for e in d.evidence] or ["- (none recorded)"]
+        return "\n".join(lines) + "\n"
+
+
+def format_clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def results_dir(workspace: Path) -> Path:
+    return Path(workspace) / RESULTS_DIR_NAME
+
+
+def save_summary(summary: Summary, workspace: Path) -> tuple[Path, Path]:
+    """Write the .md and .json of one result; returns their paths."""
+    folder = results_dir(workspace)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(
+            f"Cannot create {folder} ({exc.strerror}); check the workspace folder's permissions."
+        ) from None
+    base = f"{summary.started[:10]}-{summary.drill_id}"
+    n = 1
+    while True:
+        stem = base if n == 1 else f"{base}-{n}"
+        md, js = folder / f"{stem}.md", folder / f"{stem}.json"
+        if not md.exists() and not js.exists():
+            break
+        n += 1
+    # JSON last: the report lists .json files, so a result appears only once complete.
+    write_atomic(md, summary.to_markdown().encode("utf-8"))
+    write_atomic(js, summary.to_json().encode("utf-8"))
+    return md, js
+
+
+@dataclass(frozen=True)
+class PastResult:
+    path: Path
+    drill_id: str
+    title: str
+    started: str
+    elapsed_seconds: float
+    steps_reached: int
+    steps_total: int
+    wrong_keys: int
+    wrong_passwords: int
+    hints_used: int
+    diagnosis_right: bool | None
+    passed: bool
+
+
+def past_results(workspace: Path) -> list[PastResult]:
+    """Every saved result, oldest first; unreadable files are skipped."""
+    folder = results_dir(workspace)
+    if not folder.is_dir():
+        return []
+    out = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            diagnosis = data.get("diagnosis")
+            out.append(
+                PastResult(
+                    path=path,
+                    drill_id=str(data["drill_id"]),
+                    title=str(data["title"]),
+                    started=str(data["started"]),
+                    elapsed_seconds=float(data["elapsed_seconds"]),
+                    steps_reached=int(data["steps_reached"]),
+                    steps_total=len(data["steps"]),
+                    wrong_keys=int(data["wrong_keys"]),
+                    wrong_passwords=int(data["wrong_passwords"]),
+                    hints_used=int(data["hints_used"]),
+                    diagnosis_right=None if diagnosis is None else bool(diagnosis["right"]),
+                    passed=bool(data["passed"]),
+                )
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    out.sort(key=lambda r: (r.started, r.path.name))
+    return out
