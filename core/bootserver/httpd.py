@@ -112,9 +112,12 @@ class _Server(ThreadingHTTPServer):
             self.record(client, "-", 0, 0, "TLS handshake failed (connection closed)")
             return
         try:
-            super().finish_request(tls, client_address)
+            handler = self.RequestHandlerClass(tls, client_address, self)
         finally:
             tls.close()
+        if not getattr(handler, "raw_requestline", b""):
+            # What a handset's provisioning check looks like: trust, then hang up.
+            self.record(client, "-", 0, 0, "TLS handshake completed, no request")
 
     def handle_error(self, request, client_address) -> None:  # type: ignore[override]
         pass  # a client that vanished mid-answer is not the server's problem

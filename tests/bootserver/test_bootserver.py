@@ -407,3 +407,16 @@ def test_bad_names_are_refused(bulletin_workspace: Path, name: str):
 def test_upper_case_name_is_a_note(bulletin_workspace: Path):
     with BootServer(bulletin_workspace, name="BootServer1.example.com") as server:
         assert "lower case" in server.notes[0]
+
+
+def test_handshake_without_request_is_logged(server: BootServer, bulletin_workspace, log: Log):
+    # The handset's provisioning check: verify the certificate, then hang up.
+    tls = client_context(bulletin_workspace)
+    with (
+        socket.create_connection(("127.0.0.1", server.https_port), timeout=5) as raw,
+        tls.wrap_socket(raw, server_hostname=NAME),
+    ):
+        pass
+    (done,) = log.wait(1)
+    assert (done.scheme, done.path, done.status) == ("https", "-", 0)
+    assert done.note == "TLS handshake completed, no request"
