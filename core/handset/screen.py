@@ -49,8 +49,9 @@ def _item_lines(screen: Screen) -> list[str]:
         first = screen.cursor - ITEM_ROWS + 1
     lines = []
     for i in range(first, min(len(screen.items), first + ITEM_ROWS)):
-        if screen.cursor < 0:
-            lines.append(screen.items[i])
+        if screen.cursor < 0:  # plain lines (idle, info): wrap, never cut
+            text = screen.items[i]
+            lines.extend(text[k : k + WIDTH] for k in range(0, max(len(text), 1), WIDTH))
             continue
         pointer = ">" if i == screen.cursor else " "
         digit = str((i + 1) % 10) if screen.numbered and i < 10 else " "  # "0" opens the 10th

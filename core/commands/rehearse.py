@@ -1,0 +1,90 @@
+"""`handset-ca rehearse URL`: the bulletin's procedure on a fresh emulated handset."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from core.fetch import DEFAULT_TIMEOUT, ConnectMap
+from core.handset import DEFAULT_ADMIN_PASSWORD, Handset, HandsetSettings
+from core.handset.menu import PLATFORM_PROFILES
+from core.handset.procedure import perform_bulletin
+from core.handset.provision import parse_boot_server
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "rehearse",
+        help="install a CA certificate on an emulated handset, key by key",
+        description=(
+            "Press the bulletin's keys on a fresh emulated Spectralink 8400: Settings > "
+            "Advanced > password > Administration Settings > TLS Security > Custom CA "
+            "Certificates > Install Custom CA Certs > Configure CA Cert..., enter URL, then "
+            "set the TLS profile's CA Certificate to All Certificates. With --boot-server, "
+            "then provision from that server the way the phone checks it. Exit 0 when all "
+            "of it worked, 1 otherwise."
+        ),
+    )
+    parser.add_argument("url", metavar="URL", help="what to type: http://, https:// or ftp://")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        choices=range(1, PLATFORM_PROFILES + 1),
+        default=1,
+        help="platform TLS profile to set to All Certificates (default 1)",
+    )
+    parser.add_argument(
+        "--password",
+        default=DEFAULT_ADMIN_PASSWORD,
+        help=f"administrator's password to type (default {DEFAULT_ADMIN_PASSWORD})",
+    )
+    parser.add_argument(
+        "--boot-server",
+        metavar="https://NAME/",
+        help="then provision from this boot server (NAME must equal its certificate's CN)",
+    )
+    parser.add_argument(
+        "--connect-to",
+        metavar="HOST1:PORT1:HOST2:PORT2",
+        action="append",
+        default=[],
+        help="reach HOST1:PORT1 at HOST2:PORT2 instead, as curl does (repeatable)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds per download or connection (default {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument("--quiet", action="store_true", help="print only the outcome")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    connect_to = ConnectMap.parse(args.connect_to)
+    if args.boot_server:
+        parse_boot_server(args.boot_server)  # a bad address is a UserError before any key
+    handset = Handset(HandsetSettings(boot_server=args.boot_server or ""))
+
+    def show(step: str, phone: Handset) -> None:
+        print(f"[{step}]")
+        print(phone.render_text())
+
+    report = asyncio.run(
+        perform_bulletin(
+            handset,
+            args.url,
+            profile=args.profile,
+            password=args.password,
+            provision=bool(args.boot_server),
+            connect_to=connect_to,
+            timeout=args.timeout,
+            on_step=None if args.quiet else show,
+        )
+    )
+    if report.ok:
+        print(f"OK: {report.message}")
+        return 0
+    print(f"FAILED: {report.message}", file=sys.stderr)
+    return 1

@@ -1,0 +1,140 @@
+"""The bulletin's procedure, performed key by key on a Handset.
+
+Used by `handset-ca rehearse` (and available to drills and demos): it presses
+the same keys a trainee presses, through the same state machine, and reports
+what the phone said. Navigation uses the arrow keys and select, as on a phone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from core.fetch import DEFAULT_TIMEOUT, ConnectMap
+from core.handset.machine import Handset
+from core.handset.menu import ALL_CERTIFICATES, DEFAULT_ADMIN_PASSWORD, NODES, URL_PREFIX
+from core.handset.provision import ProvisionOutcome
+from core.handset.runner import drive
+
+# Called after every step with (what was pressed, the handset).
+OnStep = Callable[[str, Handset], None]
+
+
+@dataclass
+class RehearsalReport:
+    installed: bool = False
+    provision: ProvisionOutcome | None = None
+    message: str = ""  # the phone's last word: why it stopped, or what it did
+
+    @property
+    def ok(self) -> bool:
+        return self.installed and (self.provision is None or self.provision.ok)
+
+
+class _Stop(Exception):
+    pass
+
+
+class _Driver:
+    def __init__(self, handset: Handset, on_step: OnStep | None, **kw: object) -> None:
+        self.handset = handset
+        self.on_step = on_step
+        self.kw = kw
+
+    async def key(self, key: str, label: str = "") -> None:
+        await drive(self.handset, key, **self.kw)  # type: ignore[arg-type]
+        self.step(label or key)
+
+    def step(self, label: str) -> None:
+        if self.on_step is not None:
+            self.on_step(label, self.handset)
+
+    async def choose(self, label: str) -> None:
+        """Arrow to ``label`` and press select; stop if the phone does not show it."""
+        screen = self.handset.screen
+        if label not in screen.items:
+            raise _Stop(screen.message or f"{label} is not on the {screen.title} screen.")
+        target = screen.items.index(label)
+        moves = target - screen.cursor
+        for _ in range(abs(moves)):
+            await drive(self.handset, "down" if moves > 0 else "up", **self.kw)  # type: ignore[arg-type]
+        await self.key("select", f"select {label}")
+
+    async def type(self, text: str) -> None:
+        for ch in text:
+            await drive(self.handset, ch, **self.kw)  # type: ignore[arg-type]
+        self.step(f"type {text!r}")
+
+    def expect(self, node_id: str) -> None:
+        screen = self.handset.screen
+        if screen.node_id != node_id:
+            raise _Stop(screen.message or f"The phone did not reach {NODES[node_id].label}.")
+
+
+async def perform_bulletin(
+    handset: Handset,
+    url: str,
+    *,
+    profile: int = 1,
+    password: str = DEFAULT_ADMIN_PASSWORD,
+    provision: bool = False,
+    connect_to: ConnectMap | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    on_step: OnStep | None = None,
+) -> RehearsalReport:
+    """Steps 1-7 of "Downloading CA Certificates to Phones", then (optionally) provisioning."""
+    d = _Driver(handset, on_step, connect_to=connect_to, timeout=timeout)
+    report = RehearsalReport()
+    d.step("start")
+    try:
+        # 1. Select Settings>Advanced.
+        await d.key("soft1", "Menu soft key")
+        await d.choose("Settings")
+        await d.choose("Advanced")
+        # 2. Enter the Administrator's password.
+        await d.type(password)
+        await d.key("soft1", "Ok soft key")
+        d.expect("advanced")
+        # 3. Select Administration Settings>TLS Security>Custom CA Certificates.
+        for label in ("Administration Settings", "TLS Security", "Custom CA Certificates"):
+            await d.choose(label)
+        # 4. Select Install Custom CA Certs>Configure CA Cert...
+        await d.choose("Install Custom CA Certs")
+        await d.choose("Configure CA Cert...")
+        d.expect("configure_ca_cert")
+        # 5. Enter the URL (the 'http://' part can be edited) and press Enter.
+        if url.lower().startswith(URL_PREFIX):
+            await d.type(url[len(URL_PREFIX) :])
+        else:
+            for _ in range(len(handset.screen.entry or "")):
+                await drive(handset, "backspace", connect_to=connect_to, timeout=timeout)
+            d.step(f"backspace over {URL_PREFIX!r}")
+            await d.type(url)
+        await d.key("soft1", "Enter soft key")
+        report.message = handset.last_message
+        if not handset.log.outcomes() or handset.log.outcomes()[-1] != "installed":
+            raise _Stop(handset.last_message)
+        report.installed = True
+        await d.key("soft1", "Ok soft key")
+        # 6. Select Configure TLS Profiles, select the profile.
+        await d.key("back")
+        await d.key("back")
+        await d.choose("Configure TLS Profiles")
+        await d.choose(NODES[f"profile_{profile}"].label)
+        # 7. Select CA Certificate then All Certificates, then press the End key.
+        await d.choose("CA Certificate")
+        await d.choose(ALL_CERTIFICATES)
+        await d.key("end", "End key")
+        report.message = (
+            f"{handset.last_message} {NODES[f'profile_{profile}'].label}: "
+            f"CA Certificate set to {handset.profiles[profile].ca_certificate}."
+        )
+        if provision:
+            await d.key("soft2", "Provision soft key")
+            report.provision = handset.last_provision
+            report.message = f"{report.message} {handset.last_message}"
+            if report.provision is not None:
+                await d.key("soft1", "Ok soft key")
+    except _Stop as stop:
+        report.message = str(stop)
+    return report
