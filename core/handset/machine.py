@@ -130,6 +130,7 @@ class Handset:
         self._stack: list[_Frame] = [_Frame("idle")]
         self._overlay: _Overlay | None = None
         self._pending: Effect | None = None
+        self._last_fed: Any = None
         self._admin = False
         self._message = ""
         self._entry = ""
@@ -186,8 +187,12 @@ class Handset:
         """The result of the pending effect (a FetchResult or a TLSResult)."""
         effect = self._pending
         if effect is None:
+            if result is not None and result is self._last_fed:
+                # run_effect() already fed it; a caller feeding it again is harmless.
+                return None
             raise RuntimeError("feed() called with no effect pending")
         self._pending = None
+        self._last_fed = result
         if isinstance(effect, Download):
             self._downloaded(effect, result)
         else:

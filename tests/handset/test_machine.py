@@ -219,6 +219,17 @@ def test_busy_handset_ignores_keys_and_feed_needs_an_effect():
     assert handset.busy and handset.log.ignored_keys() == before + 2
 
 
+def test_feeding_the_same_result_twice_is_harmless(ca):
+    handset = Handset()
+    download(handset)
+    result = Fetched(URL, True, pem(ca.cert))
+    handset.feed(result)
+    assert handset.feed(result) is None
+    assert len(handset.custom_cas) == 1
+    with pytest.raises(RuntimeError):
+        handset.feed(Fetched(URL, True, pem(ca.cert)))
+
+
 def test_download_failure_keeps_the_typed_url():
     handset = Handset()
     download(handset)
