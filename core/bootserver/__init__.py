@@ -10,6 +10,7 @@ free port unless told otherwise, runs in its own thread, and stops cleanly.
 from __future__ import annotations
 
 import errno
+import ipaddress
 import os
 import shutil
 import socket
@@ -159,6 +160,11 @@ class BootServer:
             if self._started:
                 return
             self.notes = list(self.name_warnings)
+            if not _is_loopback(self.bind):
+                self.notes.append(
+                    f"Listening on {self.bind or '0.0.0.0'}: other machines can fetch the "
+                    "public files too (never a key); bind 127.0.0.1 for a rehearsal alone."
+                )
             http_files, https_files = published_files(self.workspace.ca_certificate(), self.name)
             ssl_context = self._https_context()
             try:
@@ -340,7 +346,7 @@ class BootServer:
 
     def listening(self) -> list[str]:
         """One line per listener: scheme, real address, what it serves."""
-        host = _bracket(self.connect_host if self.bind in ("", "0.0.0.0", "::") else self.bind)
+        host = _bracket(self.bind or "0.0.0.0")
         lines = [f"http   {host}:{self.http_port}  /ca.crt (PEM), /ca.der (DER, the mistake)"]
         if self.https_port is not None:
             lines.append(
@@ -362,6 +368,13 @@ def _common_name(path: Path) -> str | None:
         return None
     names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     return str(names[0].value) if names else None
+
+
+def _is_loopback(bind: str) -> bool:
+    try:
+        return ipaddress.ip_address(bind).is_loopback
+    except ValueError:
+        return bind == "localhost"
 
 
 def _bracket(host: str) -> str:

@@ -420,3 +420,16 @@ def test_handshake_without_request_is_logged(server: BootServer, bulletin_worksp
     (done,) = log.wait(1)
     assert (done.scheme, done.path, done.status) == ("https", "-", 0)
     assert done.note == "TLS handshake completed, no request"
+
+
+def test_wildcard_bind_is_reachable_on_loopback_and_says_so(bulletin_workspace: Path):
+    with BootServer(bulletin_workspace, name=NAME, bind="0.0.0.0") as server:
+        assert server.connect_to()[0] == f"{NAME}:80:127.0.0.1:{server.http_port}"
+        assert get(server.http_port, "/ca.crt")[0] == 200
+        assert server.listening()[0].startswith(f"http   0.0.0.0:{server.http_port}")
+        assert any("other machines can fetch" in note for note in server.notes)
+
+
+def test_bind_to_an_address_this_machine_lacks(bulletin_workspace: Path):
+    with pytest.raises(UserError, match="not an address of this machine"):
+        BootServer(bulletin_workspace, bind="192.0.2.1").start()  # TEST-NET-1
