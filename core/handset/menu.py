@@ -263,3 +263,63 @@ def path_to(node_id: str) -> list[str]:
     while out[-1] in parents:
         out.append(parents[out[-1]])
     return out[::-1]
+
+
+def facts(choices: RehearsalChoices | None = None) -> list[tuple[str, str]]:
+    """(behaviour, source) pairs for the app's help: what the rehearsal models, and why."""
+    c = choices or RehearsalChoices()
+    on_off = "asks again" if c.admin_access_until_idle else "does not ask again"
+    return [
+        ("Settings > Advanced asks for the Administrator's password; default 456.", BULLETIN),
+        (
+            "The URL starts as http://, that part can be edited; all characters are entered "
+            "in lower case; ftp://user:pass@host/ca.crt is allowed.",
+            BULLETIN,
+        ),
+        ("The Enter soft key downloads the certificate; Cancel leaves.", BULLETIN),
+        ("All Certificates = the built-in (widely recognized) CAs plus the custom CAs.", BULLETIN),
+        (
+            "The boot server name must equal the certificate's Common Name by plain string "
+            "comparison, without any DNS lookup.",
+            BULLETIN,
+        ),
+        ("A certificate must be Base 64 (PEM); load only the root CA.", VENDOR_DOC),
+        (
+            "Two platform TLS profiles and six application profiles; provisioning uses a "
+            "platform profile.",
+            VENDOR_DOC,
+        ),
+        ("Soft keys are context functions along the bottom of the screen.", VENDOR_DOC),
+        ("The built-in CA list is Mozilla's, as shipped by certifi.", REHEARSAL),
+        (
+            f"Provisioning uses Platform Profile {c.provisioning_profile} and starts from the "
+            "idle screen's Provision soft key.",
+            REHEARSAL,
+        ),
+        (
+            f"Profiles start on {c.default_ca_choice}; {PLATFORM_CAS_ONLY} and {CUSTOM_CAS_ONLY} "
+            "are our names for the other choices.",
+            REHEARSAL,
+        ),
+        (
+            "The Common Name comparison is case-sensitive; subjectAltNames and wildcards are "
+            "ignored.",
+            REHEARSAL,
+        ),
+        (f"The phone holds {c.custom_ca_slots} custom CA certificates.", REHEARSAL),
+        (
+            "The End key returns to the idle screen from anywhere, keeping chosen settings and "
+            "dropping an URL being typed.",
+            REHEARSAL,
+        ),
+        (
+            f"Admin access ends on the idle screen: Advanced then {on_off} for the password.",
+            REHEARSAL,
+        ),
+        (
+            "Files with a private key, several certificates, a non-CA, intermediate, expired or "
+            "not yet valid certificate are refused, each with its own message.",
+            REHEARSAL,
+        ),
+        ("Menu items other than the bulletin's, and every message, are our wording.", REHEARSAL),
+    ]

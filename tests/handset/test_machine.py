@@ -332,3 +332,21 @@ def test_unknown_keys_do_nothing():
     assert handset.press("ctrl+x") is None
     assert handset.press("") is None
     assert handset.log.ignored_keys() == 2
+
+
+def test_admin_access_can_last_past_idle_when_the_trainer_says_so():
+    handset = Handset(HandsetSettings(choices=RehearsalChoices(admin_access_until_idle=False)))
+    to_url_entry(handset)
+    handset.press("end")
+    handset.press("soft1")
+    choose(handset, "Settings")
+    choose(handset, "Advanced")
+    assert handset.screen.node_id == "advanced"
+
+
+def test_end_key_can_be_turned_off():
+    handset = Handset(HandsetSettings(choices=RehearsalChoices(end_goes_idle=False)))
+    to_url_entry(handset)
+    handset.press("end")
+    assert handset.screen.node_id == "configure_ca_cert"
+    assert handset.log.ignored_keys() == 1

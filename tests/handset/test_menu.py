@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from core.handset import DEFAULT_ADMIN_PASSWORD, NODES
-from core.handset.menu import CA_CHOICES, MESSAGES, SOFTKEYS, SOURCES, path_to
+from core.handset.menu import (
+    CA_CHOICES,
+    MESSAGES,
+    SOFTKEYS,
+    SOURCES,
+    RehearsalChoices,
+    facts,
+    path_to,
+)
 
 # The bulletin's procedure, "Downloading CA Certificates to Phones", as written.
 BULLETIN_STEPS = """
@@ -55,3 +63,10 @@ def test_defaults_and_soft_keys():
     assert SOFTKEYS["url_entry"][0] == "Enter"
     assert all(len(keys) == 4 for keys in SOFTKEYS.values())
     assert "{label}" in MESSAGES["not_in_rehearsal"]
+
+
+def test_facts_cover_every_source_and_follow_the_choices():
+    pairs = facts(RehearsalChoices(custom_ca_slots=5, admin_access_until_idle=False))
+    assert {source for _, source in pairs} == set(SOURCES)
+    text = " ".join(fact for fact, _ in pairs)
+    assert "holds 5 custom CA" in text and "does not ask again" in text
