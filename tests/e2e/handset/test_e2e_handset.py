@@ -219,3 +219,30 @@ async def test_provisioning_unreachable():
     cmap.add(NAME, 443, "127.0.0.1", free_port())
     message = await provision(handset, cmap)
     assert handset.last_provision.code == "unreachable", message
+
+
+async def test_provisioning_reports_an_expired_server_certificate(pki, http_server, tmp_path):
+    from tests.e2e.handset.conftest import PASSPHRASE
+    from tests.servers import cert_pem, issue_server, key_pem, server_tls_context
+
+    ca_key, _ = pki.workspace.load_ca(PASSPHRASE)
+    cert, key = issue_server(pki.ca_cert, ca_key, NAME, (NAME,), expired=True)
+    (tmp_path / "s.crt").write_bytes(cert_pem(cert))
+    (tmp_path / "s.key").write_bytes(key_pem(key))
+    with HTTPServer({}, tls=server_tls_context(tmp_path / "s.crt", tmp_path / "s.key")) as https:
+        handset = Handset(HandsetSettings(boot_server=NAME))
+        cmap = connect((80, http_server), (443, https))
+        await install(handset, f"http://{NAME}/ca.crt", cmap)
+        set_all_certificates(handset)
+        message = await provision(handset, cmap)
+    assert handset.last_provision.code == "expired", message
+
+
+async def test_provisioning_against_a_silent_server_is_unreachable():
+    with SilentServer() as server:
+        handset = Handset(HandsetSettings(boot_server=NAME))
+        start = time.monotonic()
+        await drive(handset, "soft2", connect_to=connect((443, server)), timeout=0.5)
+        elapsed = time.monotonic() - start
+    assert handset.last_provision.code == "unreachable"
+    assert elapsed < 3
