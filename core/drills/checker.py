@@ -2,7 +2,8 @@
 
 The checker only reads events: it never drives the phone. Feed it every new
 event in order; it ticks steps in order, counts wrong keys (keys the phone
-ignored, and keys that took it to a screen off the drill's route) and wrong
+ignored, keys that took it to a screen off the drill's route or opened an item
+that is not part of the rehearsal) and wrong
 passwords (the phone's "wrong_password" outcome), and notes when each step
 was reached on the injected clock.
 """
@@ -18,12 +19,18 @@ from core.drills.nodes import outcome_node
 from core.drills.nodes import parents as menu_parents
 
 WRONG_PASSWORD = "wrong_password"
+UNSUPPORTED = "unsupported"
 IDLE_NODE = "idle"
 # Screens the phone shows on its own after a key (waiting, results, password
 # gate): part of the route when the screen they belong to is.
 _SUB_SCREENS = (".busy", ".result", ".password")
 # Pressing Provision on the idle screen is never a wander.
 _ALWAYS = ("provision.busy", "provision.result")
+FAILURE_PREFIXES = ("wrong_password", "download_failed:", "refused:", "provision:", "slots_full")
+
+
+def is_failure(code: str) -> bool:
+    return code.startswith(FAILURE_PREFIXES) and code != "provision:ok"
 
 
 class EventLike(Protocol):
@@ -89,6 +96,7 @@ class StepChecker:
         self.wrong_passwords = 0
         self.off_route: list[str] = []  # node ids visited off the route, in order
         self.last_failure = ""  # the last failure message the phone showed
+        self._failure_pending = False
         self.outcomes: list[str] = []
         self._pending_key = False  # a handled key whose screen is not seen yet
 
@@ -115,12 +123,20 @@ class StepChecker:
                     self.wrong_keys += 1
                     self.off_route.append(event.node_id)
                 self._pending_key = False
+                if self._failure_pending and event.detail:
+                    self.last_failure = event.detail  # the words on the phone's screen
+                    self._failure_pending = False
             elif event.kind == "outcome":
                 self.outcomes.append(event.code)
                 if event.code == WRONG_PASSWORD:
                     self.wrong_passwords += 1
-                if ":" in event.code and not event.code.endswith(":ok"):
-                    self.last_failure = event.detail or self.last_failure
+                if event.code == UNSUPPORTED and self._pending_key:
+                    self.wrong_keys += 1  # opened an item that is not part of the job
+                    self.off_route.append(event.detail)
+                    self._pending_key = False
+                if is_failure(event.code):
+                    self.last_failure = event.detail
+                    self._failure_pending = True
             if not self.done and step_matches(self.drill.steps[self.next_index], event):
                 self.reached_at[self.next_index] = self.elapsed()
                 ticked.append(self.next_index)

@@ -194,8 +194,8 @@ class DrillSession:
         actual = self.drill.fault
         assert actual is not None
         evidence = []
-        if self.handset.last_message:
-            evidence.append(f'The phone said: "{self.handset.last_message}"')
+        if self.checker.last_failure:
+            evidence.append(f'The phone said: "{self.checker.last_failure}"')
         evidence += FAULTS[actual].evidence(self.environment, self.handset)
         return Diagnosis(
             chosen=chosen,

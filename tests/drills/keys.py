@@ -1,0 +1,104 @@
+"""A trainee's hands: the key presses that do what a job sheet says, on the real handset.
+
+Navigation is by arrow keys and select, computed from the menu data (so a
+reordered menu does not break the tests); text is typed one key per character.
+"""
+
+from __future__ import annotations
+
+from core.drills.environment import JobSheet
+from core.drills.session import DrillSession
+from core.handset import ALL_CERTIFICATES, URL_PREFIX
+from core.handset.menu import CA_CHOICES, NODES, path_to
+
+
+def keys_to_open(child: str, cursor: int = 0) -> list[str]:
+    """From its parent's menu (cursor at ``cursor``): move to ``child`` and select it."""
+    parents = {c: n.id for n in NODES.values() for c in n.children}
+    index = NODES[parents[child]].children.index(child)
+    move = ["down"] * (index - cursor) if index >= cursor else ["up"] * (cursor - index)
+    return [*move, "select"]
+
+
+def keys_from_idle(target: str) -> list[str]:
+    """idle -> target through the menus (a gated menu stops at its password screen)."""
+    path = path_to(target)
+    keys = ["soft1"]  # Menu soft key: the main menu
+    for node_id in path[2:]:
+        keys += keys_to_open(node_id)
+        if NODES[node_id].gate:
+            break
+    return keys
+
+
+def typed(text: str) -> list[str]:
+    return list(text)
+
+
+class Trainee:
+    """Presses keys on a session's handset and says where the phone stopped."""
+
+    def __init__(self, session: DrillSession) -> None:
+        self.session = session
+
+    async def keys(self, keys: list[str]) -> None:
+        for key in keys:
+            await self.session.press(key)
+
+    @property
+    def node(self) -> str:
+        return self.session.handset.screen.node_id
+
+    async def log_in(self, password: str) -> bool:
+        await self.keys(keys_from_idle("advanced"))
+        assert self.node == "advanced.password"
+        await self.keys([*typed(password), "soft1"])
+        return self.node == "advanced"
+
+    async def install(self, url: str) -> bool:
+        """From the Advanced menu: Configure CA Cert..., type the URL, Enter."""
+        path = path_to("configure_ca_cert")
+        for node_id in path[path.index("advanced") + 1 :]:
+            await self.keys(keys_to_open(node_id))
+        assert self.node == "configure_ca_cert"
+        entry = self.session.handset.screen.entry or ""
+        assert entry == URL_PREFIX  # bulletin: the field starts as http://
+        rest = url[len(URL_PREFIX) :] if url.startswith(URL_PREFIX) else None
+        if rest is None:  # another scheme: edit the http:// part away
+            await self.keys(["backspace"] * len(URL_PREFIX))
+            rest = url
+        await self.keys([*typed(rest), "soft1"])
+        assert self.node == "configure_ca_cert.result"
+        installed = self.session.handset.log.outcomes()[-1] == "installed"
+        await self.keys(["soft1"])  # Ok: close the result
+        return installed
+
+    async def set_all_certificates(self) -> None:
+        """From Install Custom CA Certs: back to TLS Security, then the profile's choice."""
+        await self.keys(["back", "back"])
+        assert self.node == "tls_security"
+        for node_id in ("configure_tls_profiles", "profile_1", "profile_1.ca_certificate"):
+            await self.keys(keys_to_open(node_id))
+        labels = [label for label, _ in CA_CHOICES]
+        marked = self.session.handset.screen.marked
+        index = labels.index(ALL_CERTIFICATES)
+        move = ["down"] * (index - marked) if index >= marked else ["up"] * (marked - index)
+        await self.keys([*move, "select"])
+
+    async def provision(self) -> str:
+        """End key, then the Provision soft key on idle; returns the outcome code."""
+        await self.keys(["end"])
+        assert self.node == "idle"
+        await self.keys(["soft2"])
+        assert self.node == "provision.result"
+        return self.session.handset.log.outcomes()[-1]
+
+    async def follow(self, sheet: JobSheet) -> str:
+        """Do what the job sheet says, stopping where the phone fails; returns the last outcome."""
+        if not await self.log_in(sheet.admin_password):
+            return "wrong_password"
+        if not await self.install(sheet.url):
+            return self.session.handset.log.outcomes()[-1]
+        if sheet.set_profile:
+            await self.set_all_certificates()
+        return await self.provision()

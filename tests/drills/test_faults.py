@@ -1,0 +1,66 @@
+"""Each fault is real: the handset fails for that reason before the fix and succeeds after."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.drills.catalog import FAULT_INFO
+from core.drills.environment import build_environment
+from core.drills.faults import FAULTS
+from core.drills.loader import load_drills
+from core.drills.session import DrillSession
+from tests.drills.keys import Trainee
+
+DRILL_FOR = {d.fault: d for d in load_drills(None) if d.kind == "fault"}
+
+# What the phone's own words must show for each fault (its reason, not just "failed").
+PHONE_SAYS = {
+    "der-served": "PEM",
+    "url-typo": "404",
+    "server-down": "nothing is listening",
+    "stale-ca": "does not trust",
+    "cn-mismatch": 'does not match the certificate\'s Common Name "127.0.0.1"',
+    "profile-choice": "Platform CAs Only",
+    "ca-expired": "expired",
+    "wrong-password": "Incorrect password",
+}
+
+
+def test_catalogue_and_set_ups_match():
+    assert set(FAULTS) == set(FAULT_INFO) == set(PHONE_SAYS)
+    assert len(DRILL_FOR) >= 6
+    assert set(DRILL_FOR) <= set(FAULTS)
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+async def test_fault_fails_for_its_reason_then_fix_succeeds(fault):
+    drill = DRILL_FOR.get(fault) or next(iter(DRILL_FOR.values()))
+    env = build_environment(fault)
+    try:
+        before = DrillSession(drill, environment=env)
+        outcome = await Trainee(before).follow(env.job_sheet)
+        assert outcome == FAULTS[fault].failure
+        assert PHONE_SAYS[fault].lower() in before.checker.last_failure.lower(), (
+            before.checker.last_failure
+        )
+        assert not before.handset.last_provision or not before.handset.last_provision.ok
+
+        env.fix()
+        after = DrillSession(drill, environment=env)  # a phone fresh from the box
+        outcome = await Trainee(after).follow(env.job_sheet)
+        assert outcome == "provision:ok", after.handset.last_message
+        assert after.handset.custom_cas and after.handset.last_provision.ok
+    finally:
+        env.close()
+    assert not env.root.exists()
+
+
+async def test_healthy_environment_succeeds_and_closes():
+    env = build_environment(None)
+    server = env.boot_server
+    try:
+        session = DrillSession(next(iter(DRILL_FOR.values())), environment=env)
+        assert await Trainee(session).follow(env.job_sheet) == "provision:ok"
+    finally:
+        env.close()
+    assert not server.running and not env.root.exists()
