@@ -13,17 +13,24 @@ def _clean(text: str) -> str:
 
 
 def append(path: Path, action: str, subject: str, serial_hex: str, sha256: str) -> None:
-    """Append "time action serial sha256 subject" (tab-separated) and fsync.
+    """Append "time action serial sha256 subject" (tab-separated) and fsync."""
+    append_many(path, [(action, subject, serial_hex, sha256)])
 
-    O_APPEND makes each single write land whole at the end, even with
-    several writers, and nothing earlier is ever rewritten.
+
+def append_many(path: Path, entries: list[tuple[str, str, str, str]]) -> None:
+    """Append one line per (action, subject, serial_hex, sha256) in a single write.
+
+    O_APPEND makes the write land whole at the end, even with several
+    writers, and nothing earlier is ever rewritten.
     """
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    fields = (stamp, action, serial_hex, sha256, _clean(subject))
-    line = "\t".join(fields) + "\n"
+    text = "".join(
+        "\t".join((stamp, action, serial_hex, sha256, _clean(subject))) + "\n"
+        for action, subject, serial_hex, sha256 in entries
+    )
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        os.write(fd, line.encode("utf-8"))
+        os.write(fd, text.encode("utf-8"))
         os.fsync(fd)
     finally:
         os.close(fd)

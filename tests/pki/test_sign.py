@@ -155,3 +155,27 @@ def test_a_ca_key_that_does_not_match_the_certificate(ws, tmp_path):
     with pytest.raises(UserError, match="is not the key of"):
         ws.issue("boot.example.com", CA_PASS)
     assert snapshot(ws.root) == before
+
+
+def test_sign_batch_is_all_or_nothing(ws, server_key, tmp_path):
+    csrs = [csr_with(server_key, f"boot{i}.example.com") for i in range(5)]
+    with ws.signer(CA_PASS) as signer:
+        with pytest.raises(UserError, match="is not a host name"):
+            signer.sign_batch([*csrs, csr_with(server_key, "bad..name")], tmp_path / "batch")
+        with pytest.raises(UserError, match=r"Two CSRs ask for boot0\.example\.com"):
+            signer.sign_batch([*csrs, csrs[0]], tmp_path / "batch")
+        assert not (tmp_path / "batch").exists() and not ws.srl_path.exists()
+        ws.srl_path.write_text("FF\n")
+        results = signer.sign_batch(csrs, tmp_path / "batch")
+        with pytest.raises(UserError, match="already exists"):
+            signer.sign_batch(csrs, tmp_path / "batch")
+    assert [r.cert.serial_number for r in results] == list(range(0x100, 0x105))
+    assert ws.srl_path.read_text() == "0104\n"
+    assert sorted(p.name for p in (tmp_path / "batch").iterdir()) == [
+        f"boot{i}.example.com.crt" for i in range(5)
+    ]
+    for result in results:
+        on_disk = x509.load_pem_x509_certificate(result.paths[0].read_bytes())
+        assert on_disk == result.cert
+    assert len(ws.audit_path.read_text().splitlines()) == 5
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
