@@ -91,6 +91,7 @@ class HandsetCAApp(App[int]):
         self.clock = clock
         self.server_options = dict(server_options or {})
         self.server: BootServer | None = None
+        self._boot_server_set = ""  # the handset's boot server, when publishing set it
         self.blink = True  # text cursors blink; tests and screenshots turn it off
         self._done: dict[Worker[Any], Callable[[Any], None]] = {}
 
@@ -276,6 +277,10 @@ class HandsetCAApp(App[int]):
     def action_publish(self) -> None:
         if self.server is not None:
             server, self.server = self.server, None
+            if self._boot_server_set and self.handset.settings.boot_server == self._boot_server_set:
+                self.handset.settings.boot_server = ""
+                self.handset_pane.show_state()
+            self._boot_server_set = ""
             self.run_job("Stopping the boot server…", server.stop, lambda _: self.say("Stopped."))
             return
         from tui.forms import PublishScreen
@@ -301,7 +306,14 @@ class HandsetCAApp(App[int]):
 
         def started(_: Any) -> None:
             self.server = server
-            self.say("Publishing ca.crt. Type the URL on the handset (Tab).")
+            provisioning = server.provisioning_url()
+            if provisioning and not self.handset.settings.boot_server:
+                # As DHCP would: the handset's Provision soft key now checks this server.
+                self.handset.settings.boot_server = provisioning
+                self._boot_server_set = provisioning
+                self.handset_pane.show_state()
+            lines = ["Publishing ca.crt. Type the URL on the handset (Tab).", *server.notes]
+            self.say("\n".join(lines))
 
         self.run_job("Starting the boot server…", server.start, started)
 
@@ -313,15 +325,15 @@ class HandsetCAApp(App[int]):
 
     @work(exclusive=True, exit_on_error=False, group="handset")
     async def _run_effect(self, effect: Any) -> None:
+        """Run the download the handset asked for; run_effect feeds the result back."""
         from core.handset.runner import run_effect
 
         pane = self.handset_pane
         connect_to = self.server.connect_map() if self.server else None
         try:
             while effect is not None:
-                result = await run_effect(self.handset, effect, connect_to=connect_to)
-                effect = self.handset.feed(result)
-                pane.show_state()
+                await run_effect(self.handset, effect, connect_to=connect_to)
+                effect = self.handset.pending
         finally:
             pane.show_state()
 
@@ -344,9 +356,13 @@ class HandsetCAApp(App[int]):
         self.push_screen(HelpScreen(self.handset_facts()))
 
     def handset_facts(self) -> list[tuple[str, str]]:
-        """(fact, source) pairs the handset model labels; empty if it labels none."""
-        screen = self.handset.screen
-        return [(f"This screen: {screen.title}", screen.source)]
+        """(screen and why, source) for every node of core.handset's menu tree."""
+        from core.handset import NODES
+
+        return [
+            (f"{node.label}: {node.note}" if node.note else node.label, node.source)
+            for node in NODES.values()
+        ]
 
     def action_focus_handset(self) -> None:
         self.screen_stack[0].query_one(HandsetPane).focus()

@@ -39,15 +39,31 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def build_app(*, frozen: bool = True) -> HandsetCAApp:
+    """The app on ./pki; ``frozen``: the clock of the frozen certificates, else the real one."""
+    from core.handset import HandsetSettings
+
+    if not frozen:
+        return quiet(make_app("pki"))
+    settings = HandsetSettings(now=lambda: FROZEN_NOW)
+    return quiet(make_app("pki", handset_settings=settings, clock=lambda: FROZEN_NOW))
+
+
 @pytest.fixture
 def empty_app(in_tmp: Path) -> HandsetCAApp:
-    return quiet(make_app("pki", clock=lambda: FROZEN_NOW))
+    return build_app()
+
+
+@pytest.fixture
+def live_app(in_tmp: Path) -> HandsetCAApp:
+    """An empty workspace and the real clock: for certificates made during the test."""
+    return build_app(frozen=False)
 
 
 @pytest.fixture
 def frozen_app(in_tmp: Path) -> HandsetCAApp:
     copy_frozen(in_tmp / "pki")
-    return quiet(make_app("pki", clock=lambda: FROZEN_NOW))
+    return build_app()
 
 
 def screen_text(app: HandsetCAApp) -> str:

@@ -10,8 +10,8 @@ from tui.handset_pane import HandsetPane
 CA_PASS = "correct horse battery"
 
 
-async def test_bulletin_end_to_end(empty_app: HandsetCAApp) -> None:
-    app = empty_app
+async def test_bulletin_end_to_end(live_app: HandsetCAApp) -> None:
+    app = live_app
     async with app.run_test(size=(80, 24)) as pilot:
         # Creating a Certificate Authority (bulletin steps 1-3).
         await pilot.press("c")
@@ -65,7 +65,7 @@ async def test_bulletin_end_to_end(empty_app: HandsetCAApp) -> None:
         assert app.handset.screen.entry == url
         await pilot.press("f2")  # the Enter soft key
         await finish_jobs(pilot, app)
-        assert len(app.handset.custom_cas) == 1
+        assert len(app.handset.custom_cas) == 1, app.handset.screen.message
         assert "installed" in app.handset.screen.message
         assert "installed" in screen_text(app)
 
