@@ -130,10 +130,11 @@ class StepChecker:
                 self.outcomes.append(event.code)
                 if event.code == WRONG_PASSWORD:
                     self.wrong_passwords += 1
-                if event.code == UNSUPPORTED and self._pending_key:
-                    self.wrong_keys += 1  # opened an item that is not part of the job
+                if event.code == UNSUPPORTED:
+                    # Opened an item that is not part of the job (the phone logs this
+                    # before the key itself, which then shows a screen on the route).
+                    self.wrong_keys += 1
                     self.off_route.append(event.detail)
-                    self._pending_key = False
                 if is_failure(event.code):
                     self.last_failure = event.detail
                     self._failure_pending = True
