@@ -8,6 +8,7 @@ import pytest
 from cryptography import x509
 
 from core.errors import UserError
+from core.pki import inspect_file
 from core.pki.serial import format_serial
 
 from .conftest import PASS, cert_days, copy_ws, openssl, openssl_serial
@@ -154,3 +155,28 @@ def test_a_csr_with_a_broken_signature_is_refused(our_ca, openssl_csr, tmp_path)
     with pytest.raises(UserError, match="signature does not verify"):
         ws.sign_csr(bytes(der), PASS.encode())
     assert not ws.srl_path.exists()
+
+
+def test_inspect_reads_what_openssl_writes(bulletin_ca, openssl_csr, tmp_path):
+    key_text = inspect_file(bulletin_ca / "ca.key", PASS.encode())
+    assert "RSA 2048 bit" in key_text and "encrypted" in key_text
+    assert "Give its passphrase" in inspect_file(bulletin_ca / "ca.key")
+    openssl(
+        "x509",
+        "-in",
+        "ca.crt",
+        "-outform",
+        "DER",
+        "-out",
+        str(tmp_path / "ca.der"),
+        cwd=bulletin_ca,
+    )
+    der_text = inspect_file(tmp_path / "ca.der")
+    assert der_text.startswith("Certificate (DER, version 3)")
+    assert "Subject:     C=US, ST=Colorado, L=Boulder, O=Spectralink Corporation" in der_text
+    fingerprint = openssl(
+        "x509", "-noout", "-fingerprint", "-sha256", "-in", "ca.crt", cwd=bulletin_ca
+    )
+    assert fingerprint.strip().split("=", 1)[1] in der_text
+    assert "verifies" in inspect_file(openssl_csr)
+    assert "RSA 2048 bit" in inspect_file(openssl_csr.with_name("server.key"))
