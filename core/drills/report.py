@@ -149,6 +149,13 @@ def save_summary(summary: Summary, workspace: Path) -> tuple[Path, Path]:
     return md, js
 
 
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
 @dataclass(frozen=True)
 class PastResult:
     path: Path
@@ -193,5 +200,5 @@ def past_results(workspace: Path) -> list[PastResult]:
             )
         except (OSError, ValueError, KeyError, TypeError):
             continue
-    out.sort(key=lambda r: (r.started, r.path.name))
+    out.sort(key=lambda r: (r.started, _mtime(r.path), r.path.name))
     return out
