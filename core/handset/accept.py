@@ -144,7 +144,7 @@ def accept_certificate_file(data: bytes, now: datetime | None = None) -> Accepta
             )
         return _refuse(
             NOT_A_CERTIFICATE,
-            f"The file holds a {labels[0].lower()}, not a certificate: publish ca.crt.",
+            f"The file holds a PEM {labels[0]} block, not a plain CERTIFICATE: publish ca.crt.",
             VENDOR_DOC,
         )
     try:

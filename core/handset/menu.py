@@ -69,6 +69,7 @@ class RehearsalChoices:
     messages: dict[str, str] = field(default_factory=lambda: dict(MESSAGES))
 
 
+# Every phone message is a rehearsal choice (no document gives the wording).
 MESSAGES: dict[str, str] = {
     "wrong_password": "Incorrect password. Try again.",
     "not_in_rehearsal": "{label} is not part of this rehearsal.",

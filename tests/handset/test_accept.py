@@ -105,6 +105,14 @@ def test_other_files_each_get_their_own_message(data, code):
     assert verdict.message.endswith(".")
 
 
+def test_crlf_and_bom_are_fine_but_a_trusted_certificate_block_is_not(ca):
+    assert accept_certificate_file(pem(ca.cert).replace(b"\n", b"\r\n")).ok
+    assert accept_certificate_file(b"\xef\xbb\xbf" + pem(ca.cert)).ok
+    trusted = pem(ca.cert).replace(b"CERTIFICATE", b"TRUSTED CERTIFICATE")
+    verdict = accept_certificate_file(trusted)
+    assert verdict.code == a.NOT_A_CERTIFICATE and "TRUSTED CERTIFICATE" in verdict.message
+
+
 def test_csr_is_named(ca):
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
