@@ -261,6 +261,13 @@ def _check_characters(url: str) -> None:
             )
 
 
+def _valid_host(host: str) -> bool:
+    """A DNS-like name or an IP literal (IPv6 without brackets); lower case expected."""
+    if ":" in host:
+        return all(c in "0123456789abcdef:." for c in host)
+    return bool(_HOST_RE.fullmatch(host)) and not host.startswith(".") and ".." not in host
+
+
 def _parse(url: str) -> _Target:
     """Validate a URL the way we fetch it; _Fail(BAD_URL or SCHEME) when unusable."""
     if not isinstance(url, str) or not url:
@@ -303,7 +310,7 @@ def _parse(url: str) -> _Target:
         raise _Fail(
             Failure.BAD_URL, "The URL has no server name after '//'; add the boot server's name."
         )
-    if not (":" in host or _HOST_RE.fullmatch(host)) or host.startswith(".") or ".." in host:
+    if not _valid_host(host):
         raise _Fail(
             Failure.BAD_URL,
             f"The server name {host!r} in the URL is not a valid host name; correct it.",
@@ -581,8 +588,8 @@ async def _fetch_http(
                 raise classified from None
             raise _Fail(
                 Failure.NETWORK,
-                f"The connection to {t.where} failed before an answer{via}; check that the "
-                "server speaks HTTP on this port.",
+                f"The server at {t.where} did not answer in HTTP{via}; check that the URL's "
+                "scheme and port are those of a web server.",
             ) from None
         try:
             state.status = response.status_code
@@ -705,13 +712,18 @@ class _FTPJob:
         self.deadline, self.max_bytes = deadline, max_bytes
         self._lock = threading.Lock()
         self._socks: list[socket.socket] = []
+        self._ftp: ftplib.FTP | None = None
         self.aborted = False
         self.in_body = False
 
     def abort(self) -> None:
         with self._lock:
             self.aborted = True
-            for s in self._socks:
+            # ftplib.connect() sets .sock before it waits for the banner
+            control = self._ftp.sock if self._ftp is not None else None
+            for s in [*self._socks, control]:
+                if s is None:
+                    continue
                 with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
 
@@ -732,6 +744,7 @@ class _FTPJob:
         t = self.t
         path = unquote(t.path).lstrip("/")
         ftp = ftplib.FTP(timeout=self._remaining())
+        self._ftp = ftp
         try:
             self._track(None)
             ftp.connect(self.host, self.port, timeout=self._remaining())
@@ -895,6 +908,13 @@ async def tls_handshake(
     X509_V_ERR_* (10 expired, 18/19/20/21 untrusted issuer); peer_cert is the
     leaf when the handshake completed.
     """
+    host = host.strip("[]")
+    if not _valid_host(host.lower()) or len(host) > 253:
+        return TLSResult(
+            False,
+            Failure.BAD_URL,
+            f"The server name {host[:60]!r} is not a valid host name; correct it.",
+        )
     if ssl_context is None:  # asyncio would silently speak plain TCP
         ssl_context = trust.default_context()
     chost, cport = connect_to.resolve(host, port) if connect_to else (host, port)
@@ -903,7 +923,7 @@ async def tls_handshake(
     try:
         async with asyncio.timeout(timeout):
             _, writer = await asyncio.open_connection(
-                chost, cport, ssl=ssl_context, server_hostname=host.strip("[]")
+                chost, cport, ssl=ssl_context, server_hostname=host
             )
     except TimeoutError:
         return TLSResult(

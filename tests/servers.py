@@ -23,6 +23,8 @@ import logging
 import socket
 import ssl
 import threading
+import time
+import warnings
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -185,6 +187,7 @@ class _ThreadingServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    request_queue_size = 256  # the default 5 drops SYNs under concurrent clients (1 s retries)
 
     def __init__(self, owner: HTTPServer, address: tuple[str, int]) -> None:
         self.owner = owner
@@ -340,6 +343,27 @@ class SilentServer:
                 continue
             self._held.append(conn)
 
+    def accepted(self) -> int:
+        return len(self._held)
+
+    def closed_by_clients(self, within: float = 1.0) -> bool:
+        """True when every accepted connection was closed by its client within `within` s."""
+        deadline = time.monotonic() + within
+        for conn in list(self._held):
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                conn.settimeout(left)
+                try:
+                    if conn.recv(4096) == b"":
+                        break  # EOF: the client closed its end
+                except TimeoutError:
+                    return False
+                except OSError:
+                    break  # reset by the client counts as closed
+        return True
+
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
@@ -392,9 +416,11 @@ class FTPServer:
         return f"ftp://{auth}{self.host}:{self.port}{path}"
 
     def start(self) -> FTPServer:
-        from pyftpdlib.authorizers import DummyAuthorizer
-        from pyftpdlib.handlers import FTPHandler
-        from pyftpdlib.servers import FTPServer as PyFTPServer
+        with warnings.catch_warnings():  # pyftpdlib imports asyncore/asynchat
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from pyftpdlib.authorizers import DummyAuthorizer
+            from pyftpdlib.handlers import FTPHandler
+            from pyftpdlib.servers import FTPServer as PyFTPServer
 
         logging.getLogger("pyftpdlib").setLevel(logging.WARNING)
         authorizer = DummyAuthorizer()
