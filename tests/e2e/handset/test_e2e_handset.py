@@ -66,6 +66,8 @@ async def test_https_download_needs_the_ca_first(pki, http_server, https_server)
     message = await install(handset, f"https://{NAME}/second.crt", cmap)
     assert message == "CA certificate installed in custom CA slot 2."
     assert https_server.requests[-1].sni == NAME
+    set_all_certificates(handset)
+    assert handset.profile_trust(1).custom == (pki.ca_cert, other_root)
 
 
 async def test_whole_procedure_over_ftp(pki, ftp_server):
