@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 # A request that sends nothing for this long is dropped (handshake included).
 REQUEST_TIMEOUT = 10.0
+# Connections served at once (one thread each); more wait in the listen queue.
+MAX_CONNECTIONS = 128
 
 # path -> (body, Content-Type)
 Files = dict[str, tuple[bytes, str]]
@@ -29,7 +31,7 @@ NOT_FOUND = b"Not found: this rehearsal boot server publishes public certificate
 def log_path(raw: str) -> str:
     """The path as logged: no query string (it may carry tokens), printable ASCII only."""
     path = raw.split("?", 1)[0].split("#", 1)[0]
-    safe = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) != "%")
+    safe = "".join(chr(c) for c in range(0x21, 0x7F))  # as sent; no control characters
     return urllib.parse.quote(path, safe=safe)[:200] or "-"
 
 
@@ -89,12 +91,27 @@ class _Server(ThreadingHTTPServer):
         files: Files,
         record: Recorder,
         ssl_context: ssl.SSLContext | None,
+        max_connections: int,
     ) -> None:
+        self._slots = threading.BoundedSemaphore(max_connections)
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.files = files
         self.record = record
         self.ssl_context = ssl_context
         super().__init__(address, _Handler)
+
+    def process_request(self, request, client_address) -> None:  # type: ignore[override]
+        # In the accept loop: with every slot taken, stop accepting until one frees up.
+        if not self._slots.acquire(timeout=REQUEST_TIMEOUT):
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request, client_address) -> None:  # type: ignore[override]
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     def finish_request(self, request, client_address) -> None:  # type: ignore[override]
         # Runs in the per-connection thread, so a slow TLS handshake blocks no one.
@@ -133,8 +150,10 @@ class Listener:
         files: Files,
         record: Recorder,
         ssl_context: ssl.SSLContext | None = None,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
-        self._server = _Server((bind, port), files, record, ssl_context)  # OSError if taken
+        # OSError when the port is taken or the address is not ours.
+        self._server = _Server((bind, port), files, record, ssl_context, max_connections)
         self.port: int = self._server.server_address[1]
         self._thread: threading.Thread | None = None
 
