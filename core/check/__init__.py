@@ -1,0 +1,39 @@
+"""The URL validator: will a handset accept the certificate this URL serves?
+
+Public API (see docs/CONTRACTS.md, "core.check")::
+
+    options = CheckOptions(ca=..., boot_servers=[parse_boot_server("https://boot/")])
+    async for verdict in check_urls(urls, options, progress=callback):
+        verdict.level, verdict.reasons, verdict.to_dict(), verdict.to_json()
+"""
+
+from core.check.bootrules import parse_boot_server
+from core.check.runner import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_TIMEOUT,
+    Checker,
+    CheckOptions,
+    check_url,
+    check_urls,
+    in_input_order,
+)
+from core.check.table import format_verdict, summary_line
+from core.check.verdict import BootServerResult, CertInfo, Level, Reason, Verdict
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_TIMEOUT",
+    "BootServerResult",
+    "CertInfo",
+    "CheckOptions",
+    "Checker",
+    "Level",
+    "Reason",
+    "Verdict",
+    "check_url",
+    "check_urls",
+    "format_verdict",
+    "in_input_order",
+    "parse_boot_server",
+    "summary_line",
+]

@@ -1,0 +1,77 @@
+"""--boot-server: will the handset accept the boot server once this CA is installed?
+
+Bulletin: the phone does no DNS lookup, "only a simple string comparison" of the
+boot server name with the certificate's Common Name. A name present only in the
+subjectAltName, a wildcard CN, and a plain mismatch each get their own reason,
+because each has a different fix.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from cryptography import x509
+
+from core.check.certrules import common_name
+from core.check.verdict import Reason, fail
+from core.handset import provision
+from core.handset.provision import BootServer
+
+
+def parse_boot_server(spec: str) -> BootServer:
+    """``https://NAME[:PORT]/`` or ``NAME[:PORT]``, read exactly as the handset reads it."""
+    return provision.parse_boot_server(spec)
+
+
+def san_names(cert: x509.Certificate) -> list[str]:
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return []
+    names = [str(n) for n in san.get_values_for_type(x509.DNSName)]
+    names += [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
+    return names
+
+
+def _wildcard_covers(pattern: str, name: str) -> bool:
+    if not pattern.startswith("*."):
+        return False
+    try:
+        ipaddress.ip_address(name)
+        return False
+    except ValueError:
+        pass
+    head, dot, tail = name.partition(".")
+    return bool(head and dot) and tail.lower() == pattern[2:].lower()
+
+
+def name_reason(cert: x509.Certificate, name: str) -> Reason | None:
+    """None when CN == NAME exactly (the handset's rule); else one FAIL with its fix."""
+    cn = common_name(cert)
+    if cn == name:
+        return None
+    fix = f"reissue the boot server certificate with CN={name}"
+    if cn and "*" in cn:
+        extra = " even though it would cover the name" if _wildcard_covers(cn, name) else ""
+        return fail(
+            "boot-server-wildcard",
+            f"The boot server certificate's CN is the wildcard {cn}, which the handset "
+            f"compares as plain text{extra}; {fix}.",
+        )
+    if name in san_names(cert) or any(n.lower() == name.lower() for n in san_names(cert)):
+        shown = cn if cn else "missing"
+        return fail(
+            "boot-server-san-only",
+            f"{name} is only in the boot server certificate's subjectAltName (CN is {shown}), "
+            f"but the handset compares the Common Name only; {fix}.",
+        )
+    if cn is None:
+        return fail(
+            "boot-server-cn-mismatch",
+            f"The boot server certificate has no Common Name, so it cannot equal {name}; {fix}.",
+        )
+    return fail(
+        "boot-server-cn-mismatch",
+        f"The boot server certificate's CN {cn} is not {name} by plain string comparison "
+        f"(the handset does no DNS lookup); {fix}, or give the handset the name {cn}.",
+    )

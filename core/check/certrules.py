@@ -1,0 +1,217 @@
+"""Rules for the certificate a URL serves: is it a root CA the handset should load?
+
+Vendor doc: load only the root CA, in Base 64 (PEM) format. The thresholds are
+named here so the docs, the CLI and the TUI show the same numbers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
+from cryptography.x509.oid import NameOID
+
+from core.check.verdict import CertInfo, Reason, fail, warn
+
+MIN_RSA_BITS = 2048
+WARN_DAYS_LEFT = 90
+WEAK_HASHES = ("sha1", "md5")
+_HASH_NAMES = {"sha1": "SHA-1", "md5": "MD5"}
+
+
+def colon_hex(digest: bytes) -> str:
+    """``AB:CD:...`` upper-case colon hex, as ``openssl x509 -fingerprint`` prints."""
+    return ":".join(f"{b:02X}" for b in digest)
+
+
+def fingerprint(cert: x509.Certificate, algorithm: hashes.HashAlgorithm) -> str:
+    return colon_hex(cert.fingerprint(algorithm))
+
+
+def name_text(name: x509.Name) -> str:
+    """OpenSSL-style one-line name: ``C=US, O=Example, CN=Root CA``."""
+    return ", ".join(attr.rfc4514_string() for rdn in name.rdns for attr in rdn)
+
+
+def common_name(cert: x509.Certificate) -> str | None:
+    attrs = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    if not attrs:
+        return None
+    value = attrs[0].value
+    return value if isinstance(value, str) else value.decode("utf-8", "replace")
+
+
+def is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+def is_self_signed(cert: x509.Certificate) -> bool:
+    """Issuer equals subject and the certificate's own key verifies its signature."""
+    if cert.issuer != cert.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(cert)
+        return True
+    except InvalidSignature:
+        return False
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        pass  # e.g. SHA-1, which cryptography no longer verifies here: check it by hand
+    key = cert.public_key()
+    algorithm = cert.signature_hash_algorithm
+    if not isinstance(key, rsa.RSAPublicKey) or algorithm is None:
+        return False
+    try:
+        key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), algorithm)
+    except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+def key_description(cert: x509.Certificate) -> tuple[str, int]:
+    try:
+        key = cert.public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        return "unknown", 0
+    if isinstance(key, rsa.RSAPublicKey):
+        return "RSA", key.key_size
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return "EC", key.key_size
+    if isinstance(key, dsa.DSAPublicKey):
+        return "DSA", key.key_size
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return "Ed25519", 256
+    if isinstance(key, ed448.Ed448PublicKey):
+        return "Ed448", 456
+    return type(key).__name__, 0
+
+
+def signature_hash(cert: x509.Certificate) -> str | None:
+    try:
+        algorithm = cert.signature_hash_algorithm
+    except UnsupportedAlgorithm:
+        return None
+    return algorithm.name if algorithm is not None else None
+
+
+def days_left(cert: x509.Certificate, now: datetime) -> int:
+    return int((cert.not_valid_after_utc - now).total_seconds() // 86400)
+
+
+def cert_info(cert: x509.Certificate, now: datetime | None = None) -> CertInfo:
+    now = now or datetime.now(UTC)
+    key_type, bits = key_description(cert)
+    return CertInfo(
+        subject=name_text(cert.subject),
+        cn=common_name(cert),
+        issuer=name_text(cert.issuer),
+        serial_hex=f"{cert.serial_number:X}",
+        not_before=cert.not_valid_before_utc.isoformat(),
+        not_after=cert.not_valid_after_utc.isoformat(),
+        days_left=days_left(cert, now),
+        is_ca=is_ca(cert),
+        self_signed=is_self_signed(cert),
+        key_type=key_type,
+        key_bits=bits,
+        signature_hash=signature_hash(cert),
+        sha256=fingerprint(cert, hashes.SHA256()),
+        sha1=fingerprint(cert, hashes.SHA1()),  # handsets show SHA-1 too
+    )
+
+
+def cert_reasons(
+    cert: x509.Certificate, info: CertInfo, now: datetime | None = None
+) -> list[Reason]:
+    """FAIL or WARN reasons for a certificate the handset would install."""
+    now = now or datetime.now(UTC)
+    reasons: list[Reason] = []
+    if not info.is_ca:
+        reasons.append(
+            fail(
+                "not-ca",
+                "The certificate is not a CA (no basicConstraints CA:TRUE); "
+                "publish the CA's ca.crt, not a server certificate.",
+            )
+        )
+    if not info.self_signed:
+        reasons.append(
+            fail(
+                "not-root",
+                "The certificate is not a self-signed root (vendor doc: load only the root "
+                "CA); publish the root CA's certificate instead.",
+            )
+        )
+    if info.key_type == "RSA" and info.key_bits < MIN_RSA_BITS:
+        reasons.append(
+            fail(
+                "weak-key",
+                f"The RSA key has {info.key_bits} bits, under {MIN_RSA_BITS}; "
+                f"create a new CA with a key of at least {MIN_RSA_BITS} bits.",
+            )
+        )
+    if cert.not_valid_before_utc > now:
+        reasons.append(
+            fail(
+                "not-yet-valid",
+                f"The certificate is not valid until {cert.not_valid_before_utc:%Y-%m-%d %H:%M} "
+                f"UTC; check the CA machine's clock and reissue it.",
+            )
+        )
+    elif cert.not_valid_after_utc <= now:
+        reasons.append(
+            fail(
+                "expired",
+                f"The certificate expired on {cert.not_valid_after_utc:%Y-%m-%d}; "
+                f"renew the CA certificate and publish the new ca.crt.",
+            )
+        )
+    elif info.days_left < WARN_DAYS_LEFT:
+        reasons.append(
+            warn(
+                "expires-soon",
+                f"The certificate expires in {info.days_left} days "
+                f"(on {cert.not_valid_after_utc:%Y-%m-%d}); plan its renewal before "
+                f"the handsets stop trusting the boot server.",
+            )
+        )
+    if not info.cn:
+        reasons.append(
+            fail(
+                "no-cn",
+                "The certificate has no Common Name; recreate the CA with a Common Name "
+                "such as Root CA.",
+            )
+        )
+    if info.signature_hash in WEAK_HASHES:
+        reasons.append(
+            warn(
+                "weak-signature",
+                f"The certificate is signed with {_HASH_NAMES.get(info.signature_hash)}, which "
+                f"current clients reject; reissue the CA with SHA-256.",
+            )
+        )
+    return reasons
+
+
+def ca_match_reason(info: CertInfo, local: x509.Certificate, local_path: str) -> Reason | None:
+    """With --ca: None when the served certificate is the local CA, else a FAIL."""
+    local_sha256 = fingerprint(local, hashes.SHA256())
+    if info.sha256 == local_sha256:
+        return None
+    if info.subject == name_text(local.subject):
+        return fail(
+            "ca-stale",
+            f"The server has an older or different copy of the CA with the same name "
+            f"(SHA-256 {info.sha256[:23]}... is not {local_sha256[:23]}... from "
+            f"{local_path}); replace the file on the server with the current ca.crt.",
+        )
+    return fail(
+        "ca-mismatch",
+        f"The served certificate ({info.subject}) is not the local CA from {local_path}; "
+        f"publish the current ca.crt at this URL.",
+    )

@@ -1,0 +1,35 @@
+"""The readable report: one block per URL, reasons wrapped to the terminal width."""
+
+from __future__ import annotations
+
+import textwrap
+from collections import Counter
+
+from core.check.verdict import Level, Verdict
+
+INDENT = " " * 6
+MARK = {Level.FAIL: "x", Level.WARN: "!", Level.PASS: "-"}
+
+
+def format_verdict(verdict: Verdict, width: int = 80) -> list[str]:
+    """Lines for one URL: the verdict and URL, what was served, then every reason."""
+    lines = [f"{verdict.level!s:<5} {verdict.url}"]
+    cert = verdict.certificate
+    if cert is not None:
+        left = f"{cert.days_left} days left" if cert.days_left >= 0 else "expired"
+        lines.append(f"{INDENT}CN {cert.cn or '(none)'}, {left}")
+        lines.append(f"{INDENT}SHA-256 {cert.sha256}")
+        lines.append(f"{INDENT}SHA-1   {cert.sha1}")
+    wrap = max(30, width - len(INDENT) - 2)
+    for reason in verdict.reasons:
+        text = textwrap.wrap(f"{reason.message} [{reason.code}]", wrap) or [""]
+        lines.append(f"{INDENT}{MARK[reason.level]} {text[0]}")
+        lines.extend(f"{INDENT}  {more}" for more in text[1:])
+    return lines
+
+
+def summary_line(counts: Counter[Level]) -> str:
+    total = sum(counts.values())
+    noun = "URL" if total == 1 else "URLs"
+    parts = ", ".join(f"{counts.get(level, 0)} {level}" for level in Level)
+    return f"{total} {noun} checked: {parts}."

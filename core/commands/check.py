@@ -1,0 +1,203 @@
+"""`handset-ca check`: validate certificate URLs before visiting phones (docs/check.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import shutil
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from typing import TextIO
+
+from core.check import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_TIMEOUT,
+    CheckOptions,
+    Level,
+    check_urls,
+    format_verdict,
+    in_input_order,
+    parse_boot_server,
+    summary_line,
+)
+from core.check.sources import count_urls, load_ca_file, open_url_file, url_lines
+from core.commands.common import add_workspace
+from core.errors import UserError
+from core.fetch import ConnectMap
+
+USAGE_ERROR = 2
+MAX_CONCURRENCY = 1000
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "check",
+        help="check that certificate URLs serve what a handset will accept",
+        description=(
+            "Download each URL as the handset would and check the certificate it serves: "
+            "PASS, WARN or FAIL with every reason. Exit 0 when nothing fails, 1 when "
+            "anything fails, 2 for a usage error. Field names of --json: docs/check.md."
+        ),
+    )
+    p.add_argument("urls", nargs="*", metavar="URL", help="URL a technician will type")
+    p.add_argument(
+        "--from",
+        dest="from_file",
+        metavar="FILE",
+        help="read URLs from FILE, one a line, # comments ('-' = standard input)",
+    )
+    p.add_argument("--ca", metavar="FILE", help="the local ca.crt every URL should serve")
+    p.add_argument(
+        "--boot-server",
+        action="append",
+        default=[],
+        metavar="https://NAME/",
+        help="boot server whose HTTPS certificate must pass the handset's check (repeatable)",
+    )
+    p.add_argument(
+        "--connect-to",
+        action="append",
+        default=[],
+        metavar="HOST1:PORT1:HOST2:PORT2",
+        help="connect to HOST2:PORT2 for HOST1:PORT1, keeping the name (repeatable, as curl)",
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per line per URL")
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        default=DEFAULT_CONCURRENCY,
+        metavar="N",
+        help=f"URLs checked at once (default {DEFAULT_CONCURRENCY})",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"total time for one download or handshake (default {DEFAULT_TIMEOUT:g})",
+    )
+    add_workspace(p)
+    p.set_defaults(func=run)
+
+
+def build_options(args: argparse.Namespace) -> CheckOptions:
+    """The run's options from the command line; UserError for anything unusable."""
+    if not 1 <= args.concurrency <= MAX_CONCURRENCY:
+        raise UserError(f"--concurrency must be from 1 to {MAX_CONCURRENCY}; pick another.")
+    if not 0 < args.timeout <= 600:
+        raise UserError("--timeout must be more than 0 and at most 600 seconds; pick another.")
+    options = CheckOptions(
+        boot_servers=[parse_boot_server(spec) for spec in args.boot_server],
+        connect_to=ConnectMap.parse(args.connect_to) if args.connect_to else None,
+        timeout=args.timeout,
+        concurrency=args.concurrency,
+    )
+    if args.ca:
+        options.ca = load_ca_file(args.ca)
+        options.ca_path = args.ca
+    return options
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        options = build_options(args)
+        if not args.urls and not args.from_file:
+            raise UserError("Give at least one URL, or --from FILE with one URL a line.")
+        stream: TextIO | None = None
+        total: int | None = len(args.urls)
+        if args.from_file == "-":
+            stream, total = sys.stdin, None
+        elif args.from_file:
+            total += count_urls(args.from_file)
+            stream = open_url_file(args.from_file)
+    except UserError as exc:
+        print(f"handset-ca: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    try:
+        urls: Iterator[str] = iter(args.urls)
+        if stream is not None:
+            urls = itertools.chain(urls, url_lines(stream))
+        return asyncio.run(_run(urls, options, total, as_json=args.json))
+    finally:
+        if stream is not None and stream is not sys.stdin:
+            stream.close()
+
+
+async def _run(
+    urls: Iterator[str], options: CheckOptions, total: int | None, *, as_json: bool
+) -> int:
+    counts: Counter[Level] = Counter()
+    out = sys.stdout
+    bar = ProgressBar(sys.stderr) if _wants_progress(total) else None
+    width = shutil.get_terminal_size((80, 24)).columns
+    verdicts = check_urls(urls, options, progress=bar.update if bar else None, total=total)
+    if not as_json:
+        verdicts = in_input_order(verdicts)
+    try:
+        async for verdict in verdicts:
+            counts[verdict.level] += 1
+            text = verdict.to_json() if as_json else "\n".join(format_verdict(verdict, width))
+            if bar:
+                bar.clear()
+            out.write(text + "\n")
+            out.flush()
+            if bar:
+                bar.draw()
+    finally:
+        await verdicts.aclose()
+        if bar:
+            bar.clear()
+    if not as_json:
+        out.write(summary_line(counts) + "\n")
+        out.flush()
+    return 1 if counts[Level.FAIL] else 0
+
+
+def _wants_progress(total: int | None) -> bool:
+    if total is not None and total < 2:
+        return False
+    try:
+        return sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+    except (AttributeError, ValueError):
+        return False
+
+
+class ProgressBar:
+    """One line on a terminal's standard error, redrawn at most ten times a second."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.done = 0
+        self.total: int | None = None
+        self._last = 0.0
+        self._shown = False
+
+    def update(self, done: int, total: int | None) -> None:
+        self.done, self.total = done, total
+        now = time.monotonic()
+        if now - self._last >= 0.1 or (total is not None and done >= total):
+            self._last = now
+            self.draw()
+
+    def draw(self) -> None:
+        width = shutil.get_terminal_size((80, 24)).columns - 1
+        if self.total:
+            count = f" {self.done}/{self.total} URLs"
+            room = max(10, width - len(count) - 2)
+            filled = room * self.done // self.total
+            line = "[" + "#" * filled + "-" * (room - filled) + "]" + count
+        else:
+            line = f"checked {self.done} URLs"
+        self.stream.write("\r" + line[:width])
+        self.stream.flush()
+        self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._shown = False

@@ -1,0 +1,88 @@
+"""Certificates for the checker's tests, built with cryptography's x509 builders."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import UTC, datetime, timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+NOW = datetime.now(UTC)
+
+
+def name(cn: str | None, org: str = "Check Tests") -> x509.Name:
+    attrs = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)]
+    if cn is not None:
+        attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
+    return x509.Name(attrs)
+
+
+def make_cert(
+    key: rsa.RSAPrivateKey,
+    cn: str | None = "Root CA",
+    *,
+    issuer_key: rsa.RSAPrivateKey | None = None,
+    issuer_name: x509.Name | None = None,
+    ca: bool = True,
+    days: int = 2555,
+    start: datetime | None = None,
+    hash_alg: hashes.HashAlgorithm | None = None,
+    san: list[str] | None = None,
+    org: str = "Check Tests",
+) -> x509.Certificate:
+    """Self-signed unless issuer_key/issuer_name are given."""
+    start = start or NOW - timedelta(days=1)
+    subject = name(cn, org)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_name or subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=days))
+    )
+    if ca is not None:
+        builder = builder.add_extension(x509.BasicConstraints(ca=ca, path_length=None), True)
+    if san:
+        entries: list[x509.GeneralName] = []
+        for item in san:
+            try:
+                entries.append(x509.IPAddress(ipaddress.ip_address(item)))
+            except ValueError:
+                entries.append(x509.DNSName(item))
+        builder = builder.add_extension(x509.SubjectAlternativeName(entries), False)
+    return builder.sign(issuer_key or key, hash_alg or hashes.SHA256())
+
+
+def pem(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def der(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def key_pem(key: rsa.RSAPrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+
+
+def sha1_root(key: rsa.RSAPrivateKey, folder, cn: str = "Old CA") -> x509.Certificate:
+    """A SHA-1-signed root made by the openssl binary (cryptography refuses to sign one)."""
+    import subprocess
+
+    key_path = folder / "sha1.key"
+    key_path.write_bytes(key_pem(key))
+    out = subprocess.run(
+        ["openssl", "req", "-x509", "-sha1", "-key", str(key_path), "-subj", f"/CN={cn}",
+         "-days", "2555"],
+        capture_output=True, check=True, timeout=30,
+    )  # fmt: skip
+    return x509.load_pem_x509_certificate(out.stdout)

@@ -1,0 +1,81 @@
+"""Certificate rules: root CA, key size, validity, CN, signature hash, --ca."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from core.check.certrules import ca_match_reason, cert_info, cert_reasons
+from core.check.verdict import Level
+from tests.check.certs import NOW, make_cert, sha1_root
+
+
+def reasons(cert, now=NOW):
+    info = cert_info(cert, now)
+    return {r.code: r.level for r in cert_reasons(cert, info, now)}
+
+
+def test_good_root_has_no_reasons_and_openssl_style_fingerprints(pki):
+    info = cert_info(pki.ca, NOW)
+    assert reasons(pki.ca) == {}
+    assert info.is_ca and info.self_signed and info.cn == "Root CA"
+    assert info.key_type == "RSA" and info.key_bits == 2048
+    assert len(info.sha256) == 32 * 3 - 1 and info.sha256 == info.sha256.upper()
+    assert len(info.sha1) == 20 * 3 - 1
+    assert info.subject == "O=Check Tests, CN=Root CA"
+
+
+def test_server_certificate_is_not_ca_and_not_root(pki):
+    assert reasons(pki.server_cert("boot")) == {"not-ca": Level.FAIL, "not-root": Level.FAIL}
+
+
+def test_ca_without_basic_constraints_is_not_ca(pki):
+    assert reasons(make_cert(pki.ca_key, ca=None)) == {"not-ca": Level.FAIL}
+
+
+def test_intermediate_ca_is_not_a_root(pki):
+    inter = make_cert(
+        pki.other_key, "Intermediate", issuer_key=pki.ca_key, issuer_name=pki.ca.subject
+    )
+    assert reasons(inter) == {"not-root": Level.FAIL}
+
+
+def test_same_names_but_wrong_signature_is_not_self_signed(pki):
+    forged = make_cert(pki.other_key, issuer_key=pki.ca_key)  # issuer == subject, other key
+    assert reasons(forged) == {"not-root": Level.FAIL}
+
+
+def test_weak_rsa_key(pki):
+    got = reasons(make_cert(pki.weak_key))
+    assert got == {"weak-key": Level.FAIL}
+
+
+def test_expired_not_yet_valid_and_expiring_soon(pki):
+    assert reasons(make_cert(pki.ca_key, start=NOW - timedelta(days=20), days=10)) == {
+        "expired": Level.FAIL
+    }
+    assert reasons(make_cert(pki.ca_key, start=NOW + timedelta(days=2))) == {
+        "not-yet-valid": Level.FAIL
+    }
+    soon = make_cert(pki.ca_key, start=NOW - timedelta(days=1), days=31)
+    assert reasons(soon) == {"expires-soon": Level.WARN}
+    assert cert_info(soon, NOW).days_left == 29
+
+
+def test_no_cn(pki):
+    assert reasons(make_cert(pki.ca_key, cn=None)) == {"no-cn": Level.FAIL}
+
+
+def test_sha1_signature_warns(pki, tmp_path):
+    cert = sha1_root(pki.ca_key, tmp_path)
+    got = reasons(cert, cert.not_valid_before_utc + timedelta(minutes=1))
+    assert got == {"weak-signature": Level.WARN}
+
+
+def test_ca_match_same_stale_and_different(pki):
+    info = cert_info(pki.ca, NOW)
+    assert ca_match_reason(info, pki.ca, "ca.crt") is None
+    renewed = make_cert(pki.ca_key)  # same name, new serial: the server has a stale copy
+    stale = ca_match_reason(info, renewed, "ca.crt")
+    assert stale is not None and stale.code == "ca-stale" and "replace the file" in stale.message
+    other = make_cert(pki.other_key, "Other CA")
+    assert ca_match_reason(info, other, "ca.crt").code == "ca-mismatch"

@@ -1,0 +1,118 @@
+"""The real console script: exit codes, --json, --from, --ca, usage errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.check.certs import der, make_cert, pem
+
+SCRIPT = Path(sys.executable).parent / "handset-ca"
+
+
+def check(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SCRIPT), "check", "--timeout", "2", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        input=stdin,
+    )
+
+
+def test_pass_exits_0_with_a_table_and_fingerprints(site, pki):
+    from core.check.certrules import cert_info
+
+    done = check(site.url("/ca.crt"))
+    assert done.returncode == 0, done.stderr
+    info = cert_info(pki.ca)
+    assert done.stdout.startswith(f"PASS  {site.url('/ca.crt')}\n")
+    assert info.sha256 in done.stdout and info.sha1 in done.stdout
+    assert done.stdout.rstrip().endswith("1 URL checked: 1 PASS, 0 WARN, 0 FAIL.")
+    assert done.stderr == ""  # no progress bar when stderr is not a terminal
+
+
+def test_any_fail_exits_1_and_table_keeps_input_order(site):
+    urls = [site.url("/404"), site.url("/ca.crt"), site.url("/empty")]
+    done = check(*urls)
+    assert done.returncode == 1
+    firsts = [line.split()[1] for line in done.stdout.splitlines() if line[:4] in {"PASS", "FAIL"}]
+    assert firsts == urls
+    assert "[fetch-http-status]" in done.stdout and "[file-empty]" in done.stdout
+
+
+def test_json_one_object_per_line(site, pki):
+    done = check("--json", site.url("/ca.crt"), site.url("/with-key.pem"))
+    assert done.returncode == 1
+    objects = sorted(
+        (json.loads(line) for line in done.stdout.splitlines()), key=lambda o: o["index"]
+    )
+    assert [o["verdict"] for o in objects] == ["PASS", "FAIL"]
+    assert objects[0]["sha256"].count(":") == 31 and objects[0]["certificate"]["cn"] == "Root CA"
+    assert objects[1]["reasons"][0]["code"] == "file-private-key"
+
+
+def test_from_file_with_comments_and_the_bulletin_example(site, tmp_path):
+    listing = tmp_path / "urls.txt"
+    listing.write_text(
+        "# site A\n\n"
+        f"{site.url('/ca.crt')}\n"
+        "   # indented comment\n"
+        "ftp://PlcmSpIp:PlcmSpIp@127.0.0.1:1/ca.crt\n",
+        encoding="utf-8",
+    )
+    done = check("--json", "--from", str(listing))
+    assert done.returncode == 1
+    objects = {o["index"]: o for o in map(json.loads, done.stdout.splitlines())}
+    assert objects[0]["verdict"] == "PASS"
+    assert [r["code"] for r in objects[1]["reasons"]] == ["upper-case", "fetch-refused"]
+    assert "PlcmSpIp:PlcmSpIp" not in done.stdout  # the password is masked everywhere
+
+
+def test_from_stdin(site):
+    done = check("--json", "--from", "-", stdin=site.url("/ca.crt") + "\n")
+    assert done.returncode == 0 and json.loads(done.stdout)["verdict"] == "PASS"
+
+
+def test_ca_matches_and_catches_a_stale_copy(site, pki, tmp_path):
+    local = tmp_path / "ca.crt"
+    local.write_bytes(pem(pki.ca))
+    done = check("--json", "--ca", str(local), site.url("/ca.crt"))
+    assert done.returncode == 0 and json.loads(done.stdout)["ca_match"] is True
+    renewed = tmp_path / "renewed.der"
+    renewed.write_bytes(der(make_cert(pki.ca_key)))  # DER is fine for --ca
+    done = check("--json", "--ca", str(renewed), site.url("/ca.crt"))
+    data = json.loads(done.stdout)
+    assert done.returncode == 1 and data["ca_match"] is False
+    assert [r["code"] for r in data["reasons"]] == ["ca-stale"]
+
+
+@pytest.mark.parametrize(
+    "args,words",
+    [
+        ((), "Give at least one URL"),
+        (("--from", "/nonexistent/urls.txt"), "Cannot read the URL list"),
+        (("--ca", "/nonexistent/ca.crt", "http://x/"), "Cannot read the CA certificate"),
+        (("--connect-to", "nonsense", "http://x/"), "--connect-to"),
+        (("--boot-server", "http://boot/", "http://x/"), "https://"),
+        (("--concurrency", "0", "http://x/"), "--concurrency"),
+        (("--timeout", "-1", "http://x/"), "--timeout"),
+        (("--concurrency", "lots", "http://x/"), "invalid int value"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_sentence(args, words):
+    done = check(*args)
+    assert done.returncode == 2, done.stderr
+    assert words in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_ca_file_that_is_not_a_certificate(tmp_path):
+    bogus = tmp_path / "ca.crt"
+    bogus.write_text("hello\n")
+    done = check("--ca", str(bogus), "http://x/")
+    assert done.returncode == 2 and "is not a certificate" in done.stderr

@@ -1,0 +1,74 @@
+"""URL typing and scheme rules: what a technician can type on the handset."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.check.urlrules import analyse_url, mask_password
+from core.check.verdict import Level
+
+
+def codes(url: str) -> list[str]:
+    return [r.code for r in analyse_url(url).reasons]
+
+
+def test_bulletin_ftp_example_fails_for_upper_case_in_credentials():
+    report = analyse_url("ftp://PlcmSpIp:PlcmSpIp@bootserver1.spectralink.com/ca.crt")
+    (reason,) = report.reasons
+    assert reason.code == "upper-case" and reason.level == Level.FAIL
+    assert "lower case only" in reason.message
+    assert "user name or password" in reason.message
+    # the lower-case URL the handset would send, password masked
+    assert "ftp://plcmspip:***@bootserver1.spectralink.com/ca.crt" in reason.message
+    assert "PlcmSpIp:PlcmSpIp" not in report.display
+    assert report.display == "ftp://PlcmSpIp:***@bootserver1.spectralink.com/ca.crt"
+
+
+def test_lower_case_bulletin_urls_pass_the_typing_rules():
+    assert codes("http://bootserver1.spectralink.com/ca.crt") == []
+    assert codes("ftp://plcmspip:plcmspip@bootserver1.spectralink.com/ca.crt") == []
+
+
+def test_upper_case_in_host_and_scheme_is_fine_but_not_in_path():
+    assert codes("HTTP://BootServer1.Example.COM/ca.crt") == []
+    report = analyse_url("http://boot/CA.crt")
+    assert [r.code for r in report.reasons] == ["upper-case"]
+    assert "the path" in report.reasons[0].message
+    assert "http://boot/ca.crt" in report.reasons[0].message
+
+
+def test_percent_escape_hex_digits_are_not_upper_case_letters():
+    assert codes("http://boot/my%2Fca.crt") == []
+
+
+@pytest.mark.parametrize("url", ["tftp://boot/ca.crt", "file:///etc/ca.crt", "ldap://x/y"])
+def test_other_schemes_fail(url):
+    report = analyse_url(url)
+    assert [r.code for r in report.reasons] == ["scheme"]
+    assert not report.fetchable
+
+
+def test_missing_scheme_is_checked_as_http_with_a_warning():
+    report = analyse_url("boot.example.com/ca.crt")
+    assert report.fetch_url == "http://boot.example.com/ca.crt"
+    assert [(r.code, r.level) for r in report.reasons] == [("no-scheme", Level.WARN)]
+
+
+def test_space_and_non_ascii_each_have_their_own_reason():
+    assert codes("http://boot/my ca.crt") == ["space"]
+    report = analyse_url("http://boot/zertifikat-ä.crt")
+    assert [r.code for r in report.reasons] == ["non-ascii"]
+    assert "ä" in report.reasons[0].message
+
+
+@pytest.mark.parametrize("url", ["", "   ", "http://", "http:///ca.crt", "http://boot/\x00"])
+def test_unusable_urls(url):
+    report = analyse_url(url)
+    assert [r.code for r in report.reasons] == ["bad-url"]
+    assert not report.fetchable
+
+
+def test_mask_password():
+    assert mask_password("ftp://u:p@h/x") == "ftp://u:***@h/x"
+    assert mask_password("ftp://u@h/x") == "ftp://u@h/x"
+    assert mask_password("http://h/a@b") == "http://h/a@b"
