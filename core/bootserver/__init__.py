@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -30,6 +30,9 @@ from core.bootserver import ftpd
 from core.bootserver.httpd import Files, Listener
 from core.errors import UserError
 from core.pki import Workspace, check_server_name
+
+if TYPE_CHECKING:
+    from core.fetch import ConnectMap
 
 DEFAULT_NAME = "bootserver1.example.com"
 DEFAULT_BIND = "127.0.0.1"
@@ -134,7 +137,7 @@ class BootServer:
         self.ftp_port: int | None = None
         self.https_cn: str | None = None  # CN of the certificate HTTPS presents
         self.notes: list[str] = []
-        self._listeners: list[Any] = []
+        self._listeners: list[tuple[Any, str]] = []  # (Listener or FTPListener, scheme)
         self._ftp_home: Path | None = None
         self._lock = threading.Lock()
         self._started = False
@@ -160,6 +163,7 @@ class BootServer:
             if self._started:
                 return
             self.notes = list(self.name_warnings)
+            self.http_port, self.https_port, self.ftp_port, self.https_cn = 0, None, None, None
             if not _is_loopback(self.bind):
                 self.notes.append(
                     f"Listening on {self.bind or '0.0.0.0'}: other machines can fetch the "
@@ -202,9 +206,9 @@ class BootServer:
             self._ftp_home = None
 
     def _https_context(self) -> ssl.SSLContext | None:
-        paths = self.server_paths()
         if self._ports["https"] is None:
             return None
+        paths = self.server_paths()
         if paths is None:
             self.notes.append(
                 "HTTPS is off: give the boot server name (--name) that has an issued certificate."
@@ -229,7 +233,7 @@ class BootServer:
             # A callable, so that OpenSSL never prompts on the terminal itself.
             context.load_cert_chain(crt, key, password=lambda: passphrase)
         except ssl.SSLError as exc:
-            if encrypted:
+            if encrypted and exc.reason != "KEY_VALUES_MISMATCH":
                 raise UserError(
                     f"The passphrase for the server key of {self.name} is wrong; "
                     "give the one chosen when it was issued."
@@ -338,9 +342,9 @@ class BootServer:
             if port
         ]
 
-    def connect_map(self) -> Any:
+    def connect_map(self) -> ConnectMap:
         """The same as a core.fetch.ConnectMap, for the handset runner and the checker."""
-        from core.fetch import ConnectMap  # only needed once a handset is driven
+        from core.fetch import ConnectMap  # httpx loads only when a handset is driven
 
         return ConnectMap.parse(self.connect_to())
 

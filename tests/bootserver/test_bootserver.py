@@ -433,3 +433,22 @@ def test_wildcard_bind_is_reachable_on_loopback_and_says_so(bulletin_workspace: 
 def test_bind_to_an_address_this_machine_lacks(bulletin_workspace: Path):
     with pytest.raises(UserError, match="not an address of this machine"):
         BootServer(bulletin_workspace, bind="192.0.2.1").start()  # TEST-NET-1
+
+
+def test_encrypted_key_of_another_certificate_is_not_called_a_wrong_passphrase(workspace: Path):
+    own = workspace / "issued" / NAME
+    other = workspace / "issued" / ENCRYPTED_NAME
+    (own / "server.key").write_bytes((other / "server.key").read_bytes())
+    server = BootServer(workspace, name=NAME, key_passphrase=KEY_PASS.encode())
+    with pytest.raises(UserError, match=f"issue the certificate for {NAME} again"):
+        server.start()
+
+
+def test_restart_after_stop_reflects_the_workspace_now(workspace: Path):
+    server = BootServer(workspace, name=NAME)
+    with server:
+        assert server.https_port is not None
+    (workspace / "issued" / NAME / "server.crt").unlink()
+    with server:
+        assert server.https_port is None and server.https_cn is None
+        assert server.connect_to()[1].startswith(f"{NAME}:21:")
