@@ -42,8 +42,16 @@ class MainScreen(Screen[None]):
         (WIDE, "-wide"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("tab", "switch_pane", "Switch pane", id="switch_pane", tooltip="Workbench/handset"),
-        Binding("shift+tab", "switch_pane", "Switch pane", show=False),
+        # priority: handled as the key arrives, so keys typed ahead go to the new pane.
+        Binding(
+            "tab",
+            "switch_pane",
+            "Switch pane",
+            id="switch_pane",
+            tooltip="Workbench/handset",
+            priority=True,
+        ),
+        Binding("shift+tab", "switch_pane", "Switch pane", show=False, priority=True),
     ]
 
     def compose(self) -> ComposeResult:
@@ -61,10 +69,12 @@ class MainScreen(Screen[None]):
         app.refresh_overview()
 
     def action_switch_pane(self) -> None:
+        # set_focus, not focus(): the latter waits a turn, and keys typed ahead
+        # (Tab and F2 in one SSH packet) would go to the old pane.
         if self.query_one(HandsetPane).has_focus:
-            self.query_one("#actions", OptionList).focus()
+            self.set_focus(self.query_one("#actions", OptionList))
         else:
-            self.query_one(HandsetPane).focus()
+            self.set_focus(self.query_one(HandsetPane))
 
     def on_descendant_focus(self) -> None:
         self.set_class(self.query_one(HandsetPane).has_focus, "-on-handset")

@@ -1,0 +1,390 @@
+"""Training drills in the app: pick a drill, do it on the handset, diagnose, read the summary.
+
+All scoring is core.drills.session.DrillSession; these screens draw its
+checklist, hint, timer and summary, and hand the handset's keys to it. Open
+the picker from the app with ``open_drills(app)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from tui.handset_pane import HandsetPane
+
+if TYPE_CHECKING:
+    from core.drills.clock import Clock
+    from core.drills.model import Drill
+    from core.drills.session import DrillSession
+
+CHECKLIST_ROWS = 7  # checklist lines shown at once, around the current step
+KIND_WORDS = {"guided": "guided, hints", "timed": "against the clock", "fault": "find the fault"}
+
+
+def clock_text(seconds: float) -> str:
+    whole = max(0, round(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def open_drills(app: App[Any], workspace: Path | None = None) -> None:
+    """Push the drill picker; results are saved under ``workspace`` (default: the app's)."""
+    if workspace is None:
+        ws = getattr(app, "workspace", None)
+        workspace = Path(ws.root) if ws is not None else None
+    app.push_screen(DrillPickerScreen(workspace))
+
+
+class DrillPickerScreen(Screen[None]):
+    """The drills, with the goal of the highlighted one; Enter starts it."""
+
+    DEFAULT_CSS = """
+    DrillPickerScreen { layout: vertical; }
+    #drill-list { height: 1fr; border: round $primary; }
+    #drill-goal { height: auto; max-height: 9; border: round $secondary; padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "Back", id="drills_back", tooltip="Back to the workbench"),
+    ]
+
+    def __init__(self, workspace: Path | None, *, clock: Clock | None = None) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.clock = clock
+        self.drills: list[Drill] = []
+        self.error = ""
+
+    def compose(self) -> ComposeResult:
+        from core.drills.loader import load_drills
+        from core.errors import UserError
+
+        try:
+            self.drills = load_drills(self.workspace)
+        except UserError as exc:
+            self.error = str(exc)
+        options = [Option(f"{d.title}  ({KIND_WORDS[d.kind]})", id=d.id) for d in self.drills]
+        option_list = OptionList(*options, id="drill-list")
+        option_list.border_title = "Drills: Enter starts, Esc goes back"
+        yield option_list
+        yield Static(self.error, id="drill-goal")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#drill-list", OptionList).focus()
+        if self.drills:
+            self._show_goal(self.drills[0])
+
+    def _drill(self, option_id: str | None) -> Drill | None:
+        return next((d for d in self.drills if d.id == option_id), None)
+
+    def _show_goal(self, drill: Drill) -> None:
+        self.query_one("#drill-goal", Static).update(drill.goal)
+
+    @on(OptionList.OptionHighlighted, "#drill-list")
+    def highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        drill = self._drill(event.option.id)
+        if drill is not None:
+            self._show_goal(drill)
+
+    @on(OptionList.OptionSelected, "#drill-list")
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        drill = self._drill(event.option.id)
+        if drill is None or self._starting():
+            return
+        self.query_one("#drill-goal", Static).update(
+            f"Setting up {drill.title!r}: a CA, a boot server and a handset…"
+        )
+        self._start(drill)
+
+    def _starting(self) -> bool:
+        return any(w.group == "drill-start" and not w.is_finished for w in self.workers)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="drill-start")
+    def _start(self, drill: Drill) -> DrillSession:
+        from core.drills.session import DrillSession
+
+        kw = {"clock": self.clock} if self.clock is not None else {}
+        return DrillSession(drill, self.workspace, **kw)
+
+    @on(Worker.StateChanged)
+    def started(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "drill-start":
+            return
+        if event.state == WorkerState.SUCCESS:
+            session = event.worker.result
+            self._show_goal(session.drill)
+            self.app.push_screen(DrillScreen(session))
+        elif event.state == WorkerState.ERROR:
+            self.query_one("#drill-goal", Static).update(_sentence(event.worker.error))
+
+    def action_leave(self) -> None:
+        self.dismiss(None)
+
+
+class DrillHandsetPane(HandsetPane):
+    """The app's handset pane, telling the drill screen after every key."""
+
+    class Pressed(Message):
+        """A handset key was pressed (the session reads the event log)."""
+
+    def press(self, key: str) -> None:
+        super().press(key)
+        self.post_message(self.Pressed())
+
+
+class DrillScreen(Screen[None]):
+    """A drill in progress: job sheet, checklist, timer and hint beside the handset."""
+
+    DEFAULT_CSS = """
+    DrillScreen #drill-panes { height: 1fr; }
+    DrillScreen #drill-side { width: 1fr; border: round $primary; padding: 0 1; }
+    DrillScreen #drill-status { text-style: bold; }
+    DrillScreen #drill-sheet, DrillScreen #drill-checklist, DrillScreen #drill-hint {
+        margin: 1 0 0 0; height: auto;
+    }
+    DrillScreen DrillHandsetPane { width: 34; height: 1fr; border: round $secondary; }
+    DrillScreen DrillHandsetPane:focus { border: heavy $accent; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f7", "hint", "Hint", id="drill_hint", tooltip="Show the current step's hint"),
+        Binding("f8", "finish", "Finish", id="drill_finish", tooltip="Stop and see the summary"),
+        Binding("f9", "brief", "Goal", id="drill_goal", tooltip="Read the drill's goal again"),
+        Binding("f10", "abandon", "Leave", id="drill_leave", tooltip="Leave without a result"),
+    ]
+
+    def __init__(self, session: DrillSession) -> None:
+        super().__init__()
+        self.session = session
+        self.hint_text = ""
+        self._finishing = False
+
+    def compose(self) -> ComposeResult:
+        drill = self.session.drill
+        with Horizontal(id="drill-panes"):
+            with Vertical(id="drill-side") as side:
+                side.border_title = drill.title
+                yield Static(id="drill-status")
+                yield Static(id="drill-sheet")
+                yield Static(id="drill-checklist")
+                yield Static(id="drill-hint")
+            yield DrillHandsetPane(self.session.handset, id="drill-handset")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DrillHandsetPane).focus()
+        self.hint_text = "F7 shows a hint (counted)." if self.session.drill.hints else ""
+        self.refresh_drill()
+        self.set_interval(1.0, self.refresh_status)
+
+    def on_unmount(self) -> None:
+        self.session.close()
+
+    # --- drawing ------------------------------------------------------------------------
+    def refresh_status(self) -> None:
+        s = self.session
+        done = sum(1 for item in s.checklist if item.done)
+        timer = clock_text(s.elapsed())
+        if s.drill.time_limit is not None:
+            timer += f" of {clock_text(s.drill.time_limit)}"
+        parts = [
+            f"Time {timer}",
+            f"Steps {done}/{len(s.drill.steps)}",
+            f"Wrong keys {s.checker.wrong_keys}",
+        ]
+        if s.drill.hints:
+            parts.append(f"Hints {s.hints_used}")
+        self.query_one("#drill-status", Static).update("  ".join(parts))
+
+    def refresh_drill(self) -> None:
+        self.refresh_status()
+        self.query_one("#drill-sheet", Static).update("\n".join(self.session.job_sheet))
+        self.query_one("#drill-checklist", Static).update(self.checklist_text())
+        self.query_one("#drill-hint", Static).update(Text(self.hint_text, style="italic"))
+
+    def checklist_text(self) -> Text:
+        items = self.session.checklist
+        current = next((i for i, item in enumerate(items) if item.current), len(items) - 1)
+        first = max(0, min(current - CHECKLIST_ROWS // 2, len(items) - CHECKLIST_ROWS))
+        text = Text()
+        for i in range(first, min(len(items), first + CHECKLIST_ROWS)):
+            item = items[i]
+            mark = "[x]" if item.done else ("[>]" if item.current else "[ ]")
+            style = "bold" if item.current else ("dim" if item.done else "")
+            text.append(f"{mark} {i + 1}. {item.label}\n", style=style)
+        return text
+
+    # --- the handset ----------------------------------------------------------------------
+    @on(DrillHandsetPane.Pressed)
+    def pressed(self) -> None:
+        self.after_handset()
+
+    @on(HandsetPane.EffectRequested)
+    def effect_requested(self, event: HandsetPane.EffectRequested) -> None:
+        event.stop()  # this drill's handset, not the app's: run it against the drill's servers
+        self._run_effect(event.effect)
+
+    @work(exclusive=True, exit_on_error=False, group="drill-handset")
+    async def _run_effect(self, effect: Any) -> None:
+        from core.handset.runner import run_effect
+
+        handset = self.session.handset
+        try:
+            while effect is not None:
+                await run_effect(handset, effect, connect_to=self.session.environment.connect_map)
+                effect = handset.pending
+        finally:
+            self.query_one(DrillHandsetPane).show_state()
+            self.after_handset()
+
+    def after_handset(self) -> None:
+        s = self.session
+        s.update()
+        if s.steps_done and not s.handset.busy and not self._finishing:
+            self.hint_text = "Every step is done."
+            self.action_finish()
+        self.refresh_drill()
+
+    # --- actions --------------------------------------------------------------------------
+    def action_hint(self) -> None:
+        from core.errors import UserError
+
+        try:
+            self.hint_text = self.session.hint()
+        except UserError as exc:
+            self.hint_text = str(exc)
+        self.refresh_drill()
+
+    def action_brief(self) -> None:
+        self.app.push_screen(BriefScreen(self.session.drill.goal))
+
+    def action_finish(self) -> None:
+        if self._finishing or self.session.summary is not None:
+            return
+        self._finishing = True
+        if self.session.needs_diagnosis:
+            self.app.push_screen(DiagnosisScreen(self.session), self._diagnosed)
+        else:
+            self._conclude(None)
+
+    def _diagnosed(self, cause: str | None) -> None:
+        if cause is None:  # back to the handset
+            self._finishing = False
+            return
+        self._conclude(cause)
+
+    def _conclude(self, cause: str | None) -> None:
+        from core.errors import UserError
+
+        summary = self.session.finish(cause)
+        saved_note = ""
+        try:
+            md, _ = self.session.save()
+            saved_note = f"Saved as {md} and .json."
+        except UserError as exc:
+            saved_note = str(exc)
+        self.app.switch_screen(SummaryScreen(summary.to_markdown(), saved_note))
+
+    def action_abandon(self) -> None:
+        self.dismiss(None)
+
+
+class BriefScreen(ModalScreen[None]):
+    """The drill's goal again."""
+
+    DEFAULT_CSS = """
+    BriefScreen { align: center middle; }
+    BriefScreen #brief { width: 70; max-width: 100%; height: auto; border: heavy $accent;
+        background: $surface; padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,enter,f9", "close", "Close", id="brief_close"),
+    ]
+
+    def __init__(self, goal: str) -> None:
+        super().__init__()
+        self.goal = goal
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.goal, id="brief")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class DiagnosisScreen(ModalScreen[str | None]):
+    """What went wrong? The trainee picks one cause; Esc goes back to the handset."""
+
+    DEFAULT_CSS = """
+    DiagnosisScreen { align: center middle; }
+    DiagnosisScreen #causes { width: 76; max-width: 100%; height: auto; max-height: 100%;
+        border: heavy $accent; background: $surface; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back to the handset", id="diagnosis_back"),
+    ]
+
+    def __init__(self, session: DrillSession) -> None:
+        super().__init__()
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        causes = OptionList(*(Option(c.text, id=c.id) for c in self.session.causes()), id="causes")
+        causes.border_title = "What made the phone fail? Enter picks"
+        yield causes
+
+    def on_mount(self) -> None:
+        self.query_one("#causes", OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#causes")
+    def picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+class SummaryScreen(Screen[None]):
+    """The result: time, steps, wrong keys, wrong passwords, hints, diagnosis and evidence."""
+
+    DEFAULT_CSS = """
+    SummaryScreen #summary-scroll { height: 1fr; border: round $primary; padding: 0 1; }
+    SummaryScreen #summary-saved { height: auto; padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,enter,f10", "close", "Close", id="summary_close"),
+    ]
+
+    def __init__(self, markdown: str, saved_note: str) -> None:
+        super().__init__()
+        self.markdown = markdown
+        self.saved_note = saved_note
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="summary-scroll"):
+            yield Markdown(self.markdown, id="summary")
+        yield Static(self.saved_note, id="summary-saved")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#summary-scroll").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def _sentence(error: BaseException | None) -> str:
+    from core.errors import UserError
+
+    if isinstance(error, UserError):
+        return str(error)
+    return f"Unexpected error ({type(error).__name__}: {error}); please report it."
