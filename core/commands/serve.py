@@ -21,6 +21,9 @@ from core.commands.common import add_workspace
 from core.locations import workspace_dir
 from core.passphrase import read_passphrase
 
+# Ctrl+C and a service manager's stop both end the server cleanly, with exit 0.
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -87,9 +90,6 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(sig, handler)
     out.line("Boot server stopped.")
     return 0
-
-
-_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def startup_text(server: BootServer) -> list[str]:
