@@ -74,13 +74,13 @@ def check_for_ca(
     now: dt.datetime | None = None,
 ) -> list[str]:
     """Everything that can refuse a signing, done before anything is written."""
-    if csr.subject == ca_cert.subject:
+    subject = csr.subject  # each access parses it again
+    if subject == ca_cert.subject:
         raise UserError(
             "The CSR's subject is the CA's own subject, and Issuer and Subject must differ; "
             "make the CSR with the boot server's name as Common Name."
         )
-    cn = common_name(csr.subject)
-    warnings = check_server_name(cn)
+    warnings = check_server_name(common_name(subject))
     _, not_after = validity(check_days(days), now)
     if days > MAX_SERVER_DAYS:
         warnings.append(

@@ -30,7 +30,7 @@ class CertSummary:
 
 
 def colon_hex(data: bytes) -> str:
-    return ":".join(f"{b:02X}" for b in data)
+    return data.hex(":").upper()
 
 
 def fingerprint(cert: x509.Certificate, algorithm: hashes.HashAlgorithm) -> str:
@@ -60,13 +60,14 @@ def summarize(
     cert: x509.Certificate, path: Path | str | None = None, now: dt.datetime | None = None
 ) -> CertSummary:
     not_after = cert.not_valid_after_utc
+    subject = cert.subject  # each access parses it again
     try:
         bits = key_bits(cert.public_key())
     except Exception:  # a key type the library does not know
         bits = 0
     return CertSummary(
-        subject=name_text(cert.subject),
-        cn=common_name(cert.subject),
+        subject=name_text(subject),
+        cn=common_name(subject),
         issuer=name_text(cert.issuer),
         serial_hex=serial_hex(cert.serial_number),
         not_before=cert.not_valid_before_utc,
