@@ -8,6 +8,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from core.errors import UserError
+from core.passphrase import ENV_FOR
 from core.pki.constants import KEY_SIZES
 
 PUBLIC_EXPONENT = 65537
@@ -49,8 +50,6 @@ def load_private_key(
     ``what`` names the key in messages ("CA key"); ``kind`` says where its
     passphrase comes from ("ca" or "key").
     """
-    from core.passphrase import ENV_FOR  # only for the message
-
     loader = (
         serialization.load_pem_private_key
         if b"-----BEGIN" in data

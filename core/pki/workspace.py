@@ -153,12 +153,13 @@ class Workspace:
         key = generate_rsa(key_size)
         cert = build_ca_certificate(key, subject, days)
         self._ensure_folder(self.root)
-        write_atomic(self.ca_key_path, key_to_pem(key, passphrase), 0o600)
-        try:
-            write_atomic(self.ca_crt_path, cert.public_bytes(PEM), 0o644)
-        except BaseException:
-            self.ca_key_path.unlink(missing_ok=True)  # ours, from a moment ago
-            raise
+        with self._disk_errors():
+            write_atomic(self.ca_key_path, key_to_pem(key, passphrase), 0o600)
+            try:
+                write_atomic(self.ca_crt_path, cert.public_bytes(PEM), 0o644)
+            except BaseException:
+                self.ca_key_path.unlink(missing_ok=True)  # ours, from a moment ago
+                raise
         summary = summarize(cert, self.ca_crt_path)
         self._audit("ca-init", summary)
         return Result(cert, summary, [self.ca_key_path, self.ca_crt_path], [])
@@ -253,9 +254,20 @@ class Workspace:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         """Serialize issuers (serial numbers) and clear what a killed issuer left."""
-        with serial.locked(self.lock_path):
+        with self._disk_errors(), serial.locked(self.lock_path):
             self._clear_stale()
             yield
+
+    @contextlib.contextmanager
+    def _disk_errors(self) -> Iterator[None]:
+        """A full disk or a read-only folder is the user's to fix: one sentence, no traceback."""
+        try:
+            yield
+        except OSError as exc:
+            raise UserError(
+                f"Cannot write in {self.root} ({exc.strerror}); check its permissions and "
+                "free space."
+            ) from None
 
     def _clear_stale(self) -> None:
         # Under the lock no other issuer is mid-write: temp files left now are from a kill.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import stat
 
 import pytest
@@ -9,6 +10,7 @@ from cryptography import x509
 
 from core.errors import UserError
 from core.pki import Subject, Workspace
+from core.pki.serial import format_serial
 
 from .conftest import CA_PASS, CA_SUBJECT, snapshot
 
@@ -62,7 +64,8 @@ def test_issue_layout_serial_and_extensions(ws):
     assert mode(paths.crt.parent) == 0o700
     cert = result.cert
     assert cert.serial_number == int(ws.srl_path.read_text(), 16)
-    assert ws.srl_path.read_text().strip().isupper() or ws.srl_path.read_text().strip().isdigit()
+    assert ws.srl_path.read_text() == format_serial(cert.serial_number)
+    assert re.fullmatch(r"([0-9A-F]{2})+\n", ws.srl_path.read_text())
     san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert san.get_values_for_type(x509.DNSName) == ["boot.example.com"]
     assert not cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
@@ -101,3 +104,16 @@ def test_no_ca_is_a_clear_error(tmp_path):
     assert not ws.has_ca() and ws.ca_summary() is None
     with pytest.raises(UserError, match="There is no CA in"):
         ws.issue("boot.example.com", CA_PASS)
+
+
+def test_a_disk_problem_is_one_sentence(ws):
+    ws.lock_path.mkdir()  # the lock cannot be opened: an OSError from the real system call
+    with pytest.raises(UserError, match=r"Cannot write in .*; check its permissions"):
+        ws.issue("boot.example.com", CA_PASS)
+    assert not ws.issued_dir.exists() and not ws.srl_path.exists()
+
+
+def test_a_workspace_under_a_file_is_refused(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UserError, match="Cannot create"):
+        Workspace(tmp_path / "file" / "pki").create_ca(CA_SUBJECT, CA_PASS)
