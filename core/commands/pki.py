@@ -20,9 +20,12 @@ from core.pki import (
     Result,
     Subject,
     Workspace,
+    check_server_name,
     inspect_bytes,
 )
+from core.pki.ca import check_days
 from core.pki.keys import is_encrypted_pem
+from core.pki.names import build_name
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -154,6 +157,8 @@ def cmd_ca_init(args: argparse.Namespace) -> int:
     subject = _subject(args, args.cn)
     if ws.ca_key_path.exists() or ws.ca_crt_path.exists():  # before asking for a passphrase
         raise UserError(f"{ws.root} already holds a CA; move ca.key and ca.crt away first.")
+    build_name(subject)
+    check_days(args.days)
     passphrase = read_passphrase("ca", new=True, passphrase_file=args.passphrase_file)
     result = ws.create_ca(subject, passphrase, key_size=args.key_size, days=args.days)
     _report(f"Created the CA in {ws.root}; publish ca.crt to the phones.", result)
@@ -176,7 +181,11 @@ def cmd_ca_show(args: argparse.Namespace) -> int:
 
 def cmd_issue(args: argparse.Namespace) -> int:
     ws = _workspace(args)
-    ws.issued_paths(args.name)  # a bad name fails before any prompt
+    ws.issued_paths(args.name)  # bad input fails before any prompt
+    subject = _subject(args, args.cn or args.name)
+    check_server_name(subject.cn)
+    build_name(subject)
+    check_days(args.days)
     ca_passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
     key_passphrase = None
     if args.key_passphrase or args.key_passphrase_file:
@@ -187,7 +196,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
         key_passphrase=key_passphrase,
         days=args.days,
         key_size=args.key_size,
-        subject=_subject(args, args.cn or args.name),
+        subject=subject,
     )
     _report(f"Issued {args.name}; install server.key and server.crt on the boot server.", result)
     return 0
@@ -196,6 +205,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
 def cmd_sign(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     data = _read(args.csr)
+    check_days(args.days)
     ca_passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
     out = Path(args.out) if args.out else None
     result = ws.sign_csr(data, ca_passphrase, days=args.days, out=out)

@@ -89,6 +89,9 @@ def test_no_passphrase_anywhere(env, capsys, monkeypatch, ws):
     monkeypatch.delenv("HANDSET_CA_PASSPHRASE")
     code, _, err = run(capsys, "issue", "boot", "--workspace", str(ws.root))
     assert code == 1 and "No CA key passphrase given" in one_sentence_error(err)
+    # bad input is reported before any passphrase is asked for
+    code, _, err = run(capsys, "issue", "bad..name", "--workspace", str(ws.root))
+    assert code == 1 and "cannot be used as a certificate name" in one_sentence_error(err)
 
 
 @pytest.mark.parametrize(
@@ -100,6 +103,8 @@ def test_no_passphrase_anywhere(env, capsys, monkeypatch, ws):
         (("sign", "missing.csr"), "Cannot read missing.csr"),
         (("ca", "init", "--cn", "Root CA"), "already holds a CA"),
         (("ca", "init", "--cn", "X", "--country", "USA", "--workspace", "new"), "two letters"),
+        (("ca", "init", "--cn", "X", "--days", "0", "--workspace", "new"), "between 1 and"),
+        (("issue", "boot", "--days", "-5"), "between 1 and"),
     ],
 )
 def test_user_errors(env, capsys, ws, argv, message):

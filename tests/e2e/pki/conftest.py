@@ -11,8 +11,6 @@ import pytest
 
 from core.pki import Subject, Workspace
 
-pytestmark = pytest.mark.e2e
-
 PASS = "correct horse"
 BULLETIN_SUBJ = (
     "/C=US/ST=Colorado/L=Boulder/O=Spectralink Corporation/OU=Service/CN=Root CA"
