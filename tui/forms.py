@@ -83,7 +83,7 @@ class FormScreen(ModalScreen[Any]):
         return self.FIELDS
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="form") as form:
+        with VerticalScroll(classes="form", can_focus=False) as form:
             form.border_title = self.TITLE
             yield from self.compose_top()
             for spec in self.fields():
@@ -279,7 +279,11 @@ class IssueScreen(FormScreen):
         except UserError as exc:
             live.update(str(exc))
             return
-        live.update("\n".join(warnings) if warnings else f"CN and subjectAltName: {name}")
+        live.update(
+            "\n".join(warnings)
+            if warnings
+            else f"CN and subjectAltName will be {name}; give the phones exactly this name."
+        )
 
     def build(self) -> IssueRequest:
         name = self.value("name")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from rich import box
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -36,7 +37,15 @@ SOURCES: tuple[tuple[str, str], ...] = (
 
 
 def _table(title: str, headers: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> Table:
-    table = Table(title=title, title_justify="left", title_style="bold", expand=True)
+    table = Table(
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        expand=True,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
     for header in headers:
         table.add_column(header, overflow="fold")
     for row in rows:

@@ -33,7 +33,7 @@ def test_create_ca_form(snap_compare, empty_app: HandsetCAApp) -> None:
 
 
 def test_issue_form_warns_about_an_ip(snap_compare, frozen_app: HandsetCAApp) -> None:
-    assert snap_compare(frozen_app, press=["i", *"10.0.0.5"])
+    assert snap_compare(frozen_app, press=["i", "_", *"10.0.0.5"])
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -57,7 +57,7 @@ def test_help(snap_compare, empty_app: HandsetCAApp) -> None:
 
 
 def test_inspect_csr(snap_compare, frozen_app: HandsetCAApp) -> None:
-    assert snap_compare(frozen_app, press=["v", "down", "down", "down", "down", "enter"])
+    assert snap_compare(frozen_app, press=["v", "_", "down", "down", "down", "down", "enter"])
 
 
 def test_no_color(snap_compare, in_tmp, monkeypatch) -> None:
