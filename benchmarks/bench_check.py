@@ -23,7 +23,6 @@ import asyncio
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -108,8 +107,8 @@ def write_urls(path: Path, ports: list[int], n: int) -> list[str]:
     return urls
 
 
-def run_checker(url_file: Path, concurrency: int) -> tuple[float, int, dict[str, int], int]:
-    """(seconds, max RSS KiB, verdict counts, exit code) of one checker subprocess."""
+def run_checker(url_file: Path, concurrency: int) -> tuple[float, float, int, dict[str, int], int]:
+    """(wall s, CPU s, max RSS KiB, verdict counts, exit code) of one checker subprocess."""
     out_path = url_file.with_suffix(".jsonl")
     cmd = [
         str(SCRIPT),
@@ -120,19 +119,20 @@ def run_checker(url_file: Path, concurrency: int) -> tuple[float, int, dict[str,
         "--from",
         str(url_file),
     ]
-    time_bin = shutil.which("time") or "/usr/bin/time"
+    time_bin = "/usr/bin/time"
     use_time = os.path.exists(time_bin)
     rss_file = url_file.with_suffix(".rss")
     if use_time:
         cmd = [time_bin, "-f", "%M", "-o", str(rss_file), *cmd]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     with open(out_path, "wb") as out:
         done = subprocess.run(cmd, stdout=out, stderr=subprocess.PIPE, timeout=600)
     seconds = time.perf_counter() - started
-    if use_time:
-        rss_kib = int(rss_file.read_text().strip().splitlines()[-1])
-    else:
-        rss_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    # Without /usr/bin/time: getrusage's max RSS of the largest child so far (KiB on Linux).
+    rss_kib = int(rss_file.read_text().split()[-1]) if use_time else after.ru_maxrss
     counts: dict[str, int] = {}
     with open(out_path, encoding="utf-8") as f:
         for line in f:
@@ -140,7 +140,7 @@ def run_checker(url_file: Path, concurrency: int) -> tuple[float, int, dict[str,
             counts[verdict] = counts.get(verdict, 0) + 1
     if done.stderr:
         sys.stderr.write(done.stderr.decode(errors="replace")[:2000])
-    return seconds, rss_kib, counts, done.returncode
+    return seconds, cpu, rss_kib, counts, done.returncode
 
 
 def run_curl_loop(urls: list[str]) -> tuple[float, int]:
@@ -171,17 +171,19 @@ def main() -> int:
     pem = make_ca_pem()
     ports = start_servers(pem, SERVERS)
     print(
-        f"cores: {os.cpu_count()}, loopback servers: {len(ports)}, python {sys.version.split()[0]}"
+        f"cores: {os.cpu_count()}, loopback servers: {len(ports)}, "
+        f"python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         urls = write_urls(folder / "urls.txt", ports, args.urls)
 
-        seconds, rss, counts, code = run_checker(folder / "urls.txt", args.concurrency)
+        seconds, cpu, rss, counts, code = run_checker(folder / "urls.txt", args.concurrency)
         rate = args.urls / seconds
         print(
             f"handset-ca check: {args.urls} URLs, --concurrency {args.concurrency}: "
             f"{seconds:.2f} s wall (process start-up included) = {rate:.0f} URLs/s; "
+            f"checker CPU {cpu:.2f} s = {args.urls / cpu:.0f} URLs per CPU-second; "
             f"verdicts {counts}, exit {code}, max RSS {rss / 1024:.1f} MiB"
         )
 
@@ -198,10 +200,10 @@ def main() -> int:
 
         big_urls = write_urls(folder / "big.txt", ports, args.big)
         del big_urls
-        seconds, rss, counts, code = run_checker(folder / "big.txt", args.concurrency)
+        seconds, cpu, rss, counts, code = run_checker(folder / "big.txt", args.concurrency)
         print(
             f"memory: {args.big} URLs via --from: {seconds:.2f} s "
-            f"({args.big / seconds:.0f} URLs/s), max RSS {rss / 1024:.1f} MiB "
+            f"({args.big / seconds:.0f} URLs/s, CPU {cpu:.2f} s), max RSS {rss / 1024:.1f} MiB "
             f"(goal < 150 MiB); verdicts {counts}, exit {code}"
         )
         goals = {
@@ -209,6 +211,7 @@ def main() -> int:
             ">=500/s": rate >= 500,
             "<150MiB": rss / 1024 < 150,
         }
+        print(f"load average at the end: {os.getloadavg()[0]:.1f} (other work slows wall times)")
         print("goals: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in goals.items()))
     return 0
 

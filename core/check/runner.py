@@ -36,6 +36,7 @@ if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
     sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 DEFAULT_CONCURRENCY = 50
+WORKERS_PER_CLIENT = 4  # see check_urls
 DEFAULT_TIMEOUT = fetchmod.DEFAULT_TIMEOUT
 
 _SHA256 = hashes.SHA256()
@@ -365,17 +366,23 @@ async def check_urls(
             for _ in range(workers):
                 await todo.put(None)
 
-        async def work() -> None:
-            # One client per worker: httpcore's pool scans every connection for every
-            # queued request, so one pool shared by 100 workers costs O(n^2) per URL.
-            # A worker's own client still keeps connections alive across its URLs.
-            async with fetchmod.make_client(timeout=options.timeout) as client:
-                while (item := await todo.get()) is not None:
-                    await done.put(await checker.check(item[1], item[0], client=client))
+        async def work(client: httpx.AsyncClient) -> None:
+            while (item := await todo.get()) is not None:
+                await done.put(await checker.check(item[1], item[0], client=client))
             await done.put(None)
 
+        # A client per few workers: httpcore's pool scans all its connections for every
+        # queued request, so one pool shared by 100 workers costs O(n^2) per URL, while a
+        # client per worker opens a connection per worker and host. Small groups keep
+        # connections alive across URLs and the scans short.
+        clients = [
+            fetchmod.make_client(timeout=options.timeout)
+            for _ in range(-(-workers // WORKERS_PER_CLIENT))
+        ]
         tasks = [asyncio.ensure_future(feed())]
-        tasks += [asyncio.ensure_future(work()) for _ in range(workers)]
+        tasks += [
+            asyncio.ensure_future(work(clients[i // WORKERS_PER_CLIENT])) for i in range(workers)
+        ]
         try:
             finished = count = 0
             while finished < workers:
@@ -393,6 +400,7 @@ async def check_urls(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
 
 
 async def in_input_order(verdicts: AsyncIterable[Verdict]) -> AsyncIterator[Verdict]:
