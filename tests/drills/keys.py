@@ -6,6 +6,8 @@ reordered menu does not break the tests); text is typed one key per character.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from core.drills.environment import JobSheet
 from core.drills.session import DrillSession
 from core.handset import ALL_CERTIFICATES, URL_PREFIX
@@ -36,14 +38,21 @@ def typed(text: str) -> list[str]:
 
 
 class Trainee:
-    """Presses keys on a session's handset and says where the phone stopped."""
+    """Presses keys on a session's handset and says where the phone stopped.
 
-    def __init__(self, session: DrillSession) -> None:
+    ``press`` sends one handset key; by default straight to the session (core),
+    the TUI tests pass one that presses the terminal key through Pilot.
+    """
+
+    def __init__(
+        self, session: DrillSession, press: Callable[[str], Awaitable[object]] | None = None
+    ) -> None:
         self.session = session
+        self.press = press or session.press
 
     async def keys(self, keys: list[str]) -> None:
         for key in keys:
-            await self.session.press(key)
+            await self.press(key)
 
     @property
     def node(self) -> str:

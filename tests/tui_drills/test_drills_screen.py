@@ -1,0 +1,138 @@
+"""Every shipped drill solved through Pilot key presses in the app, to a passing summary."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.drills.clock import ManualClock
+from core.drills.faults import FAULTS
+from core.drills.loader import load_drills
+from core.locations import DRILLS_ENV
+from tests.drills.keys import Trainee
+from tui.app import make_app
+from tui.drills_screen import (
+    DiagnosisScreen,
+    DrillPickerScreen,
+    DrillScreen,
+    SummaryScreen,
+    open_drills,
+)
+from tui.keys import END_KEY, SOFT_KEYS
+
+DRILLS = load_drills(None)
+TERMINAL = {
+    "select": "enter",
+    "back": "escape",
+    "end": END_KEY,
+    **{f"soft{n}": key for n, key in enumerate(SOFT_KEYS, start=1)},
+}
+
+
+@pytest.fixture(autouse=True)
+def no_trainer_drills(monkeypatch):
+    monkeypatch.delenv(DRILLS_ENV, raising=False)
+
+
+async def start_drill(app, pilot, drill_id: str, workspace, clock) -> DrillScreen:
+    app.push_screen(DrillPickerScreen(workspace, clock=clock))
+    await pilot.pause()
+    picker = app.screen
+    index = [d.id for d in picker.drills].index(drill_id)
+    await pilot.press(*["down"] * index, "enter")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    assert isinstance(app.screen, DrillScreen), app.screen
+    return app.screen
+
+
+def pilot_trainee(app, pilot, screen: DrillScreen) -> Trainee:
+    async def press(key: str) -> None:
+        await pilot.press(TERMINAL.get(key, key))
+        if screen.session.handset.busy:
+            await screen.workers.wait_for_complete()
+            await pilot.pause()
+
+    return Trainee(screen.session, press)
+
+
+@pytest.mark.parametrize("drill", DRILLS, ids=[d.id for d in DRILLS])
+async def test_drill_solved_through_pilot(drill, tmp_path):
+    clock = ManualClock()
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_drill(app, pilot, drill.id, tmp_path, clock)
+        session = screen.session
+        if drill.hints:
+            await pilot.press("f7")
+            assert session.hints_used == 1
+            assert drill.steps[0].hint in str(screen.query_one("#drill-hint").render())
+        clock.advance(42)
+        outcome = await pilot_trainee(app, pilot, screen).follow(session.environment.job_sheet)
+        await pilot.pause()
+        if drill.kind == "fault":
+            assert outcome == FAULTS[drill.fault].failure
+            assert isinstance(app.screen, DiagnosisScreen)  # opens once every step is done
+            index = [c.id for c in session.causes()].index(drill.fault)
+            await pilot.press(*["down"] * index, "enter")
+            await pilot.pause()
+        else:
+            assert outcome == "provision:ok"
+        assert isinstance(app.screen, SummaryScreen)
+        summary = session.summary
+        assert summary.passed, summary.reasons
+        assert summary.elapsed_seconds == 42
+        assert summary.hints_used == (1 if drill.hints else 0)
+        assert "PASSED" in app.screen.markdown
+        assert not session.environment.root.exists()  # servers stopped, files removed
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DrillPickerScreen)
+    saved = sorted((tmp_path / "drills").glob("*.json"))
+    assert len(saved) == 1 and json.loads(saved[0].read_text())["drill_id"] == drill.id
+
+
+async def test_wrong_cause_and_leaving_the_diagnosis(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_drill(app, pilot, "fault-url-typo", tmp_path, ManualClock())
+        await pilot.press("f8")  # finish early: the cause list opens
+        assert isinstance(app.screen, DiagnosisScreen)
+        await pilot.press("escape")  # back to the handset, nothing decided
+        assert app.screen is screen and screen.session.summary is None
+        await pilot.press("f8", "enter")  # the first cause: not the typo
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+        summary = screen.session.summary
+        assert not summary.passed
+        assert summary.diagnosis.actual == "url-typo" and not summary.diagnosis.right
+        assert "Verdict: wrong" in app.screen.markdown
+
+
+async def test_handset_keys_in_a_drill_do_not_touch_the_apps_handset(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_drill(app, pilot, "bulletin-guided", tmp_path, ManualClock())
+        before = len(app.handset.events)
+        await pilot.press(TERMINAL["soft1"], "enter")
+        assert screen.session.handset.screen.node_id == "settings"
+        assert len(app.handset.events) == before
+        assert screen.session.checklist[1].done
+        await pilot.press("f10")  # leave without a result
+        await pilot.pause()
+        assert isinstance(app.screen, DrillPickerScreen)
+        assert not screen.session.environment.root.exists()
+    assert not (tmp_path / "drills").exists()
+
+
+async def test_open_drills_uses_the_apps_workspace(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        open_drills(app)
+        await pilot.pause()
+        assert isinstance(app.screen, DrillPickerScreen)
+        assert app.screen.workspace == tmp_path
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, DrillPickerScreen)
