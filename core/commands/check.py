@@ -30,6 +30,7 @@ from core.errors import UserError
 from core.fetch import ConnectMap
 
 USAGE_ERROR = 2
+BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool killed by it
 MAX_CONCURRENCY = 1000
 
 
@@ -122,6 +123,17 @@ def run(args: argparse.Namespace) -> int:
         if stream is not None:
             urls = itertools.chain(urls, url_lines(stream))
         return asyncio.run(_run(urls, options, total, as_json=args.json))
+    except BrokenPipeError:  # e.g. `handset-ca check ... | head`: stop quietly, as Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return BROKEN_PIPE
+    except OSError as exc:  # the URL list became unreadable part-way
+        print(
+            f"handset-ca: reading the URL list failed ({exc.strerror or exc}); "
+            f"check the file and run the check again.",
+            file=sys.stderr,
+        )
+        return USAGE_ERROR
     finally:
         if stream is not None and stream is not sys.stdin:
             stream.close()

@@ -94,9 +94,18 @@ async def test_unreachable_boot_server(site):
 @pytest.mark.parametrize("count", [30])
 async def test_many_urls_share_one_boot_server_check(site, pki, tmp_path, count):
     with https_server(tmp_path, pki.server_cert(NAME), pki.server_key) as server:
+        handshakes = []
+        record = server.tls.sni_callback
+
+        def counting(sslobj, name, ctx):
+            handshakes.append(name)
+            return record(sslobj, name, ctx)
+
+        server.tls.sni_callback = counting
         opts = options(server.port)
         opts.concurrency = 10
         verdicts = [v async for v in check_urls([site.url("/ca.crt")] * count, opts)]
+    assert handshakes == [NAME]  # one handshake for the 30 URLs serving the same CA
     assert len(verdicts) == count
     assert all(v.level == Level.PASS for v in verdicts)
     assert sorted(v.index for v in verdicts) == list(range(count))
