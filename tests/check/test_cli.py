@@ -116,3 +116,13 @@ def test_ca_file_that_is_not_a_certificate(tmp_path):
     bogus.write_text("hello\n")
     done = check("--ca", str(bogus), "http://x/")
     assert done.returncode == 2 and "is not a certificate" in done.stderr
+
+
+def test_warn_only_exits_0(pki, tmp_path):
+    from tests.check.certs import sha1_root
+    from tests.servers import HTTPServer
+
+    with HTTPServer({"/old.crt": pem(sha1_root(pki.other_key, tmp_path))}) as server:
+        done = check(server.url("/old.crt"))
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.startswith("WARN  ") and "[weak-signature]" in done.stdout

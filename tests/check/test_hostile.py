@@ -157,3 +157,25 @@ async def test_https_url_not_trusted_by_builtin_list(tmp_path, pki):
         verdict = await run(server.url("/ca.crt"))
     assert codes(verdict) == ["https-untrusted"]
     assert "built-in list" in verdict.reasons[0].message
+
+
+async def test_expired_root_gets_one_reason_not_two(pki):
+    from datetime import UTC, datetime, timedelta
+
+    from tests.check.certs import make_cert, pem
+    from tests.servers import HTTPServer
+
+    start = datetime.now(UTC) - timedelta(days=30)
+    expired = make_cert(pki.ca_key, start=start, days=10)
+    with HTTPServer({"/ca.crt": pem(expired)}) as server:
+        verdict = await run(server.url("/ca.crt"))
+    assert codes(verdict) == ["expired"]  # the handset's refusal and the rule agree
+
+
+async def test_v1_root_without_basic_constraints_fails_here_though_the_handset_takes_it(pki):
+    from tests.check.certs import make_cert, pem
+    from tests.servers import HTTPServer
+
+    with HTTPServer({"/ca.crt": pem(make_cert(pki.ca_key, ca=None))}) as server:
+        verdict = await run(server.url("/ca.crt"))
+    assert codes(verdict) == ["not-ca"]
