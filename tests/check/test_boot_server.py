@@ -109,3 +109,15 @@ async def test_many_urls_share_one_boot_server_check(site, pki, tmp_path, count)
     assert len(verdicts) == count
     assert all(v.level == Level.PASS for v in verdicts)
     assert sorted(v.index for v in verdicts) == list(range(count))
+
+
+async def test_expired_boot_server_certificate(site, pki, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime.now(UTC) - timedelta(days=30)
+    cert = make_cert(
+        pki.server_key, NAME, issuer_key=pki.ca_key, issuer_name=pki.ca.subject, ca=False,
+        start=start, days=10,
+    )  # fmt: skip
+    codes, result = await boot_codes(site, tmp_path, cert, pki.server_key)
+    assert codes == ["boot-server-expired"] and result.cn == NAME and not result.ok
