@@ -36,19 +36,30 @@ import http
 import re
 import socket
 import ssl
+import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
+import httpcore
 import httpx
 from cryptography import x509
 
 from core import trust
 from core.errors import UserError
+
+try:
+    import sniffio  # noqa: F401
+except ImportError:
+    # httpcore imports sniffio inside per-request code; when it is not installed
+    # every failed import walks sys.path (~8 per request, a third of the CPU of
+    # a loopback download). None in sys.modules makes the miss instant.
+    sys.modules.setdefault("sniffio", None)  # type: ignore[assignment]
 
 DEFAULT_TIMEOUT = 10.0
 MAX_BYTES = 64 * 1024
@@ -479,22 +490,156 @@ _DECODABLE = {"", "identity", "gzip", "x-gzip", "deflate"}
 # HTTP
 
 
+# httpcore exception -> httpx exception, most specific first (what httpx's own
+# transport does; our transport below talks to httpcore directly).
+_MAPPED_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+)
+
+
+@contextlib.contextmanager
+def _httpx_errors() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        for core_type, httpx_type in _MAPPED_ERRORS:
+            if isinstance(exc, core_type):
+                raise httpx_type(str(exc)) from exc
+        raise
+
+
+_ConnKey = tuple[str, str, int, "str | None"]
+
+
+class _Transport(httpx.AsyncBaseTransport):
+    """An httpx transport with an O(1) keep-alive cache.
+
+    httpcore's pool rescans every connection on each request and release; at
+    100 concurrent downloads that costs more CPU than the downloads do. Here an
+    idle connection waits in a dict keyed by (scheme, host, port, SNI name), so
+    a connection opened with one SNI name never serves another.
+    """
+
+    def __init__(self, ssl_context: ssl.SSLContext, max_idle: int = 100) -> None:
+        self._ssl = ssl_context
+        self._backend = httpcore.AnyIOBackend()
+        self._idle: dict[_ConnKey, list[httpcore.AsyncHTTPConnection]] = {}
+        self._idle_count = 0
+        self._max_idle = max_idle
+
+    async def _take(self, key: _ConnKey) -> httpcore.AsyncHTTPConnection | None:
+        idle = self._idle.get(key)
+        while idle:
+            conn = idle.pop()
+            self._idle_count -= 1
+            if conn.is_idle() and not conn.has_expired():  # has_expired: server hung up
+                return conn
+            await conn.aclose()
+        return None
+
+    async def _release(self, key: _ConnKey, conn: httpcore.AsyncHTTPConnection) -> None:
+        if conn.is_idle() and self._idle_count < self._max_idle:
+            self._idle.setdefault(key, []).append(conn)
+            self._idle_count += 1
+        else:
+            await conn.aclose()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        port = url.port or DEFAULT_PORTS.get(url.scheme, 80)
+        sni = request.extensions.get("sni_hostname")
+        key = (url.scheme, url.host, port, sni)
+        conn = await self._take(key)
+        if conn is None:
+            conn = httpcore.AsyncHTTPConnection(
+                httpcore.Origin(url.raw_scheme, url.raw_host, port),
+                ssl_context=self._ssl,
+                keepalive_expiry=5.0,
+                network_backend=self._backend,
+            )
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        try:
+            with _httpx_errors():
+                core_response = await conn.handle_async_request(core_request)
+        except BaseException:
+            await conn.aclose()
+            raise
+        return httpx.Response(
+            status_code=core_response.status,
+            headers=core_response.headers,
+            stream=_ReleasingStream(self, key, conn, core_response.stream),
+            extensions=core_response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        idle = [c for conns in self._idle.values() for c in conns]
+        self._idle.clear()
+        self._idle_count = 0
+        for conn in idle:
+            await conn.aclose()
+
+
+class _ReleasingStream(httpx.AsyncByteStream):
+    """A response body that gives its connection back when closed."""
+
+    def __init__(
+        self,
+        transport: _Transport,
+        key: _ConnKey,
+        conn: httpcore.AsyncHTTPConnection,
+        stream: Any,
+    ) -> None:
+        self._transport, self._key, self._conn, self._stream = transport, key, conn, stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _httpx_errors():
+            async for part in self._stream:
+                yield part
+
+    async def aclose(self) -> None:
+        try:
+            with _httpx_errors():
+                # httpcore closes the connection itself when the body was not read to the end
+                await self._stream.aclose()
+        finally:
+            await self._transport._release(self._key, self._conn)
+
+
 def make_client(
     ssl_context: ssl.SSLContext | None = None, *, timeout: float = DEFAULT_TIMEOUT
 ) -> httpx.AsyncClient:
     """An httpx client set up as fetch() needs it; share one across many fetches.
 
     ssl_context None = the built-in (certifi) list. No environment proxies, no
-    automatic redirects, no limit on connections (the caller bounds
-    concurrency, so no fetch waits in the pool and eats its own deadline).
+    automatic redirects, no connection limit (the caller bounds concurrency,
+    so no fetch waits in a pool and eats its own deadline).
     """
+    ctx = ssl_context if ssl_context is not None else trust.default_context()
     return httpx.AsyncClient(
-        verify=ssl_context if ssl_context is not None else trust.default_context(),
+        transport=_Transport(ctx),
         trust_env=False,
         follow_redirects=False,
         timeout=timeout,
         headers=_BASE_HEADERS,
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=100),
     )
 
 
@@ -549,9 +694,8 @@ async def _fetch_http(
             netloc = f"{bracketed}:{cport}"
             headers["Host"] = t.netloc
             if t.scheme == "https":
+                # make_client()'s pool keys connections by SNI name too
                 extensions["sni_hostname"] = t.host
-                # The pool is keyed on where we connect, not on SNI: never reuse.
-                headers["Connection"] = "close"
         else:
             netloc = t.netloc
         request_url = f"{t.scheme}://{netloc}{t.path}" + (f"?{t.query}" if t.query else "")

@@ -143,6 +143,20 @@ def endless(chunk: bytes = b"A" * 16384) -> Handler:
     return handle
 
 
+def hang_up_after(body: bytes) -> Handler:
+    """Answers with keep-alive promised, then closes the connection anyway."""
+
+    def handle(req: RequestHandler) -> None:
+        req.send_response(200)
+        req.send_header("Content-Type", PEM_TYPE)
+        req.send_header("Content-Length", str(len(body)))
+        req.end_headers()
+        req.wfile.write(body)
+        req.close_connection = True
+
+    return handle
+
+
 def no_answer() -> Handler:
     """Reads the request, then never answers (until the server stops)."""
 
@@ -203,6 +217,7 @@ class _ThreadingServer(http.server.ThreadingHTTPServer):
             if self.stopping.is_set():
                 return
             self.live.add(raw)
+            self.owner.connections += 1
         try:
             if self.owner.tls is not None:
                 raw.settimeout(5)
@@ -216,6 +231,10 @@ class _ThreadingServer(http.server.ThreadingHTTPServer):
 
     def handle_error(self, request, client_address) -> None:  # type: ignore[override]
         pass
+
+    def live_count(self) -> int:
+        with self.live_lock:
+            return len(self.live)
 
     def close_live(self) -> None:
         with self.live_lock:
@@ -253,6 +272,7 @@ class HTTPServer:
         if tls is not None:
             tls.sni_callback = _record_sni
         self.requests: list[Request] = []
+        self.connections = 0  # TCP connections accepted (keep-alive reuse shows here)
         self.host = host
         self._address = (host, port)
         self._server: _ThreadingServer | None = None
@@ -273,6 +293,11 @@ class HTTPServer:
 
     def url(self, path: str = "/") -> str:
         return self.base_url + path
+
+    def open_connections(self) -> int:
+        """Connections the server still holds open right now."""
+        assert self._server is not None, "start the server first"
+        return self._server.live_count()
 
     def start(self) -> HTTPServer:
         self._server = _ThreadingServer(self, self._address)

@@ -17,6 +17,7 @@ from tests.servers import (
     endless,
     free_port,
     gzip_bomb,
+    hang_up_after,
     html_page,
     no_answer,
     not_found,
@@ -297,3 +298,41 @@ async def test_shared_client_and_ssl_context_together_is_a_programming_error(tru
     async with make_client() as client:
         with pytest.raises(ValueError):
             await fetch(web.url("/ca.crt"), client=client, ssl_context=trusting)
+
+
+async def test_shared_client_reuses_one_connection(web, ca_pem):
+    async with make_client() as client:
+        for _ in range(10):
+            result = await fetch(web.url("/ca.crt"), client=client)
+            assert result.ok
+    assert web.connections == 1
+
+
+async def test_shared_client_survives_a_server_that_hangs_up(ca_pem):
+    with HTTPServer({"/ca.crt": hang_up_after(ca_pem)}) as server:
+        async with make_client() as client:
+            for _ in range(3):
+                await asyncio.sleep(0.05)  # let the hang-up arrive
+                result = await fetch(server.url("/ca.crt"), client=client)
+                assert result.ok, result.message
+        assert server.connections == 3
+
+
+async def test_shared_client_drops_a_connection_cut_at_the_cap(ca_pem):
+    routes = {"/big": b"x" * (MAX_BYTES * 2), "/ca.crt": ca_pem}
+    with HTTPServer(routes) as server:
+        async with make_client() as client:
+            big = await fetch(server.url("/big"), client=client, max_bytes=10)
+            ok = await fetch(server.url("/ca.crt"), client=client)
+    assert big.failure is Failure.TOO_LARGE
+    assert ok.ok and ok.data == ca_pem
+
+
+async def test_closing_the_shared_client_closes_its_connections(web):
+    async with make_client() as client:
+        assert (await fetch(web.url("/ca.crt"), client=client)).ok
+        assert web.open_connections() == 1
+    deadline = time.monotonic() + 1
+    while web.open_connections() and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    assert web.open_connections() == 0
