@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from core.drills.model import Drill
     from core.drills.session import DrillSession
 
-CHECKLIST_ROWS = 7  # checklist lines shown at once, around the current step
+CHECKLIST_ROWS = 6  # checklist lines shown at once, around the current step
 KIND_WORDS = {"guided": "guided, hints", "timed": "against the clock", "fault": "find the fault"}
 
 
@@ -148,10 +148,12 @@ class DrillScreen(Screen[None]):
     DEFAULT_CSS = """
     DrillScreen #drill-panes { height: 1fr; }
     DrillScreen #drill-side { width: 1fr; border: round $primary; padding: 0 1; }
-    DrillScreen #drill-status { text-style: bold; }
-    DrillScreen #drill-sheet, DrillScreen #drill-checklist, DrillScreen #drill-hint {
-        margin: 1 0 0 0; height: auto;
+    DrillScreen #drill-status { text-style: bold; height: 1; }
+    DrillScreen #drill-sheet { height: auto; margin: 1 0 0 0; }
+    DrillScreen #drill-checklist {
+        height: 1fr; min-height: 3; margin: 1 0 0 0; text-wrap: nowrap; text-overflow: ellipsis;
     }
+    DrillScreen #drill-hint { height: auto; max-height: 6; }
     DrillScreen DrillHandsetPane { width: 34; height: 1fr; border: round $secondary; }
     DrillScreen DrillHandsetPane:focus { border: heavy $accent; }
     """
@@ -196,11 +198,7 @@ class DrillScreen(Screen[None]):
         timer = clock_text(s.elapsed())
         if s.drill.time_limit is not None:
             timer += f" of {clock_text(s.drill.time_limit)}"
-        parts = [
-            f"Time {timer}",
-            f"Steps {done}/{len(s.drill.steps)}",
-            f"Wrong keys {s.checker.wrong_keys}",
-        ]
+        parts = [timer, f"Steps {done}/{len(s.drill.steps)}", f"Wrong {s.checker.wrong_keys}"]
         if s.drill.hints:
             parts.append(f"Hints {s.hints_used}")
         self.query_one("#drill-status", Static).update("  ".join(parts))
@@ -250,8 +248,10 @@ class DrillScreen(Screen[None]):
         s = self.session
         s.update()
         if s.steps_done and not s.handset.busy and not self._finishing:
-            self.hint_text = "Every step is done."
-            self.action_finish()
+            if s.needs_diagnosis:  # leave the phone's words on screen: they are the evidence
+                self.hint_text = "Every step is done: read what the phone says, then F8."
+            else:
+                self.action_finish()
         self.refresh_drill()
 
     # --- actions --------------------------------------------------------------------------

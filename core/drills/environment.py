@@ -40,13 +40,13 @@ class JobSheet:
 
     def lines(self) -> list[str]:
         out = [
-            f"Administrator's password: {self.admin_password}",
-            f"CA certificate URL: {self.url}",
-            f"Boot server (already set on the phone): {self.boot_server}",
+            f"Admin password: {self.admin_password}",
+            f"URL: {self.url}",
+            f"Boot server: {self.boot_server}",
         ]
         if self.set_profile:
-            out.append(f"TLS profile: {self.profile}, CA Certificate: All Certificates")
-        out.append("Then press Provision on the idle screen to check the boot server.")
+            out.append(f"{self.profile}: All Certificates")
+        out.append("Last: Provision on the idle screen")
         return out
 
 

@@ -125,7 +125,7 @@ def load_drill_file(
     top = _Fields(path, raw)
     top.unknown(TOP_FIELDS)
     title = top.text("title", required=True)
-    goal = top.text("goal", required=True)
+    goal = _reflow(top.text("goal", required=True))
     kind = top.text("kind", required=True)
     if kind not in KINDS:
         raise _bad(path, "kind", f"is '{kind}'", f"use one of {', '.join(KINDS)}")
@@ -191,6 +191,12 @@ def load_drill_file(
         path=path,
         builtin=builtin,
     )
+
+
+def _reflow(text: str) -> str:
+    """Join the lines of each paragraph (blank lines separate paragraphs)."""
+    paragraphs = [" ".join(p.split()) for p in text.split("\n\n")]
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 def _steps(path: Path, value: Any, hints: bool) -> list[Step]:

@@ -73,7 +73,10 @@ async def test_drill_solved_through_pilot(drill, tmp_path):
         await pilot.pause()
         if drill.kind == "fault":
             assert outcome == FAULTS[drill.fault].failure
-            assert isinstance(app.screen, DiagnosisScreen)  # opens once every step is done
+            assert app.screen is screen  # the phone's message stays in view
+            assert "F8" in str(screen.query_one("#drill-hint").render())
+            await pilot.press("f8")
+            assert isinstance(app.screen, DiagnosisScreen)
             index = [c.id for c in session.causes()].index(drill.fault)
             await pilot.press(*["down"] * index, "enter")
             await pilot.pause()
