@@ -846,6 +846,25 @@ def _ftp_executor() -> concurrent.futures.ThreadPoolExecutor:
         return _ftp_pool
 
 
+_MAX_FTP_REPLY = 64 * 1024
+
+
+class _BoundedFTP(ftplib.FTP):
+    """ftplib.FTP whose multi-line replies are capped (ftplib keeps them all)."""
+
+    def getmultiline(self) -> str:
+        line = self.getline()
+        if line[3:4] != "-":
+            return line
+        code, total, last = line[:3], len(line), line
+        while not (last[:3] == code and last[3:4] != "-"):
+            last = self.getline()
+            total += len(last)
+            if total > _MAX_FTP_REPLY:
+                raise ftplib.error_proto("the server's reply is too long")
+        return f"{line}\n{last}"  # callers only read the code
+
+
 class _FTPJob:
     """One blocking FTP download; abort() from another thread unblocks it."""
 
@@ -887,7 +906,7 @@ class _FTPJob:
     def run(self) -> bytes:
         t = self.t
         path = unquote(t.path).lstrip("/")
-        ftp = ftplib.FTP(timeout=self._remaining())
+        ftp = _BoundedFTP(timeout=self._remaining())
         self._ftp = ftp
         try:
             self._track(None)
@@ -940,6 +959,12 @@ def _ftp_error(exc: BaseException, job: _FTPJob, timeout: float) -> _Fail:
         return exc
     if isinstance(exc, TimeoutError):
         return _Fail(Failure.TIMEOUT, _timeout_message(t, timeout, job.in_body, job.via))
+    if isinstance(exc, (ftplib.error_proto, EOFError)):
+        return _Fail(
+            Failure.NETWORK,
+            f"The FTP server at {t.where} broke off or sent something that is not FTP"
+            f"{job.via}; check that an FTP server runs on this port.",
+        )
     if isinstance(exc, ftplib.Error):
         code = str(exc)[:3]
         return _Fail(

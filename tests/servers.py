@@ -483,6 +483,103 @@ class FTPServer:
         self.stop()
 
 
+class TrickleFTPServer:
+    """Just enough FTP to log anyone in, then RETR sends one byte every `interval` s.
+
+    The hostile case pyftpdlib cannot play: the data connection trickles.
+    """
+
+    def __init__(
+        self, interval: float = 0.2, host: str = LOCALHOST, *, flood_banner: bool = False
+    ) -> None:
+        self.interval = interval
+        self.flood_banner = flood_banner  # an endless multi-line 220 greeting instead
+        self.host = host
+        self._listener: socket.socket | None = None
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._socks: list[socket.socket] = []
+
+    @property
+    def port(self) -> int:
+        assert self._listener is not None, "start the server first"
+        return self._listener.getsockname()[1]
+
+    def url(self, path: str = "/ca.crt") -> str:
+        return f"ftp://{self.host}:{self.port}{path}"
+
+    def start(self) -> TrickleFTPServer:
+        self._listener = socket.socket()
+        self._listener.bind((self.host, 0))
+        self._listener.listen(16)
+        self._listener.settimeout(0.05)
+        self._spawn(self._accept)
+        return self
+
+    def _spawn(self, target, *args) -> None:  # type: ignore[no-untyped-def]
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _accept(self) -> None:
+        assert self._listener is not None
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            self._socks.append(conn)
+            self._spawn(self._session, conn)
+
+    def _session(self, conn: socket.socket) -> None:
+        with contextlib.suppress(OSError), conn.makefile("rb") as lines:
+            while self.flood_banner and not self._stop.is_set():
+                conn.sendall(b"220-" + b"welcome " * 100 + b"\r\n")
+            conn.sendall(b"220 trickle ftp\r\n")
+            data_listener = None
+            for raw in lines:
+                verb = raw.decode("latin-1").strip().split(" ")[0].upper()
+                if verb == "USER":
+                    conn.sendall(b"331 password please\r\n")
+                elif verb == "PASS":
+                    conn.sendall(b"230 logged in\r\n")
+                elif verb == "TYPE":
+                    conn.sendall(b"200 ok\r\n")
+                elif verb == "PASV":
+                    data_listener = socket.socket()
+                    data_listener.bind((self.host, 0))
+                    data_listener.listen(1)
+                    self._socks.append(data_listener)
+                    port = data_listener.getsockname()[1]
+                    h = self.host.replace(".", ",")
+                    conn.sendall(f"227 passive ({h},{port >> 8},{port & 255})\r\n".encode())
+                elif verb == "RETR" and data_listener is not None:
+                    conn.sendall(b"150 here it comes, slowly\r\n")
+                    data, _ = data_listener.accept()
+                    self._socks.append(data)
+                    while not self._stop.wait(self.interval):
+                        data.sendall(b"-")
+                else:
+                    conn.sendall(b"502 not here\r\n")
+
+    def stop(self) -> None:
+        self._stop.set()
+        for sock in self._socks:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+        for thread in self._threads:
+            thread.join(5)
+        if self._listener is not None:
+            self._listener.close()
+
+    def __enter__(self) -> TrickleFTPServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
 # ---------------------------------------------------------------------------
 # Certificates for tests, made with cryptography directly
 

@@ -9,7 +9,7 @@ import pytest
 
 from core.fetch import ConnectMap, Failure, fetch
 from tests.fetch.conftest import SLACK, TIMEOUT
-from tests.servers import FTPServer, free_port
+from tests.servers import FTPServer, TrickleFTPServer, free_port
 
 PASSWORD = "s3cr@t:pw"  # what conftest's ftp server expects; %-encoded in URLs
 ENCODED = "s3cr%40t%3Apw"
@@ -108,3 +108,22 @@ async def test_cancelling_a_fetch_stops_its_ftp_worker_at_once(silent):
 async def test_http_server_is_not_an_ftp_server(web):
     result = await fetch(f"ftp://127.0.0.1:{web.port}/ca.crt", timeout=TIMEOUT)
     assert result.failure is Failure.TIMEOUT  # no FTP banner ever comes
+
+
+async def test_ftp_trickle_is_stopped_by_the_total_deadline():
+    with TrickleFTPServer(interval=0.1) as server:
+        start = time.monotonic()
+        result = await fetch(server.url(), timeout=TIMEOUT)
+        elapsed = time.monotonic() - start
+    assert result.failure is Failure.TIMEOUT
+    assert "did not finish within 1 s" in result.message
+    assert TIMEOUT - 0.1 < elapsed < TIMEOUT + SLACK
+
+
+async def test_endless_ftp_greeting_is_cut_short():
+    with TrickleFTPServer(flood_banner=True) as server:
+        start = time.monotonic()
+        result = await fetch(server.url(), timeout=5)
+    assert result.failure is Failure.NETWORK
+    assert "not FTP" in result.message
+    assert time.monotonic() - start < 2  # stopped by the reply cap, not the deadline
