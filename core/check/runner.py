@@ -26,7 +26,7 @@ from core import trust
 from core.check import bootrules, certrules, urlrules
 from core.check.verdict import BootServerResult, CertInfo, Reason, Verdict, fail
 from core.handset import provision
-from core.handset.accept import PRIVATE_KEY, Acceptance, accept_certificate_file
+from core.handset.accept import DER, PRIVATE_KEY, Acceptance, accept_certificate_file
 from core.handset.provision import BootServer
 
 # httpcore runs `import sniffio` on every request; when sniffio is not installed each
@@ -59,6 +59,7 @@ class CheckOptions:
 
 @dataclass(frozen=True)
 class _Analysis:
+    accepted: bool  # core.handset.accept's own answer
     cert: x509.Certificate | None
     info: CertInfo | None
     ca_match: bool | None
@@ -159,14 +160,16 @@ class Checker:
         ca = opts.ca
         if not result.ok:
             verdict.fetch_failure = str(result.failure) if result.failure else None
+            verdict.handset_accepts = False
             verdict.reasons.append(fetch_reason(result, report.scheme))
         else:
             analysis = self._analyse(result.data)
+            verdict.handset_accepts = analysis.accepted
             verdict.certificate = analysis.info
             verdict.ca_match = analysis.ca_match
             verdict.reasons.extend(analysis.reasons)
-            if analysis.cert is not None:
-                ca = analysis.cert
+            if analysis.accepted:
+                ca = analysis.cert  # what the handset would install
         if ca is None:
             return
         for target in opts.boot_servers:
@@ -182,11 +185,16 @@ class Checker:
         opts, now = self.options, self.now
         acceptance = accept_certificate_file(data, now=now)
         served = acceptance.cert
-        info = certrules.cert_info(served, now) if served is not None else None
+        described = served
+        if served is None and acceptance.code == DER:
+            # Refused, but worth describing: the fingerprints show which certificate it is.
+            described = x509.load_der_x509_certificate(data)
+        info = certrules.cert_info(described, now) if described is not None else None
         found: list[Reason] = []
         ca_match = None
-        if served is not None and info is not None:
-            found = certrules.cert_reasons(served, info, now)
+        if described is not None and info is not None:
+            if served is not None:
+                found = certrules.cert_reasons(served, info, now)
             if opts.ca is not None:
                 mismatch = certrules.ca_match_reason(info, opts.ca, opts.ca_path)
                 ca_match = mismatch is None
@@ -195,7 +203,7 @@ class Checker:
         reasons: list[Reason] = []
         if not acceptance.ok and _SAME_AS.get(acceptance.code) not in {r.code for r in found}:
             reasons.append(acceptance_reason(acceptance))
-        analysis = _Analysis(served, info, ca_match, tuple(reasons + found))
+        analysis = _Analysis(acceptance.ok, served, info, ca_match, tuple(reasons + found))
         if len(self._analysed) >= _ANALYSIS_CACHE:
             self._analysed.pop(next(iter(self._analysed)))  # oldest first
         self._analysed[data] = analysis

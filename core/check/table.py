@@ -22,7 +22,8 @@ def format_verdict(verdict: Verdict, width: int = 80) -> list[str]:
         lines.append(f"{INDENT}SHA-1   {cert.sha1}")
     wrap = max(30, width - len(INDENT) - 2)
     for reason in verdict.reasons:
-        text = textwrap.wrap(f"{reason.message} [{reason.code}]", wrap) or [""]
+        text = textwrap.wrap(f"{reason.message} [{reason.code}]", wrap, break_on_hyphens=False)
+        text = text or [""]
         lines.append(f"{INDENT}{MARK[reason.level]} {text[0]}")
         lines.extend(f"{INDENT}  {more}" for more in text[1:])
     return lines

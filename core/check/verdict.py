@@ -98,6 +98,7 @@ class Verdict:
     content_type: str = ""
     size: int = 0  # bytes received (up to the cap)
     fetch_failure: str | None = None  # core.fetch.Failure value when the download failed
+    handset_accepts: bool | None = None  # would the emulated handset install it (None: not tried)
     certificate: CertInfo | None = None
     ca_match: bool | None = None  # with --ca: served certificate == local CA
     boot_servers: list[BootServerResult] = field(default_factory=list)
@@ -122,6 +123,7 @@ class Verdict:
             "content_type": self.content_type,
             "bytes": self.size,
             "fetch_failure": self.fetch_failure,
+            "handset_accepts": self.handset_accepts,
             "certificate": cert.to_dict() if cert else None,
             "ca_match": self.ca_match,
             "boot_servers": [b.to_dict() for b in self.boot_servers],

@@ -105,9 +105,13 @@ async def test_html_page(site):
 
 
 async def test_der_file_is_refused_but_identified(site, pki):
+    from core.check.certrules import cert_info
+
     verdict = await run(site.url("/ca.der"))
     assert codes(verdict) == ["file-der"]
     assert "Base 64 (PEM)" in verdict.reasons[0].message
+    assert verdict.certificate.sha256 == cert_info(pki.ca).sha256  # still identified
+    assert verdict.handset_accepts is False
 
 
 async def test_pem_holding_a_key_says_the_key_is_exposed(site):

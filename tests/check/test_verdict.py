@@ -13,8 +13,8 @@ from tests.check.certs import NOW
 
 JSON_FIELDS = {
     "index", "url", "verdict", "reasons", "sha256", "sha1", "http_status", "final_url",
-    "content_type", "bytes", "fetch_failure", "certificate", "ca_match", "boot_servers",
-    "elapsed_ms",
+    "content_type", "bytes", "fetch_failure", "handset_accepts", "certificate", "ca_match",
+    "boot_servers", "elapsed_ms",
 }  # fmt: skip
 
 

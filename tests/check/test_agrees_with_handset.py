@@ -1,0 +1,102 @@
+"""The checker and the emulated handset never disagree: same URLs, same servers.
+
+A rehearsal boot server (core.bootserver) publishes a real workspace's ca.crt;
+each URL is checked and also installed key by key on a fresh emulated handset
+(core.handset.procedure.perform_bulletin), with provisioning against the boot
+server's HTTPS. Where the handset installs, the checker finds no download or
+file problem, and the other way round; the same for provisioning.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.bootserver import BootServer
+from core.check import CheckOptions, Level, check_url, parse_boot_server
+from core.fetch import ConnectMap
+from core.handset.machine import Handset, HandsetSettings
+from core.handset.procedure import perform_bulletin
+from core.pki import Subject, Workspace
+
+NAME = "bootserver1.example.com"
+PASS = b"check-agreement"
+
+
+@pytest.fixture(scope="module")
+def boot(tmp_path_factory):
+    workspace = Workspace(tmp_path_factory.mktemp("ws"))
+    workspace.create_ca(Subject(cn="Root CA"), PASS)
+    workspace.issue(NAME, PASS)
+    with BootServer(workspace, name=NAME) as server:
+        yield server, workspace
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"http://{NAME}/ca.crt",
+        f"ftp://plcmspip:plcmspip@{NAME}/ca.crt",
+        f"http://{NAME}/ca.der",
+        f"https://{NAME}/ca.crt",
+        f"http://{NAME}/nothing-here.crt",
+        f"ftp://plcmspip:wrong@{NAME}/ca.crt",
+        "http://site/with-key.pem",
+        "http://site/index.html",
+        "http://site/empty",
+        "http://site/bomb",
+        "http://site/loop",
+        "http://site/server.crt",
+    ],
+)
+async def test_checker_and_handset_agree(boot, site, url):
+    server, _ = boot
+    connect_to = server.connect_map()
+    connect_to.add("site", 80, "127.0.0.1", site.port)
+    options = CheckOptions(
+        boot_servers=[parse_boot_server(f"https://{NAME}/")], connect_to=connect_to, timeout=3
+    )
+    verdict = await check_url(url, options)
+    handset = Handset(HandsetSettings(boot_server=f"https://{NAME}/"))
+    report = await perform_bulletin(handset, url, provision=True, connect_to=connect_to, timeout=3)
+    assert report.installed == verdict.handset_accepts, (report.message, verdict.reasons)
+    if report.installed:
+        boot_ok = not any(r.code.startswith("boot-server-") for r in verdict.reasons)
+        assert report.provision is not None and report.provision.ok == boot_ok
+        assert verdict.level == Level.PASS, verdict.reasons
+
+
+def test_console_script_against_the_rehearsal_boot_server(boot):
+    server, workspace = boot
+    urls = [f"http://{NAME}/ca.crt", f"ftp://plcmspip:plcmspip@{NAME}/ca.crt"]
+    args = [str(Path(sys.executable).parent / "handset-ca"), "check", "--json", *urls]
+    args += ["--ca", str(workspace.ca_crt_path), "--boot-server", f"https://{NAME}/"]
+    for spec in server.connect_to():
+        args += ["--connect-to", spec]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    objects = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(objects) == 2
+    for data in objects:
+        assert data["verdict"] == "PASS" and data["ca_match"] is True
+        assert data["boot_servers"][0]["cn"] == NAME and data["boot_servers"][0]["ok"]
+
+
+async def test_a_boot_server_name_the_certificate_does_not_carry(boot):
+    server, _ = boot
+    connect_to: ConnectMap = server.connect_map()
+    https_port = server.https_port
+    connect_to.add("10.0.0.7", 443, "127.0.0.1", https_port)
+    options = CheckOptions(
+        boot_servers=[parse_boot_server("https://10.0.0.7/")], connect_to=connect_to, timeout=3
+    )
+    verdict = await check_url(f"http://{NAME}/ca.crt", options)
+    assert [r.code for r in verdict.reasons] == ["boot-server-cn-mismatch"]
+    report = await perform_bulletin(
+        Handset(), f"http://{NAME}/ca.crt", provision=False, connect_to=connect_to, timeout=3
+    )
+    assert report.installed  # the CA itself is fine; only the boot server name is wrong
