@@ -9,9 +9,7 @@ only adds the checker's extra rules and runs them with bounded concurrency.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import ssl
-import sys
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -29,14 +27,7 @@ from core.handset import provision
 from core.handset.accept import DER, PRIVATE_KEY, Acceptance, accept_certificate_file
 from core.handset.provision import BootServer
 
-# httpcore runs `import sniffio` on every request; when sniffio is not installed each
-# attempt searches sys.path again (about a quarter of a millisecond, ~9 per URL).
-# Recording the absence makes the import fail at once; httpcore then uses asyncio.
-if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-    sys.modules["sniffio"] = None  # type: ignore[assignment]
-
 DEFAULT_CONCURRENCY = 50
-WORKERS_PER_CLIENT = 4  # see check_urls
 DEFAULT_TIMEOUT = fetchmod.DEFAULT_TIMEOUT
 
 _SHA256 = hashes.SHA256()
@@ -76,7 +67,7 @@ class _BootOutcome:
 
 
 class Checker:
-    """Holds what URLs of one run share: the HTTP client and boot-server results.
+    """Holds what URLs of one run share: one HTTP client, the clock, boot-server results.
 
     Use as ``async with Checker(options) as checker: await checker.check(url)``.
     """
@@ -106,8 +97,8 @@ class Checker:
     ) -> Verdict:
         """One verdict; never raises for anything a URL or server can do.
 
-        ``client`` (from core.fetch.make_client) overrides the checker's shared one:
-        check_urls gives each worker its own, see there why.
+        All URLs share the checker's one keep-alive client (core.fetch.make_client),
+        unless ``client`` gives another.
         """
         started = time.monotonic()
         opts = self.options
@@ -374,23 +365,13 @@ async def check_urls(
             for _ in range(workers):
                 await todo.put(None)
 
-        async def work(client: httpx.AsyncClient) -> None:
+        async def work() -> None:
             while (item := await todo.get()) is not None:
-                await done.put(await checker.check(item[1], item[0], client=client))
+                await done.put(await checker.check(item[1], item[0]))
             await done.put(None)
 
-        # A client per few workers: httpcore's pool scans all its connections for every
-        # queued request, so one pool shared by 100 workers costs O(n^2) per URL, while a
-        # client per worker opens a connection per worker and host. Small groups keep
-        # connections alive across URLs and the scans short.
-        clients = [
-            fetchmod.make_client(timeout=options.timeout)
-            for _ in range(-(-workers // WORKERS_PER_CLIENT))
-        ]
         tasks = [asyncio.ensure_future(feed())]
-        tasks += [
-            asyncio.ensure_future(work(clients[i // WORKERS_PER_CLIENT])) for i in range(workers)
-        ]
+        tasks += [asyncio.ensure_future(work()) for _ in range(workers)]
         try:
             finished = count = 0
             while finished < workers:
@@ -408,7 +389,6 @@ async def check_urls(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
 
 
 async def in_input_order(verdicts: AsyncIterable[Verdict]) -> AsyncIterator[Verdict]:
