@@ -208,6 +208,8 @@ class _ThreadingServer(http.server.ThreadingHTTPServer):
         self.stopping = threading.Event()
         self.live: set[socket.socket] = set()
         self.live_lock = threading.Lock()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, RequestHandler)
 
     def finish_request(self, request, client_address) -> None:  # type: ignore[override]
@@ -289,7 +291,8 @@ class HTTPServer:
 
     @property
     def base_url(self) -> str:
-        return f"{self.scheme}://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
 
     def url(self, path: str = "/") -> str:
         return self.base_url + path

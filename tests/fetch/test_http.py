@@ -336,3 +336,14 @@ async def test_closing_the_shared_client_closes_its_connections(web):
     while web.open_connections() and time.monotonic() < deadline:
         await asyncio.sleep(0.02)
     assert web.open_connections() == 0
+
+
+async def test_ipv6_literal_urls_and_connect_to(ca_pem):
+    with HTTPServer({"/ca.crt": ca_pem}, host="::1") as server:
+        direct = await fetch(server.url("/ca.crt"))
+        cmap = ConnectMap.parse([f"boot.example.com:80:[::1]:{server.port}"])
+        mapped = await fetch("http://boot.example.com/ca.crt", connect_to=cmap)
+        assert server.requests[0].headers["host"] == f"[::1]:{server.port}"
+        assert server.requests[1].headers["host"] == "boot.example.com"
+    assert direct.ok and direct.data == ca_pem, direct.message
+    assert mapped.ok and mapped.data == ca_pem, mapped.message
