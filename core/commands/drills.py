@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from core.commands.common import add_workspace
 from core.drills.catalog import FAULT_INFO
-from core.drills.loader import load_drills, trainer_dir
+from core.drills.loader import find_drill, load_drills, trainer_dir
 from core.drills.report import format_clock, past_results, results_dir
 from core.locations import DRILLS_ENV, workspace_dir
 
@@ -26,6 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_list = sub.add_parser("list", help="show the drills one can run")
     add_workspace(p_list)
     p_list.set_defaults(func=run_list)
+    p_show = sub.add_parser("show", help="one drill: goal, steps and hints (a handout)")
+    p_show.add_argument("drill", help="the drill's id, as `drills list` shows it")
+    add_workspace(p_show)
+    p_show.set_defaults(func=run_show)
     p_report = sub.add_parser("report", help="table of finished drills in this workspace")
     add_workspace(p_report)
     p_report.set_defaults(func=run_report)
@@ -56,6 +60,24 @@ def run_list(args: argparse.Namespace) -> int:
     folder = trainer_dir(workspace)
     print(f"\nTrainer's drills are read from {folder} (set ${DRILLS_ENV} to change).")
     print(f"Fault causes a drill can set up: {', '.join(FAULT_INFO)}.")
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    workspace = workspace_dir(getattr(args, "workspace", None))
+    d = find_drill(args.drill, workspace)
+    print(f"{d.title}\n{'=' * len(d.title)}")
+    facts = [f"Drill: {d.id} ({d.kind}, {'with' if d.hints else 'no'} hints)"]
+    if d.time_limit:
+        facts.append(f"Time limit: {format_clock(d.time_limit)}")
+    if d.fault:
+        facts.append(f"Causes offered: {len(d.choices)}")
+    facts.append(f"File: {d.path}")
+    print("\n".join(facts) + "\n\n" + d.goal + "\n\nSteps:")
+    for i, step in enumerate(d.steps, 1):
+        print(f"{i:2}. {step.label}  [{step.source}]")
+        if step.hint:
+            print(f"    hint: {step.hint}")
     return 0
 
 

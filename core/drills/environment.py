@@ -10,6 +10,7 @@ fails for that reason, and ``fix()`` repairs it so the same keys succeed.
 from __future__ import annotations
 
 import shutil
+import socket
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,9 @@ class Environment:
     requests: list[Request] = field(default_factory=list)
     https_name: str = BOOT_SERVER_NAME  # whose issued certificate HTTPS presents
     fixed: bool = False
+    # Sockets bound but not listening: the ports of a server that is "down" stay
+    # refused (no other test or program can take them meanwhile).
+    held: list[socket.socket] = field(default_factory=list)
     _closed: bool = False
 
     # --- servers ----------------------------------------------------------------------
@@ -80,6 +84,23 @@ class Environment:
     def stop_server(self) -> None:
         if self.boot_server is not None:
             self.boot_server.stop()
+
+    def hold_ports(self) -> None:
+        """Keep the stopped server's ports bound and silent: connections are refused."""
+        server = self.boot_server
+        if server is None:
+            return
+        for port in (server.http_port, server.https_port, server.ftp_port):
+            if port:
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind((server.connect_host, port))
+                self.held.append(sock)
+
+    def release_ports(self) -> None:
+        for sock in self.held:
+            sock.close()
+        self.held.clear()
 
     @property
     def server_running(self) -> bool:
@@ -106,6 +127,7 @@ class Environment:
             return
         self._closed = True
         self.stop_server()
+        self.release_ports()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> Environment:

@@ -117,9 +117,11 @@ def _down_setup(env: Environment, start: bool) -> None:
     _issue(env, BOOT_SERVER_NAME)
     env.start_server()  # learn real ports, then take it down: connections are refused
     env.stop_server()
+    env.hold_ports()
 
 
 def _down_fix(env: Environment) -> None:
+    env.release_ports()
     env.start_server()
 
 

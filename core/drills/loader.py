@@ -14,6 +14,7 @@ from typing import Any
 
 from core.drills.catalog import FAULT_INFO
 from core.drills.model import KINDS, SOURCES, Drill, Step
+from core.drills.nodes import OUTCOME_CODES, OUTCOME_FAMILIES, known_outcome
 from core.errors import UserError
 from core.locations import DRILLS_ENV
 
@@ -108,7 +109,8 @@ class _Fields:
 def load_drill_file(
     path: Path, *, builtin: bool = False, known_nodes: Iterable[str] | None = None
 ) -> Drill:
-    """Parse and check one drill file. ``known_nodes``: handset node ids to check steps against."""
+    """Parse and check one drill file. ``known_nodes``: handset node ids to check steps against
+    (load_drills passes the handset's)."""
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -217,6 +219,9 @@ def _steps(path: Path, value: Any, hints: bool) -> list[Step]:
                 path, fields.name("hint"), "is missing", "a drill with hints needs one per step"
             )
         outcome = fields.text("outcome")
+        if outcome and not known_outcome(outcome):
+            codes = ", ".join([*sorted(OUTCOME_CODES), *(f + "..." for f in OUTCOME_FAMILIES)])
+            raise _bad(path, fields.name("outcome"), f"is '{outcome}'", f"use one of {codes}")
         steps.append(
             Step(
                 node=fields.text("node", required=not outcome),

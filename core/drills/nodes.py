@@ -19,6 +19,26 @@ OUTCOME_NODES = {
 }
 
 
+# Outcome codes a step may name: exact codes, and families (code prefix + detail).
+OUTCOME_CODES = frozenset(
+    {
+        "admin_granted",
+        "wrong_password",
+        "installed",
+        "already_installed",
+        "slots_full",
+        "unsupported",
+        "removed",
+    }
+)
+OUTCOME_FAMILIES = ("refused:", "download_failed:", "provision:", "ca_choice:")
+
+
+def known_outcome(code: str) -> bool:
+    """Can the handset log ``code`` (or, for a family, something starting with it)?"""
+    return code in OUTCOME_CODES or code.startswith(OUTCOME_FAMILIES)
+
+
 def handset_node_ids() -> list[str]:
     """Every node id the emulated handset can show."""
     return list(NODES)

@@ -36,6 +36,16 @@ def test_drills_list_shows_shipped_and_trainer_drills(tmp_path, capsys):
     assert str(folder) in out
 
 
+def test_drills_show_prints_a_handout(capsys):
+    assert main(["drills", "show", "bulletin-guided"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Install the CA certificate: the bulletin, step by step\n")
+    assert " 5. Select Administration Settings  [bulletin]" in out
+    assert "hint: Bulletin, step 2: \"Enter the Administrator's password." in out
+    assert main(["drills", "show", "nope"]) == 1
+    assert "There is no drill 'nope'" in capsys.readouterr().err
+
+
 def test_drills_list_names_a_broken_file_and_field(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv(DRILLS_ENV, str(tmp_path))
     (tmp_path / "broken.toml").write_text('title = "x"\ngoal = "y"\nkind = "guided"\n')

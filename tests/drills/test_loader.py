@@ -66,6 +66,11 @@ def test_good_file_loads(tmp_path):
         ),
         (lambda t: t.replace('hint = "Bulletin: Select Settings>Advanced."', ""), "hint", "one"),
         (lambda t: t.split("[[steps]]")[0], "'steps'", "missing"),
+        (
+            lambda t: t.replace('node = "settings"', 'outcome = "instaled"'),
+            "'steps[0].outcome'",
+            "instaled",
+        ),
     ],
 )
 def test_mistake_names_file_and_field(tmp_path, edit, field, words):
@@ -89,6 +94,17 @@ def test_unknown_node_is_refused_when_nodes_known(tmp_path):
     path = write(tmp_path, "typo.toml", GOOD.replace('"settings"', '"setings"'))
     with pytest.raises(UserError, match=r"'steps\[0\]\.node' is 'setings'"):
         load_drill_file(path, known_nodes=["settings", "idle"])
+
+
+def test_outcome_steps_need_no_node(tmp_path):
+    text = GOOD.replace('node = "settings"', 'outcome = "refused:"')
+    drill = load_drill_file(write(tmp_path, "o.toml", text))
+    assert drill.steps[0].outcome == "refused:" and drill.steps[0].node == ""
+
+
+def test_goal_lines_are_joined_into_paragraphs(tmp_path):
+    text = GOOD.replace('goal = "Open the Settings menu."', 'goal = """\nOne\ntwo.\n\nThree."""')
+    assert load_drill_file(write(tmp_path, "g.toml", text)).goal == "One two.\n\nThree."
 
 
 def test_fault_choices_default_to_every_fault(tmp_path):

@@ -139,3 +139,15 @@ async def test_open_drills_uses_the_apps_workspace(tmp_path):
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, DrillPickerScreen)
+
+
+async def test_a_broken_trainer_drill_is_named_in_the_picker(tmp_path, monkeypatch):
+    monkeypatch.setenv(DRILLS_ENV, str(tmp_path))
+    (tmp_path / "mine.toml").write_text('title = "x"\ngoal = "y"\nkind = "quiz"\n')
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        open_drills(app)
+        await pilot.pause()
+        shown = str(app.screen.query_one("#drill-goal").render())
+        assert "mine.toml" in shown and "'kind'" in shown and "quiz" in shown
+        assert app.screen.drills == []
