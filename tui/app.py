@@ -58,15 +58,12 @@ class MainScreen(Screen[None]):
         app = self.app
         assert isinstance(app, HandsetCAApp)
         with Horizontal(id="panes"):
-            yield WorkbenchPane(id="workbench")
+            yield WorkbenchPane(app.overview(), id="workbench")
             yield HandsetPane(app.handset, id="handset")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#actions", OptionList).focus()
-        app = self.app
-        assert isinstance(app, HandsetCAApp)
-        app.refresh_overview()
 
     def action_switch_pane(self) -> None:
         # set_focus, not focus(): the latter waits a turn, and keys typed ahead
@@ -89,14 +86,15 @@ class HandsetCAApp(App[int]):
 
     def __init__(
         self,
-        workspace: Workspace,
+        workspace: Workspace | Path,
         *,
         handset: Handset,
         clock: Clock | None = None,
         server_options: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
-        self.workspace = workspace
+        self._workspace = workspace if not isinstance(workspace, Path) else None
+        self.workspace_root = Path(workspace if isinstance(workspace, Path) else workspace.root)
         self.handset = handset
         self.clock = clock
         self.server_options = dict(server_options or {})
@@ -107,6 +105,15 @@ class HandsetCAApp(App[int]):
 
     def get_default_screen(self) -> Screen[None]:
         return MainScreen()
+
+    @property
+    def workspace(self) -> Workspace:
+        """core.pki's Workspace, made on first use: core.pki stays off the first frame."""
+        if self._workspace is None:
+            from core.pki import Workspace
+
+            self._workspace = Workspace(self.workspace_root)
+        return self._workspace
 
     @property
     def workbench(self) -> WorkbenchPane:
@@ -443,10 +450,9 @@ def make_app(
     """The app on ``workspace`` (default: --workspace rules); tests pass a temp folder."""
     from core.handset import Handset
     from core.locations import workspace_dir
-    from core.pki import Workspace
 
     return HandsetCAApp(
-        Workspace(workspace_dir(workspace)),
+        Path(workspace_dir(workspace)),
         handset=Handset(handset_settings),
         clock=clock,
         server_options=server_options,

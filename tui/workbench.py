@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import OptionList, ProgressBar, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 
@@ -110,29 +110,40 @@ class WorkbenchPane(Vertical, can_focus=False):
         for name, key, label, short in ACTIONS
     ]
 
+    def __init__(self, view: Overview, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.view = view
+
     def compose(self) -> ComposeResult:
-        yield Static(id="overview")
+        yield Static(overview_text(self.view), id="overview")
         yield OptionList(
             *(Option(f"{key}  {label}", id=name) for name, key, label, _ in ACTIONS), id="actions"
         )
-        yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="progress")
         yield Static(id="status")
 
     def on_mount(self) -> None:
         self.border_title = "CA workbench"
-        self.query_one("#progress").display = False
 
     def show(self, view: Overview) -> None:
+        self.view = view
         self.query_one("#overview", Static).update(overview_text(view))
 
     def set_status(self, message: str | Text) -> None:
         self.query_one("#status", Static).update(message)
 
     def set_busy(self, label: str | None) -> None:
-        """Show the progress bar with ``label``; None hides it."""
-        self.query_one("#progress").display = label is not None
+        """Show an indeterminate progress bar with ``label``; None removes it.
+
+        Mounted only while busy: one widget less to style at startup.
+        """
+        from textual.widgets import ProgressBar
+
         self.set_class(label is not None, "-busy")
+        for bar in self.query(ProgressBar):
+            bar.remove()
         if label is not None:
+            bar = ProgressBar(total=None, show_eta=False, show_percentage=False)
+            self.mount(bar, before="#status")
             self.set_status(label)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
