@@ -14,20 +14,23 @@ from core.handset import ALL_CERTIFICATES, URL_PREFIX
 from core.handset.menu import CA_CHOICES, NODES, path_to
 
 
-def keys_to_open(child: str, cursor: int = 0) -> list[str]:
-    """From its parent's menu (cursor at ``cursor``): move to ``child`` and select it."""
+def keys_to_open(child: str, cursor: int = 0, *, digits: bool = False) -> list[str]:
+    """From its parent's menu (cursor at ``cursor``): move to ``child`` and select it,
+    or with ``digits`` press the item's number (the dial pad opens numbered items)."""
     parents = {c: n.id for n in NODES.values() for c in n.children}
     index = NODES[parents[child]].children.index(child)
+    if digits:
+        return [str(index + 1)]
     move = ["down"] * (index - cursor) if index >= cursor else ["up"] * (cursor - index)
     return [*move, "select"]
 
 
-def keys_from_idle(target: str) -> list[str]:
+def keys_from_idle(target: str, *, digits: bool = False) -> list[str]:
     """idle -> target through the menus (a gated menu stops at its password screen)."""
     path = path_to(target)
     keys = ["soft1"]  # Menu soft key: the main menu
     for node_id in path[2:]:
-        keys += keys_to_open(node_id)
+        keys += keys_to_open(node_id, digits=digits)
         if NODES[node_id].gate:
             break
     return keys
@@ -45,10 +48,15 @@ class Trainee:
     """
 
     def __init__(
-        self, session: DrillSession, press: Callable[[str], Awaitable[object]] | None = None
+        self,
+        session: DrillSession,
+        press: Callable[[str], Awaitable[object]] | None = None,
+        *,
+        digits: bool = False,
     ) -> None:
         self.session = session
         self.press = press or session.press
+        self.digits = digits  # open menu items by their number instead of arrows
 
     async def keys(self, keys: list[str]) -> None:
         for key in keys:
@@ -59,7 +67,7 @@ class Trainee:
         return self.session.handset.screen.node_id
 
     async def log_in(self, password: str) -> bool:
-        await self.keys(keys_from_idle("advanced"))
+        await self.keys(keys_from_idle("advanced", digits=self.digits))
         assert self.node == "advanced.password"
         await self.keys([*typed(password), "soft1"])
         return self.node == "advanced"
@@ -68,7 +76,7 @@ class Trainee:
         """From the Advanced menu: Configure CA Cert..., type the URL, Enter."""
         path = path_to("configure_ca_cert")
         for node_id in path[path.index("advanced") + 1 :]:
-            await self.keys(keys_to_open(node_id))
+            await self.keys(keys_to_open(node_id, digits=self.digits))
         assert self.node == "configure_ca_cert"
         entry = self.session.handset.screen.entry or ""
         assert entry == URL_PREFIX  # bulletin: the field starts as http://
@@ -87,12 +95,12 @@ class Trainee:
         await self.keys(["back", "back"])
         assert self.node == "tls_security"
         for node_id in ("configure_tls_profiles", "profile_1", "profile_1.ca_certificate"):
-            await self.keys(keys_to_open(node_id))
+            await self.keys(keys_to_open(node_id, digits=self.digits))
         labels = [label for label, _ in CA_CHOICES]
         marked = self.session.handset.screen.marked
         index = labels.index(ALL_CERTIFICATES)
         move = ["down"] * (index - marked) if index >= marked else ["up"] * (marked - index)
-        await self.keys([*move, "select"])
+        await self.keys([str(index + 1)] if self.digits else [*move, "select"])
 
     async def provision(self) -> str:
         """End key, then the Provision soft key on idle; returns the outcome code."""
