@@ -73,13 +73,14 @@ def screen_text(app: HandsetCAApp) -> str:
 
 
 async def fill(pilot, app: HandsetCAApp, **values: str) -> None:
-    """Put text in form fields by id as a user pasting it would (focus, then paste)."""
+    """Put text in form fields by id as a user pasting it would (focus, clear, paste)."""
     from textual import events
     from textual.widgets import Input
 
     for field_id, value in values.items():
         field = app.screen.query_one(f"#{field_id}", Input)
         field.focus()
+        field.clear()
         field.post_message(events.Paste(value))
         await pilot.pause()
         assert field.value == value

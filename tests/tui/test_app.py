@@ -1,0 +1,184 @@
+"""The app around the panes: errors, help, palette, layout, workers and busy states."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterator
+
+import pytest
+from textual.widgets import ProgressBar
+
+from core.handset import NODES
+from tests.tui.conftest import FROZEN, SERVER, fill, finish_jobs, screen_text
+from tui.app import HandsetCAApp
+from tui.forms import CreateCAScreen, IssueScreen
+from tui.handset_pane import HandsetPane
+from tui.help import HelpScreen
+from tui.workbench import ACTIONS, WorkbenchPane
+
+
+async def test_wrong_ca_passphrase_is_one_sentence_and_writes_nothing(
+    frozen_app: HandsetCAApp,
+) -> None:
+    app = frozen_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("i")
+        await pilot.pause()
+        await fill(pilot, app, name="bootserver2.example.com", ca_pass="not the passphrase")
+        await pilot.press("enter")
+        await finish_jobs(pilot, app)
+        status = str(app.workbench.query_one("#status").render())
+        assert "passphrase" in status.lower()
+        assert "Traceback" not in screen_text(app) and status.count("\n") == 0
+        assert app.workspace.issued_names() == [SERVER]
+
+
+async def test_form_checks_the_passphrase_twice_and_stays_open(empty_app: HandsetCAApp) -> None:
+    app = empty_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        await fill(pilot, app, cn="Root CA", passphrase="one", passphrase2="two")
+        await pilot.press("enter")
+        assert isinstance(app.screen, CreateCAScreen)
+        assert "differ" in screen_text(app)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, CreateCAScreen)
+        assert not app.workspace.has_ca()
+
+
+async def test_issue_form_shows_core_name_check_live(frozen_app: HandsetCAApp) -> None:
+    app = frozen_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("i")
+        await pilot.pause()
+        await fill(pilot, app, name="not a name!")
+        assert isinstance(app.screen, IssueScreen)
+        live = str(app.screen.query_one("#live").render())
+        assert "blank" in live and "exactly this name" not in live  # core's sentence
+        await fill(pilot, app, name=SERVER)
+        live = str(app.screen.query_one("#live").render())
+        assert "exactly this name" in live
+
+
+async def test_help_lists_keys_and_every_handset_fact_with_its_source(
+    empty_app: HandsetCAApp,
+) -> None:
+    app = empty_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        facts = dict(app.handset_facts())
+        for node in NODES.values():
+            assert any(fact.startswith(node.label) for fact in facts)
+        assert set(facts.values()) <= {"bulletin", "vendor doc", "rehearsal choice"}
+        await pilot.press("f1")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_command_palette_lists_the_main_actions(empty_app: HandsetCAApp) -> None:
+    app = empty_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for _, key, label, _ in ACTIONS:
+            assert f"{label} ({key})" in titles
+        assert "Keys (F1)" in titles
+
+
+async def test_narrow_terminal_shows_one_pane_and_tab_switches(empty_app: HandsetCAApp) -> None:
+    app = empty_app
+    async with app.run_test(size=(60, 24)) as pilot:
+        await pilot.pause()
+        workbench, handset = app.workbench, app.handset_pane
+        assert workbench.display and not handset.display
+        await pilot.press("tab")
+        await pilot.pause()
+        assert handset.display and not workbench.display
+        assert handset.region.width >= 40
+
+
+async def test_thread_job_shows_progress_and_the_app_stays_responsive(
+    empty_app: HandsetCAApp,
+) -> None:
+    app = empty_app
+    release = threading.Event()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.run_job("Generating a key…", lambda: release.wait(10), lambda _: app.say("done"))
+        await pilot.pause()
+        assert app.workbench.query(ProgressBar)
+        await pilot.press("tab", "f2")  # the handset answers while the thread works
+        assert app.handset.screen.title == "Main Menu"
+        release.set()
+        await finish_jobs(pilot, app)
+        assert not app.workbench.query(ProgressBar)
+        assert "done" in screen_text(app)
+
+
+@pytest.fixture
+def slow_server() -> Iterator[tuple[str, threading.Event]]:
+    """A real HTTP server on 127.0.0.1 that answers /ca.crt once released."""
+    release = threading.Event()
+    body = (FROZEN / "ca.crt").read_bytes()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            release.wait(10)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/ca.crt", release
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+
+
+async def test_handset_shows_busy_while_downloading(
+    frozen_app: HandsetCAApp, slow_server: tuple[str, threading.Event]
+) -> None:
+    app = frozen_app
+    url, release = slow_server
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("tab", "f2", "1", "2", "4", "5", "6", "enter", "1", "2", "1", "1", "1")
+        await pilot.press(*url.removeprefix("http://"), "f2")
+        await pilot.pause(0.1)
+        assert app.handset.busy
+        pane = app.handset_pane
+        assert isinstance(pane, HandsetPane) and pane.border_subtitle == "downloading…"
+        await pilot.press("f1")  # the app still answers
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        release.set()
+        await finish_jobs(pilot, app)
+        assert not app.handset.busy and pane.border_subtitle == ""
+        assert len(app.handset.custom_cas) == 1
+
+
+async def test_publish_twice_stops_the_server(frozen_app: HandsetCAApp) -> None:
+    app = frozen_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("enter", "enter")
+        await finish_jobs(pilot, app)
+        server = app.server
+        assert server is not None and server.running
+        assert app.handset.settings.boot_server  # as DHCP would give it
+        await pilot.press("p")
+        await finish_jobs(pilot, app)
+        assert app.server is None and not server.running
+        assert app.handset.settings.boot_server == ""
+        assert isinstance(app.workbench, WorkbenchPane)
+        assert "stopped" in screen_text(app)
