@@ -150,14 +150,16 @@ async def _run(
     if not as_json:
         verdicts = in_input_order(verdicts)
     try:
+        # Rows and the bar share the screen only when stdout is that terminal too.
+        shared = bar is not None and _isatty(out)
         async for verdict in verdicts:
             counts[verdict.level] += 1
             text = verdict.to_json() if as_json else "\n".join(format_verdict(verdict, width))
-            if bar:
+            if shared:
                 bar.clear()
             out.write(text + "\n")
-            out.flush()
-            if bar:
+            if shared:
+                out.flush()
                 bar.draw()
     finally:
         await verdicts.aclose()
@@ -172,8 +174,12 @@ async def _run(
 def _wants_progress(total: int | None) -> bool:
     if total is not None and total < 2:
         return False
+    return _isatty(sys.stderr) and os.environ.get("TERM") != "dumb"
+
+
+def _isatty(stream: TextIO) -> bool:
     try:
-        return sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+        return stream.isatty()
     except (AttributeError, ValueError):
         return False
 
