@@ -32,6 +32,7 @@ from core.fetch import ConnectMap
 USAGE_ERROR = 2
 BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool killed by it
 MAX_CONCURRENCY = 1000
+NO_URLS = "Give at least one URL, or --from FILE with one URL a line (# starts a comment)."
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -107,13 +108,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = build_options(args)
         if not args.urls and not args.from_file:
-            raise UserError("Give at least one URL, or --from FILE with one URL a line.")
+            raise UserError(NO_URLS)
         stream: TextIO | None = None
         total: int | None = len(args.urls)
         if args.from_file == "-":
             stream, total = sys.stdin, None
         elif args.from_file:
             total += count_urls(args.from_file)
+            if not total:
+                raise UserError(NO_URLS)
             stream = open_url_file(args.from_file)
     except UserError as exc:
         print(f"handset-ca: {exc}", file=sys.stderr)
@@ -165,6 +168,9 @@ async def _run(
         await verdicts.aclose()
         if bar:
             bar.clear()
+    if not counts:
+        print(f"handset-ca: {NO_URLS}", file=sys.stderr)
+        return USAGE_ERROR
     if not as_json:
         out.write(summary_line(counts) + "\n")
         out.flush()

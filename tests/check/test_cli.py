@@ -111,6 +111,14 @@ def test_usage_errors_exit_2_with_one_sentence(args, words):
     assert "Traceback" not in done.stderr and done.stdout == ""
 
 
+def test_url_list_with_only_comments_is_a_usage_error(tmp_path):
+    listing = tmp_path / "urls.txt"
+    listing.write_text("# nothing yet\n\n", encoding="utf-8")
+    for args, stdin in ((("--from", str(listing)), None), (("--from", "-"), "# none\n")):
+        done = check(*args, stdin=stdin)
+        assert done.returncode == 2 and "Give at least one URL" in done.stderr
+
+
 def test_ca_file_that_is_not_a_certificate(tmp_path):
     bogus = tmp_path / "ca.crt"
     bogus.write_text("hello\n")
