@@ -444,8 +444,8 @@ def _timeout_message(t: _Target, timeout: float, started_body: bool, via: str) -
             "sends too slowly); check the server."
         )
     return (
-        f"{t.where} did not answer within {timeout:g} s{via}; check that the server is up, "
-        "reachable, and serving this scheme on this port."
+        f"The server at {t.where} did not answer within {timeout:g} s{via}; check that it is "
+        "up, reachable, and serving this scheme on this port."
     )
 
 
@@ -1100,8 +1100,8 @@ async def tls_handshake(
         return TLSResult(
             False,
             Failure.TIMEOUT,
-            f"{where} did not complete a TLS handshake within {timeout:g} s{via}; check that "
-            "the server is up and serves HTTPS on this port.",
+            f"The server at {where} did not complete a TLS handshake within {timeout:g} s{via}; "
+            "check that it is up and serves HTTPS on this port.",
         )
     except OSError as exc:  # before ValueError: SSLCertVerificationError is both
         classified = _os_failure(exc, where, via, download=False)
