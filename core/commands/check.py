@@ -173,7 +173,7 @@ async def _run(
         return USAGE_ERROR
     if not as_json:
         out.write(summary_line(counts) + "\n")
-        out.flush()
+    out.flush()  # here, so a closed pipe is handled in run(), not at interpreter exit
     return 1 if counts[Level.FAIL] else 0
 
 

@@ -134,3 +134,18 @@ def test_warn_only_exits_0(pki, tmp_path):
         done = check(server.url("/old.crt"))
     assert done.returncode == 0, done.stdout
     assert done.stdout.startswith("WARN  ") and "[weak-signature]" in done.stdout
+
+
+def test_closed_stdout_stops_quietly(tmp_path):
+    listing = tmp_path / "urls.txt"
+    listing.write_text("http://127.0.0.1:1/ca.crt\n" * 3000, encoding="ascii")
+    proc = subprocess.Popen(
+        [str(SCRIPT), "check", "--json", "--from", str(listing)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout.readline().startswith(b'{"index":')
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=30) == 141
+    assert b"Traceback" not in stderr and b"Exception ignored" not in stderr
