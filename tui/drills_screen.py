@@ -37,12 +37,32 @@ def clock_text(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
-def open_drills(app: App[Any], workspace: Path | None = None) -> None:
-    """Push the drill picker; results are saved under ``workspace`` (default: the app's)."""
+def open_drills(app: App[Any], workspace: Path | None = None, *, start: str | None = None) -> None:
+    """Push the drill picker; results are saved under ``workspace`` (default: the app's).
+
+    With ``start`` (a drill id) that drill is set up at once.
+    """
     if workspace is None:
         ws = getattr(app, "workspace", None)
         workspace = Path(ws.root) if ws is not None else None
-    app.push_screen(DrillPickerScreen(workspace))
+    app.push_screen(DrillPickerScreen(workspace, start=start))
+
+
+def drills_app(workspace: str | Path | None = None, drill_id: str | None = None) -> App[Any]:
+    """The app, opened on the drill picker (or straight into ``drill_id``)."""
+    from core.locations import workspace_dir
+    from tui.app import make_app
+
+    app = make_app(workspace)
+    app.call_later(open_drills, app, Path(workspace_dir(workspace)), start=drill_id)
+    return app
+
+
+def run_drills_app(workspace: str | Path | None = None, drill_id: str | None = None) -> int:
+    """`handset-ca drills run [ID]`."""
+    app = drills_app(workspace, drill_id)
+    app.run()
+    return app.return_code or 0
 
 
 class DrillPickerScreen(Screen[None]):
@@ -57,10 +77,13 @@ class DrillPickerScreen(Screen[None]):
         Binding("escape", "leave", "Back", id="drills_back", tooltip="Back to the workbench"),
     ]
 
-    def __init__(self, workspace: Path | None, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, workspace: Path | None, *, clock: Clock | None = None, start: str | None = None
+    ) -> None:
         super().__init__()
         self.workspace = workspace
         self.clock = clock
+        self.start_id = start
         self.drills: list[Drill] = []
         self.error = ""
 
@@ -80,9 +103,15 @@ class DrillPickerScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#drill-list", OptionList).focus()
+        option_list = self.query_one("#drill-list", OptionList)
+        option_list.focus()
         if self.drills:
             self._show_goal(self.drills[0])
+        if self.start_id is not None:
+            ids = [d.id for d in self.drills]
+            if self.start_id in ids:
+                option_list.highlighted = ids.index(self.start_id)
+                option_list.action_select()
 
     def _drill(self, option_id: str | None) -> Drill | None:
         return next((d for d in self.drills if d.id == option_id), None)
@@ -255,6 +284,10 @@ class DrillScreen(Screen[None]):
         self.refresh_drill()
 
     # --- actions --------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A drill without hints shows no Hint key.
+        return not (action == "hint" and not self.session.drill.hints)
+
     def action_hint(self) -> None:
         from core.errors import UserError
 

@@ -30,6 +30,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_show.add_argument("drill", help="the drill's id, as `drills list` shows it")
     add_workspace(p_show)
     p_show.set_defaults(func=run_show)
+    p_run = sub.add_parser("run", help="open the app on the drills (or straight into one)")
+    p_run.add_argument("drill", nargs="?", help="a drill id to start at once")
+    add_workspace(p_run)
+    p_run.set_defaults(func=run_run)
     p_report = sub.add_parser("report", help="table of finished drills in this workspace")
     add_workspace(p_report)
     p_report.set_defaults(func=run_report)
@@ -79,6 +83,15 @@ def run_show(args: argparse.Namespace) -> int:
         if step.hint:
             print(f"    hint: {step.hint}")
     return 0
+
+
+def run_run(args: argparse.Namespace) -> int:
+    workspace = workspace_dir(getattr(args, "workspace", None))
+    if args.drill is not None:
+        find_drill(args.drill, workspace)  # a wrong id is one sentence here, not in the app
+    from tui.drills_screen import run_drills_app  # the app, only when asked for
+
+    return run_drills_app(workspace, args.drill)
 
 
 def run_report(args: argparse.Namespace) -> int:

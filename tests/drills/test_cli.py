@@ -162,3 +162,8 @@ def _listening(port: int) -> str:
             octets = [str(int(host_hex[i : i + 2], 16)) for i in (6, 4, 2, 0)]
             found.append(f"{'.'.join(octets)}:{port}")
     return " ".join(found)
+
+
+def test_drills_run_with_a_wrong_id_says_so_before_opening_the_app(capsys):
+    assert main(["drills", "run", "nope"]) == 1
+    assert "There is no drill 'nope'" in capsys.readouterr().err

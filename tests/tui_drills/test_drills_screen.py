@@ -65,10 +65,13 @@ async def test_drill_solved_through_pilot(drill, tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start_drill(app, pilot, drill.id, tmp_path, clock)
         session = screen.session
+        await pilot.press("f7")
         if drill.hints:
-            await pilot.press("f7")
             assert session.hints_used == 1
             assert drill.steps[0].hint in str(screen.query_one("#drill-hint").render())
+        else:  # no Hint key at all
+            assert session.hints_used == 0
+            assert "F7" not in str(screen.query_one("#drill-hint").render())
         clock.advance(42)
         outcome = await pilot_trainee(app, pilot, screen).follow(session.environment.job_sheet)
         await pilot.pause()
@@ -152,3 +155,18 @@ async def test_a_broken_trainer_drill_is_named_in_the_picker(tmp_path, monkeypat
         shown = str(app.screen.query_one("#drill-goal").render())
         assert "mine.toml" in shown and "'kind'" in shown and "quiz" in shown
         assert app.screen.drills == []
+
+
+async def test_drills_run_opens_straight_into_a_drill(tmp_path):
+    from tui.drills_screen import drills_app
+
+    app = drills_app(tmp_path, "fault-ca-expired")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.screen.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, DrillScreen)
+        assert app.screen.session.drill.id == "fault-ca-expired"
+        assert app.screen.session.workspace == tmp_path
+        await pilot.press("f10")
+        await pilot.pause()
