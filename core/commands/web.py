@@ -37,12 +37,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=DEFAULT_HOST,
         help="address to bind (default 127.0.0.1; anything else exposes the app without log-in)",
     )
+    parser.add_argument(
+        "--drills",
+        action="store_true",
+        help="open each browser session on the training drills (a classroom)",
+    )
     parser.set_defaults(func=run)
 
 
-def app_command(workspace: Path) -> str:
+def app_command(workspace: Path, *, drills: bool = False) -> str:
     """The shell command textual-serve runs for each browser session."""
-    return shlex.join([sys.executable, "-m", "core.cli", "--workspace", str(workspace.resolve())])
+    argv = [sys.executable, "-m", "core.cli", "--workspace", str(workspace.resolve())]
+    if drills:
+        argv += ["drills", "run"]
+    return shlex.join(argv)
 
 
 def load_server_class() -> type:
@@ -59,9 +67,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"The port {args.port} is not usable; give a number from 1 to 65535.")
     server_class = load_server_class()
     workspace = workspace_dir(getattr(args, "workspace", None))
-    server = server_class(
-        app_command(workspace), host=args.host, port=args.port, title="handset-ca"
-    )
+    command = app_command(workspace, drills=args.drills)
+    server = server_class(command, host=args.host, port=args.port, title="handset-ca")
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(
             f"handset-ca: warning: bound to {args.host}; the app has no log-in, "

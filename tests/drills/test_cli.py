@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -102,6 +103,21 @@ def test_web_without_textual_serve_says_how_to_install(tmp_path):
         "handset-ca: textual-serve is not installed; install it with "
         "`pip install 'handset-ca[web]'`."
     )
+
+
+def test_web_command_runs_this_python_on_the_workspace(tmp_path):
+    from core.commands.web import app_command
+
+    command = shlex.split(app_command(tmp_path / "my ws", drills=True))
+    assert command == [
+        sys.executable,
+        "-m",
+        "core.cli",
+        "--workspace",
+        str(tmp_path / "my ws"),
+        "drills",
+        "run",
+    ]
 
 
 def test_web_refuses_a_bad_port(capsys):
