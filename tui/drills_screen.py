@@ -227,6 +227,8 @@ class DrillScreen(Screen[None]):
         timer = clock_text(s.elapsed())
         if s.drill.time_limit is not None:
             timer += f" of {clock_text(s.drill.time_limit)}"
+            if s.elapsed() > s.drill.time_limit:
+                timer += " OVER"
         parts = [timer, f"Steps {done}/{len(s.drill.steps)}", f"Wrong {s.checker.wrong_keys}"]
         if s.drill.hints:
             parts.append(f"Hints {s.hints_used}")

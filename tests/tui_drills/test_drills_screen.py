@@ -170,3 +170,46 @@ async def test_drills_run_opens_straight_into_a_drill(tmp_path):
         assert app.screen.session.workspace == tmp_path
         await pilot.press("f10")
         await pilot.pause()
+
+
+def screen_text(app) -> str:
+    """What the terminal shows now, as plain text."""
+    return "\n".join(strip.text.rstrip() for strip in app.screen._compositor.render_strips())
+
+
+async def test_drill_screen_fits_80x24(tmp_path):
+    clock = ManualClock()
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_drill(app, pilot, "bulletin-guided", tmp_path, clock)
+        await pilot.press("f7")
+        clock.advance(65)
+        screen.refresh_status()
+        await pilot.pause()
+        text = screen_text(app)
+        for line in (
+            "1:05  Steps 0/16  Wrong 0  Hints 1",
+            "Admin password: 456",
+            "URL: http://bootserver1.example.com/ca.crt",
+            "[>] 1. Open the Main Menu (Menu soft key)",
+            "Rehearsal choice: on the idle screen the",  # the hint, wrapped, on screen
+            "f7 Hint",
+            "f8 Finish",
+            "f10 Leave",
+            "Spectralink 8400",  # the handset beside it
+        ):
+            assert line in text, line
+        assert len(text.splitlines()) == 24
+
+
+async def test_timed_drill_shows_the_limit_and_when_it_is_over(tmp_path):
+    clock = ManualClock()
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_drill(app, pilot, "bulletin-timed", tmp_path, clock)
+        assert "0:00 of 5:00  Steps 0/16" in screen_text(app)
+        assert "f7 Hint" not in screen_text(app)
+        clock.advance(301)
+        screen.refresh_status()
+        await pilot.pause()
+        assert "5:01 of 5:00 OVER" in screen_text(app)
