@@ -58,7 +58,7 @@ class MainScreen(Screen[None]):
         app = self.app
         assert isinstance(app, HandsetCAApp)
         with Horizontal(id="panes"):
-            yield WorkbenchPane(app.overview(), id="workbench")
+            yield WorkbenchPane(app.overview(), app.details(), id="workbench")
             yield HandsetPane(app.handset, id="handset")
         yield Footer()
 
@@ -154,6 +154,33 @@ class HandsetCAApp(App[int]):
 
     def refresh_overview(self) -> None:
         self.workbench.show(self.overview())
+        self.refresh_details()
+
+    def details(self) -> list[str]:
+        """What a trainer wants beside the handset: listeners, installed CAs, profiles."""
+        lines = ["Rehearsal"]
+        if self.server is not None:
+            lines += ["Boot server listening:", *(f"  {line}" for line in self.server.listening())]
+        handset = self.handset
+        if handset.custom_cas:
+            lines.append("Handset custom CAs:")
+            lines += [
+                f"  slot {ca.slot}: {ca.cn}, {ca.short_fingerprint}, until {ca.not_after:%Y-%m-%d}"
+                for ca in handset.custom_cas
+            ]
+        else:
+            lines.append("Handset custom CAs: none installed")
+        lines += [f"  {p.name}: CA Certificate = {p.ca_certificate}" for p in _profiles(handset)]
+        if handset.last_message:
+            lines.append(f"Last result on the phone: {handset.last_message}")
+        return lines
+
+    def refresh_details(self) -> None:
+        self.workbench.set_details(self.details())
+
+    @on(HandsetPane.Changed)
+    def handset_changed(self) -> None:
+        self.refresh_details()
 
     def say(self, message: str) -> None:
         """One sentence (or a few lines) in the workbench's status line."""
@@ -334,6 +361,12 @@ class HandsetCAApp(App[int]):
 
         self.run_job("Starting the boot server…", server.start, started)
 
+    def action_drills(self) -> None:
+        """The training drills (tui/drills_screen.py), on this app's workspace."""
+        from tui.drills_screen import open_drills
+
+        open_drills(self)
+
     # ----- the handset
 
     @on(HandsetPane.EffectRequested)
@@ -353,6 +386,7 @@ class HandsetCAApp(App[int]):
                 effect = self.handset.pending
         finally:
             pane.show_state()
+            self.refresh_details()
 
     def action_reset_handset(self) -> None:
         from core.handset import Handset
@@ -408,6 +442,10 @@ class HandsetCAApp(App[int]):
         if self.server is not None:
             self.server.stop()
             self.server = None
+
+
+def _profiles(handset: Any) -> list[Any]:
+    return [handset.profiles[n] for n in sorted(handset.profiles)]
 
 
 def _short(fingerprint: str) -> str:

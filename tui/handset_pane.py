@@ -136,6 +136,9 @@ class HandsetPane(Widget, can_focus=True):
 
         effect: Any
 
+    class Changed(Message):
+        """The handset's state may have changed (a key, a download): redraw what shows it."""
+
     def __init__(self, handset: Handset, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.handset = handset
@@ -158,6 +161,7 @@ class HandsetPane(Widget, can_focus=True):
             return
         effect = self.handset.press(key)
         self.show_state()
+        self.post_message(self.Changed())
         if effect is not None:
             self.post_message(self.EffectRequested(effect))
 

@@ -49,6 +49,7 @@ ACTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("sign_csr", "s", "Sign an imported CSR", ""),
     ("inspect", "v", "View/inspect a file", ""),
     ("publish", "p", "Publish: start/stop boot server", "Publish"),
+    ("drills", "d", "Training drills on the handset", ""),
 )
 MAX_ISSUED_SHOWN = 3
 
@@ -110,9 +111,10 @@ class WorkbenchPane(Vertical, can_focus=False):
         for name, key, label, short in ACTIONS
     ]
 
-    def __init__(self, view: Overview, *, id: str | None = None) -> None:
+    def __init__(self, view: Overview, details: list[str], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.view = view
+        self.details = details
 
     def compose(self) -> ComposeResult:
         yield Static(overview_text(self.view), id="overview")
@@ -120,6 +122,7 @@ class WorkbenchPane(Vertical, can_focus=False):
             *(Option(f"{key}  {label}", id=name) for name, key, label, _ in ACTIONS), id="actions"
         )
         yield Static(id="status")
+        yield Static("\n".join(self.details), id="details")
 
     def on_mount(self) -> None:
         self.border_title = "CA workbench"
@@ -127,6 +130,10 @@ class WorkbenchPane(Vertical, can_focus=False):
     def show(self, view: Overview) -> None:
         self.view = view
         self.query_one("#overview", Static).update(overview_text(view))
+
+    def set_details(self, lines: list[str]) -> None:
+        """The rehearsal in detail; shown only when the terminal is wide (see app.tcss)."""
+        self.query_one("#details", Static).update("\n".join(lines))
 
     def set_status(self, message: str | Text) -> None:
         self.query_one("#status", Static).update(message)
