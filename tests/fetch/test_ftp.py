@@ -127,3 +127,15 @@ async def test_endless_ftp_greeting_is_cut_short():
     assert result.failure is Failure.NETWORK
     assert "not FTP" in result.message
     assert time.monotonic() - start < 2  # stopped by the reply cap, not the deadline
+
+
+async def test_many_stuck_ftp_downloads_stay_bounded_and_free_their_workers(silent, ftp, ca_pem):
+    # More than the FTP worker pool holds, each with a long deadline, cancelled from
+    # outside: every worker must be freed at once, or the next download would queue.
+    stuck = asyncio.gather(*(fetch(silent.url("ftp"), timeout=10) for _ in range(40)))
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(stuck, 0.5)
+    start = time.monotonic()
+    ok = await fetch(ftp.url("/ca.crt"), timeout=2)
+    assert ok.ok and ok.data == ca_pem, ok.message
+    assert time.monotonic() - start < 0.5

@@ -312,7 +312,7 @@ async def test_shared_client_survives_a_server_that_hangs_up(ca_pem):
     with HTTPServer({"/ca.crt": hang_up_after(ca_pem)}) as server:
         async with make_client() as client:
             for _ in range(3):
-                await asyncio.sleep(0.05)  # let the hang-up arrive
+                await _until(lambda: server.open_connections() == 0)  # the hang-up is sent
                 result = await fetch(server.url("/ca.crt"), client=client)
                 assert result.ok, result.message
         assert server.connections == 3
@@ -332,10 +332,16 @@ async def test_closing_the_shared_client_closes_its_connections(web):
     async with make_client() as client:
         assert (await fetch(web.url("/ca.crt"), client=client)).ok
         assert web.open_connections() == 1
-    deadline = time.monotonic() + 1
-    while web.open_connections() and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
-    assert web.open_connections() == 0
+    assert await _until(lambda: web.open_connections() == 0)
+
+
+async def _until(condition, within: float = 1.0) -> bool:
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True
 
 
 async def test_ipv6_literal_urls_and_connect_to(ca_pem):
