@@ -182,3 +182,57 @@ async def test_publish_twice_stops_the_server(frozen_app: HandsetCAApp) -> None:
         assert app.handset.settings.boot_server == ""
         assert isinstance(app.workbench, WorkbenchPane)
         assert "stopped" in screen_text(app)
+
+
+async def test_sign_an_imported_csr(frozen_app: HandsetCAApp, in_tmp) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    from tests.tui.conftest import FROZEN_PASSPHRASE
+    from tui.forms import SignCSRScreen
+
+    key = rsa.generate_private_key(65537, 2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bootserver2.example.com")])
+    csr = x509.CertificateSigningRequestBuilder().subject_name(name).sign(key, hashes.SHA256())
+    path = in_tmp / "made-on-the-boot-server.csr"
+    path.write_bytes(csr.public_bytes(serialization.Encoding.PEM))
+    app = frozen_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, SignCSRScreen)
+        assert "Do not transmit the server key" in screen_text(app)
+        await fill(pilot, app, path=str(path), ca_pass=FROZEN_PASSPHRASE)
+        await pilot.press("enter")
+        await finish_jobs(pilot, app)
+        assert "bootserver2.example.com" in app.workspace.issued_names()
+        assert "Signed" in screen_text(app)
+
+
+async def test_inspect_shows_core_output_and_closes(frozen_app: HandsetCAApp) -> None:
+    from tui.forms import InspectScreen
+
+    app = frozen_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.press("enter")  # the first file: ca.crt
+        await pilot.pause()
+        assert isinstance(app.screen, InspectScreen)
+        assert "SHA-256 fingerprint" in app.screen.text
+        await pilot.press("q")
+        assert not isinstance(app.screen, InspectScreen)
+
+
+async def test_inspecting_a_missing_file_is_one_sentence(frozen_app: HandsetCAApp) -> None:
+    app = frozen_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("v")
+        await pilot.pause()
+        await fill(pilot, app, path="/nonexistent/server.crt")
+        await pilot.press("enter")
+        await pilot.pause()
+        status = str(app.workbench.query_one("#status").render())
+        assert "/nonexistent/server.crt" in status and "\n" not in status
