@@ -1086,6 +1086,12 @@ async def tls_handshake(
             Failure.BAD_URL,
             f"The server name {host[:60]!r} is not a valid host name; correct it.",
         )
+    if not isinstance(port, int) or not 0 < port < 65536:
+        return TLSResult(
+            False,
+            Failure.BAD_URL,
+            f"The port {port!r} is not a number from 1 to 65535; correct it.",
+        )
     if ssl_context is None:  # asyncio would silently speak plain TCP
         ssl_context = trust.default_context()
     chost, cport = connect_to.resolve(host, port) if connect_to else (host, port)

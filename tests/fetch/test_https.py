@@ -185,3 +185,9 @@ async def test_handshake_with_an_impossible_name_does_not_raise(tls_web, trustin
     cmap = ConnectMap.parse([f":443:127.0.0.1:{tls_web.port}"])
     result = await tls_handshake(name, 443, ssl_context=trusting, connect_to=cmap, timeout=TIMEOUT)
     assert not result.ok and result.message
+
+
+@pytest.mark.parametrize("port", [0, 70000, -1])
+async def test_handshake_with_an_impossible_port_does_not_raise(trusting, port):
+    result = await tls_handshake("127.0.0.1", port, ssl_context=trusting, timeout=TIMEOUT)
+    assert result.failure is Failure.BAD_URL and "1 to 65535" in result.message
