@@ -62,8 +62,7 @@ class MainScreen(Screen[None]):
             yield HandsetPane(app.handset, id="handset")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.query_one("#actions", OptionList).focus()
+    AUTO_FOCUS = "#actions"
 
     def action_switch_pane(self) -> None:
         # set_focus, not focus(): the latter waits a turn, and keys typed ahead
@@ -356,7 +355,7 @@ class HandsetCAApp(App[int]):
                 self.handset.settings.boot_server = provisioning
                 self._boot_server_set = provisioning
                 self.handset_pane.show_state()
-            lines = ["Publishing ca.crt. Type the URL on the handset (Tab).", *server.notes]
+            lines = ["Boot server started: ca.crt is published.", *server.notes]
             self.say("\n".join(lines))
 
         self.run_job("Starting the boot server…", server.start, started)

@@ -13,7 +13,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -57,16 +57,16 @@ MAX_ISSUED_SHOWN = 3
 def next_step(view: Overview) -> str:
     """The one thing to do next, in the bulletin's order."""
     if view.ca is None:
-        return "Create the CA (c): the bulletin's first section."
+        return "create the CA (c), the bulletin's first section."
     if not view.issued:
-        return "Issue the boot server's certificate (i), or sign its CSR (s)."
+        return "issue the boot server's certificate (i), or sign its CSR (s)."
     if not view.serving:
-        return "Publish ca.crt (p) so the handset can download it."
-    return "On the handset (Tab): Settings > Advanced, password, then type the URL above."
+        return "publish ca.crt (p) so the handset can download it."
+    return "on the handset (Tab): Settings > Advanced, then type the URL above."
 
 
 def _expiry(line: CertLine) -> str:
-    return f"   until {line.not_after:%Y-%m-%d}, {line.days_left} days left\n"
+    return f"   until {line.not_after:%Y-%m-%d} ({line.days_left} days left)\n"
 
 
 def overview_text(view: Overview) -> Text:
@@ -99,7 +99,7 @@ def overview_text(view: Overview) -> Text:
         text.append("stopped\n")
     for note in view.notes:
         text.append(note + "\n", style="italic")
-    text.append("Next: ", style="bold reverse").append(" " + next_step(view))
+    text.append("Next:", style="bold reverse").append(" " + next_step(view))
     return text
 
 
@@ -117,12 +117,15 @@ class WorkbenchPane(Vertical, can_focus=False):
         self.details = details
 
     def compose(self) -> ComposeResult:
-        yield Static(overview_text(self.view), id="overview")
+        # The overview takes the room left by the actions and the status line, and
+        # scrolls rather than push them off a small terminal.
+        with VerticalScroll(id="overview-scroll", can_focus=False):
+            yield Static(overview_text(self.view), id="overview")
+            yield Static("\n".join(self.details), id="details")
         yield OptionList(
             *(Option(f"{key}  {label}", id=name) for name, key, label, _ in ACTIONS), id="actions"
         )
         yield Static(id="status")
-        yield Static("\n".join(self.details), id="details")
 
     def on_mount(self) -> None:
         self.border_title = "CA workbench"
@@ -150,7 +153,7 @@ class WorkbenchPane(Vertical, can_focus=False):
             bar.remove()
         if label is not None:
             bar = ProgressBar(total=None, show_eta=False, show_percentage=False)
-            self.mount(bar, before="#status")
+            self.mount(bar, before="#actions")
             self.set_status(label)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
