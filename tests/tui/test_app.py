@@ -236,3 +236,23 @@ async def test_inspecting_a_missing_file_is_one_sentence(frozen_app: HandsetCAAp
         await pilot.pause()
         status = str(app.workbench.query_one("#status").render())
         assert "/nonexistent/server.crt" in status and "\n" not in status
+
+
+async def test_nothing_cut_off_at_80x24_when_publishing(frozen_app: HandsetCAApp) -> None:
+    from textual.widgets import OptionList
+
+    app = frozen_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.start_server(SERVER, None)
+        await finish_jobs(pilot, app)
+        pane = app.workbench
+        inside = pane.content_region
+        for widget in (pane.query_one("#status"), pane.query_one("#actions", OptionList)):
+            assert widget.region.height >= 1
+            assert inside.contains_region(widget.region), widget
+        assert pane.query_one("#actions", OptionList).region.height == len(
+            pane.query_one("#actions", OptionList).options
+        )
+        shown = screen_text(app)
+        for must in ("Boot server started", "F6 End", "Source:", "F2", "F5", "Help"):
+            assert must in shown
