@@ -45,15 +45,15 @@ class EventLike(Protocol):
 def route_nodes(drill: Drill, parents: dict[str, str] | None = None) -> frozenset[str]:
     """Every node a trainee may see while doing ``drill`` the right way.
 
-    The steps' nodes (or the screen of a step's outcome), their ancestors up
-    to the idle screen (``parents`` maps child id to parent id; the handset's
-    menu by default), their busy/result/password sub-screens, and the drill's
-    ``allowed_nodes``.
+    The steps' nodes (or the screen of a step's outcome) and the drill's
+    ``allowed_nodes``, their ancestors up to the idle screen (``parents`` maps
+    child id to parent id; the handset's menu by default), and their
+    busy/result/password sub-screens.
     """
     parents = menu_parents() if parents is None else parents
-    out = {IDLE_NODE, *_ALWAYS, *drill.allowed_nodes}
-    for step in drill.steps:
-        node = step.node or outcome_node(step.outcome) or ""
+    out = {IDLE_NODE, *_ALWAYS}
+    targets = [step.node or outcome_node(step.outcome) or "" for step in drill.steps]
+    for node in [*targets, *drill.allowed_nodes]:
         while node:
             out.add(node)
             node = parents.get(node, "")

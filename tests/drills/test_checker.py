@@ -120,3 +120,23 @@ async def test_fault_drill_needs_a_cause_from_the_list(tmp_path, clock):
         with pytest.raises(UserError, match="not one of the causes"):
             session.finish("gremlins")
         assert len(session.causes()) == 8
+
+
+async def test_looking_around_is_allowed_in_a_fault_drill(tmp_path, clock):
+    with DrillSession(find_drill("fault-stale-ca"), tmp_path, clock=clock) as session:
+        trainee = Trainee(session)
+        await trainee.log_in("456")
+        await trainee.keys(keys_to_open("administration_settings"))
+        await trainee.keys(keys_to_open("tls_security"))
+        await trainee.keys(keys_to_open("configure_tls_profiles"))
+        await trainee.keys(keys_to_open("profile_1"))
+        await trainee.keys(keys_to_open("profile_1.ca_certificate"))
+        await trainee.keys(["back", "back", "back"])
+        await trainee.keys(keys_to_open("custom_ca_certificates", cursor=1))
+        await trainee.keys(keys_to_open("custom_ca_list"))
+        assert session.handset.screen.node_id == "custom_ca_list"
+        assert session.checker.wrong_keys == 0
+        await trainee.keys(["back", "back", "back"])
+        assert session.handset.screen.node_id == "administration_settings"
+        await trainee.keys(keys_to_open("network_configuration", cursor=1))  # not the job
+        assert session.checker.wrong_keys == 1
