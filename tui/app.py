@@ -17,10 +17,11 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList
+from textual.widgets import OptionList
 from textual.worker import Worker, WorkerState
 
 from tui.handset_pane import HandsetPane
+from tui.keybar import KeyBar
 from tui.workbench import ACTIONS, CertLine, Overview, WorkbenchPane
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ class MainScreen(Screen[None]):
             "tab",
             "switch_pane",
             "Switch pane",
+            key_display="Tab",
             id="switch_pane",
             tooltip="Workbench/handset",
             priority=True,
@@ -60,7 +62,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="panes"):
             yield WorkbenchPane(app.overview(), app.details(), id="workbench")
             yield HandsetPane(app.handset, id="handset")
-        yield Footer()
+        yield KeyBar()
 
     AUTO_FOCUS = "#actions"
 
@@ -80,7 +82,14 @@ class HandsetCAApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "handset-ca"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "help", "Help", id="help", tooltip="Every key, and what it stands for")
+        Binding(
+            "f1",
+            "help",
+            "Help",
+            key_display="F1",
+            id="help",
+            tooltip="Every key, and what it stands for",
+        )
     ]
 
     def __init__(

@@ -126,8 +126,14 @@ class HandsetPane(Widget, can_focus=True):
     """The handset's screen, soft keys and key legend; keys pressed here go to the handset."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(END_KEY, "handset_end", "End", tooltip="The handset's End key"),
-        Binding("escape", "handset_back", "Back", tooltip="The handset's Back key"),
+        Binding(
+            END_KEY,
+            "handset_end",
+            "End",
+            key_display=END_KEY.upper(),
+            tooltip="The handset's End key",
+        ),
+        Binding("escape", "handset_back", "Back", key_display="Esc", tooltip="Back key"),
     ]
 
     @dataclass
