@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Markdown, OptionList, Static
+from textual.widgets import DataTable, Footer, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -75,6 +75,7 @@ class DrillPickerScreen(Screen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", "Back", id="drills_back", tooltip="Back to the workbench"),
+        Binding("r", "results", "Results", id="drills_results", tooltip="Past drill results"),
     ]
 
     def __init__(
@@ -157,6 +158,56 @@ class DrillPickerScreen(Screen[None]):
             self.query_one("#drill-goal", Static).update(_sentence(event.worker.error))
 
     def action_leave(self) -> None:
+        self.dismiss(None)
+
+    def action_results(self) -> None:
+        self.app.push_screen(ResultsScreen(self.workspace))
+
+
+class ResultsScreen(Screen[None]):
+    """Past results in this workspace, newest last (as `handset-ca drills report`)."""
+
+    DEFAULT_CSS = """
+    ResultsScreen #results { height: 1fr; border: round $primary; }
+    ResultsScreen #results-note { height: auto; padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Back", id="results_back"),
+    ]
+
+    def __init__(self, workspace: Path | None) -> None:
+        super().__init__()
+        self.workspace = workspace
+
+    def compose(self) -> ComposeResult:
+        from core.drills.report import format_clock, past_results, results_dir
+
+        table: DataTable[str] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Started", "Drill", "Result", "Time", "Steps", "Wrong", "Pwd", "Hints")
+        results = past_results(self.workspace) if self.workspace is not None else []
+        for r in results:
+            table.add_row(
+                r.started[5:16].replace("T", " "),  # month-day time: fits 80 columns
+                r.drill_id,
+                "pass" if r.passed else "FAIL",
+                format_clock(r.elapsed_seconds),
+                f"{r.steps_reached}/{r.steps_total}",
+                str(r.wrong_keys),
+                str(r.wrong_passwords),
+                str(r.hints_used),
+            )
+        yield table
+        where = results_dir(self.workspace) if self.workspace is not None else "no workspace"
+        passed = sum(1 for r in results if r.passed)
+        yield Static(
+            f"{len(results)} result(s), {passed} passed; files in {where}.", id="results-note"
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#results", DataTable).focus()
+
+    def action_close(self) -> None:
         self.dismiss(None)
 
 

@@ -213,3 +213,24 @@ async def test_timed_drill_shows_the_limit_and_when_it_is_over(tmp_path):
         screen.refresh_status()
         await pilot.pause()
         assert "5:01 of 5:00 OVER" in screen_text(app)
+
+
+async def test_results_screen_lists_past_drills(tmp_path):
+    from tui.drills_screen import ResultsScreen
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_drill(app, pilot, "fault-wrong-password", tmp_path, ManualClock())
+        await pilot_trainee(app, pilot, screen).follow(screen.session.environment.job_sheet)
+        await pilot.press("f8", "up", "enter")  # the last cause: the right one
+        await pilot.pause()
+        await pilot.press("enter")  # close the summary: back to the picker
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ResultsScreen)
+        text = screen_text(app)
+        assert "fault-wrong-password" in text and "pass" in text
+        assert "1 result(s), 1 passed" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DrillPickerScreen)
