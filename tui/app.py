@@ -416,12 +416,22 @@ class HandsetCAApp(App[int]):
 
     def handset_facts(self) -> list[tuple[str, str]]:
         """(screen and why, source) for every node of core.handset's menu tree."""
+        import dataclasses
+
         from core.handset import NODES
 
-        return [
+        facts = [
             (f"{node.label}: {node.note}" if node.note else node.label, node.source)
             for node in NODES.values()
         ]
+        choices = self.handset.choices
+        facts += [
+            (f"{f.name.replace('_', ' ')} = {getattr(choices, f.name)}", "rehearsal choice")
+            for f in dataclasses.fields(choices)
+            if f.name != "messages"
+        ]
+        facts.append(("the phone's messages (wording of results and errors)", "rehearsal choice"))
+        return facts
 
     def action_focus_handset(self) -> None:
         self.screen_stack[0].query_one(HandsetPane).focus()
