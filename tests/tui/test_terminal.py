@@ -84,6 +84,10 @@ def test_handset_reaches_configure_ca_cert_through_tmux(tmux: Tmux) -> None:
     tmux.wait_for("Source: rehearsal choice")  # the handset has the focus
     tmux.keys("F2")  # soft key 1 = Menu, as an F-key escape sequence
     tmux.wait_for("Main Menu")
+    tmux.keys("F3")  # soft key 2 = Back
+    tmux.wait_for("Boot server:")
+    tmux.keys("F2")
+    tmux.wait_for("Main Menu")
     for key, title in (("1", "Settings"), ("2", "Administrator's password")):
         tmux.keys(key)
         tmux.wait_for(title)
