@@ -35,8 +35,9 @@ WIDE = 110  # from this width the handset pane grows
 
 
 class MainScreen(Screen[None]):
-    """The two panes and the footer."""
+    """The two panes and the key bar."""
 
+    AUTO_FOCUS = "#actions"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
         (0, "-narrow"),
         (NARROW, "-normal"),
@@ -63,8 +64,6 @@ class MainScreen(Screen[None]):
             yield WorkbenchPane(app.overview(), app.details(), id="workbench")
             yield HandsetPane(app.handset, id="handset")
         yield KeyBar()
-
-    AUTO_FOCUS = "#actions"
 
     def action_switch_pane(self) -> None:
         # set_focus, not focus(): the latter waits a turn, and keys typed ahead
@@ -116,7 +115,7 @@ class HandsetCAApp(App[int]):
 
     @property
     def workspace(self) -> Workspace:
-        """core.pki's Workspace, made on first use: core.pki stays off the first frame."""
+        """core.pki's Workspace on ``workspace_root``, made on first use."""
         if self._workspace is None:
             from core.pki import Workspace
 
