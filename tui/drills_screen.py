@@ -17,11 +17,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Markdown, OptionList, Static
+from textual.widgets import DataTable, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from tui.handset_pane import HandsetPane
+from tui.keybar import KeyBar
 
 if TYPE_CHECKING:
     from core.drills.clock import Clock
@@ -74,7 +75,7 @@ class DrillPickerScreen(Screen[None]):
     #drill-goal { height: auto; max-height: 9; border: round $secondary; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "leave", "Back", id="drills_back", tooltip="Back to the workbench"),
+        Binding("escape", "leave", "Back", id="drills_back", tooltip="Back", key_display="Esc"),
         Binding("r", "results", "Results", id="drills_results", tooltip="Past drill results"),
     ]
 
@@ -101,7 +102,7 @@ class DrillPickerScreen(Screen[None]):
         option_list.border_title = "Drills: Enter starts, Esc goes back"
         yield option_list
         yield Static(self.error, id="drill-goal")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         option_list = self.query_one("#drill-list", OptionList)
@@ -172,7 +173,7 @@ class ResultsScreen(Screen[None]):
     ResultsScreen #results-note { height: auto; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Back", id="results_back"),
+        Binding("escape", "close", "Back", id="results_back", key_display="Esc"),
     ]
 
     def __init__(self, workspace: Path | None) -> None:
@@ -202,7 +203,7 @@ class ResultsScreen(Screen[None]):
         yield Static(
             f"{len(results)} result(s), {passed} passed; files in {where}.", id="results-note"
         )
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#results", DataTable).focus()
@@ -238,10 +239,10 @@ class DrillScreen(Screen[None]):
     DrillScreen DrillHandsetPane:focus { border: heavy $accent; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f7", "hint", "Hint", id="drill_hint", tooltip="Show the current step's hint"),
-        Binding("f8", "finish", "Finish", id="drill_finish", tooltip="Stop and see the summary"),
-        Binding("f9", "brief", "Goal", id="drill_goal", tooltip="Read the drill's goal again"),
-        Binding("f10", "abandon", "Leave", id="drill_leave", tooltip="Leave without a result"),
+        Binding("f7", "hint", "Hint", id="drill_hint", key_display="F7", tooltip="A hint"),
+        Binding("f8", "finish", "Finish", id="drill_finish", key_display="F8", tooltip="Summary"),
+        Binding("f9", "brief", "Goal", id="drill_goal", key_display="F9", tooltip="The goal"),
+        Binding("f10", "abandon", "Leave", id="drill_leave", key_display="F10", tooltip="Quit"),
     ]
 
     def __init__(self, session: DrillSession) -> None:
@@ -260,7 +261,7 @@ class DrillScreen(Screen[None]):
                 yield Static(id="drill-checklist")
                 yield Static(id="drill-hint")
             yield DrillHandsetPane(self.session.handset, id="drill-handset")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(DrillHandsetPane).focus()
@@ -459,7 +460,7 @@ class SummaryScreen(Screen[None]):
         with VerticalScroll(id="summary-scroll"):
             yield Markdown(self.markdown, id="summary")
         yield Static(self.saved_note, id="summary-saved")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#summary-scroll").focus()

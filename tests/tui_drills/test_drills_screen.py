@@ -193,9 +193,9 @@ async def test_drill_screen_fits_80x24(tmp_path):
             "URL: http://bootserver1.example.com/ca.crt",
             "[>] 1. Open the Main Menu (Menu soft key)",
             "Rehearsal choice: on the idle screen the",  # the hint, wrapped, on screen
-            "f7 Hint",
-            "f8 Finish",
-            "f10 Leave",
+            "F7 Hint",
+            "F8 Finish",
+            "F10 Leave",
             "Spectralink 8400",  # the handset beside it
         ):
             assert line in text, line
@@ -208,7 +208,7 @@ async def test_timed_drill_shows_the_limit_and_when_it_is_over(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start_drill(app, pilot, "bulletin-timed", tmp_path, clock)
         assert "0:00 of 5:00  Steps 0/16" in screen_text(app)
-        assert "f7 Hint" not in screen_text(app)
+        assert "F7 Hint" not in screen_text(app)
         clock.advance(301)
         screen.refresh_status()
         await pilot.pause()
