@@ -159,3 +159,32 @@ def test_broken_trainer_file_stops_the_list_with_its_name(tmp_path, monkeypatch)
     write(tmp_path, "oops.toml", GOOD.replace('label = "Open Settings"', 'label = ""'))
     with pytest.raises(UserError, match=r"oops\.toml: the field 'steps\[0\]\.label' is empty"):
         load_drills(None)
+
+
+def _bulletin() -> str | None:
+    here = Path(__file__).resolve()
+    for folder in here.parents:
+        path = folder / "shared" / "reference" / "custom-certificates-8400-bulletin.txt"
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    return None
+
+
+def test_hints_quote_the_bulletin_word_for_word():
+    import re
+
+    text = _bulletin()
+    if text is None:
+        pytest.skip("the vendor bulletin (shared/reference) is not beside this checkout")
+    plain = " ".join(text.replace("**", "").replace("`", "").split())
+    quoted = 0
+    for drill in load_drills(None):
+        for step in drill.steps:
+            if not step.hint.startswith("Bulletin"):
+                continue
+            for quote in re.findall(r'"([^"]+)"', step.hint):
+                quote = quote.strip().rstrip(".")
+                for part in quote.split("..."):  # an ellipsis leaves words out
+                    assert " ".join(part.split()) in plain, (drill.id, part)
+                quoted += 1
+    assert quoted >= 20
