@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import os
 import shutil
+import socket
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -39,6 +40,24 @@ STATES: Sequence[tuple[str, tuple[int, int], bool, bool, list[str]]] = (
 )
 
 
+# Fixed ports when free, so the wide screenshot (which lists the listeners) is the same
+# from run to run; any free port otherwise.
+PORTS = {"http_port": 18080, "https_port": 18443, "ftp_port": 18021}
+
+
+def free_ports() -> dict[str, int]:
+    chosen = {}
+    for option, port in PORTS.items():
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                port = 0
+        chosen[option] = port
+    return chosen
+
+
 async def shoot(name: str, size: tuple[int, int], frozen: bool, publish: bool, keys: list[str]):
     from core.handset import HandsetSettings
     from tui.app import make_app
@@ -49,7 +68,12 @@ async def shoot(name: str, size: tuple[int, int], frozen: bool, publish: bool, k
         if frozen:
             shutil.copytree(FROZEN, folder / "pki")
             os.chmod(folder / "pki" / "ca.key", 0o600)
-        app = make_app("pki", handset_settings=HandsetSettings(now=lambda: NOW), clock=lambda: NOW)
+        app = make_app(
+            "pki",
+            handset_settings=HandsetSettings(now=lambda: NOW),
+            clock=lambda: NOW,
+            server_options=free_ports(),
+        )
         app.animation_level = "none"
         app.blink = False
         async with app.run_test(size=size) as pilot:
