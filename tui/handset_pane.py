@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 MAX_PHONE_WIDTH = 36  # characters inside the phone's frame
 MIN_BODY_ROWS = 3
 MAX_BODY_ROWS = 12
+MESSAGE_ROWS = 2  # at least; more when the body leaves room
 FIXED_ROWS = 10  # frame, title bar, message (2), soft keys, key names, legend (2), source
 SPINNER = "|/-\\"
 
@@ -87,14 +88,19 @@ def phone_lines(screen: Screen, width: int, body_rows: int, spin: str = "") -> l
             body[-1] = Text("  ▼ more")
     if screen.kind == "busy" and spin:
         body.append(Text(f" {spin} working…"))
-    for line in body[:body_rows]:
-        row(line)
-    for _ in range(body_rows - min(len(body), body_rows)):
-        row("")
+    # Body and message share the rows: a long message (a reason for a failure)
+    # takes the rows the body leaves empty rather than being cut short.
+    body = body[:body_rows]
     message = textwrap.wrap(screen.message, inner - 1) or [""]
-    if len(message) > 2:
-        message = [message[0], message[1][: inner - 2] + "…"]
-    for line in message + [""] * (2 - len(message)):
+    room = body_rows + MESSAGE_ROWS - len(body)
+    if len(message) > room:
+        message = [*message[: room - 1], message[room - 1][: inner - 2] + "…"]
+    message += [""] * (MESSAGE_ROWS - len(message))
+    for line in body:
+        row(line)
+    for _ in range(body_rows + MESSAGE_ROWS - len(body) - len(message)):
+        row("")
+    for line in message:
         row(Text(" " + line, style="italic"))
     cell = inner // 4
     soft = Text()

@@ -80,3 +80,13 @@ async def test_bulletin_end_to_end(live_app: HandsetCAApp) -> None:
         await pilot.press("f6")  # End
         assert app.handset.screen.kind == "idle"
         assert app.handset.profiles[1].ca_certificate == "All Certificates"
+
+        # Beyond the bulletin: publishing gave the handset its boot server (as DHCP
+        # would); Provision (soft key 2 on the idle screen) checks the server's HTTPS
+        # certificate with the new trust, and the whole verdict is on screen.
+        await pilot.press("f3")
+        await finish_jobs(pilot, app)
+        message = app.handset.screen.message
+        assert message.startswith("Provisioning succeeded"), message
+        shown = " ".join(app.handset_pane.render().plain.replace("│", " ").split())
+        assert " ".join(message.split()) in shown
