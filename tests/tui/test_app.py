@@ -256,3 +256,24 @@ async def test_nothing_cut_off_at_80x24_when_publishing(frozen_app: HandsetCAApp
         shown = screen_text(app)
         for must in ("Boot server started", "F6 End", "Source:", "F2", "F5", "Help"):
             assert must in shown
+
+
+def test_startup_stays_lean(tmp_path) -> None:
+    """The first frame needs no network stack, forms, help or boot server code."""
+    import subprocess
+    import sys
+
+    code = (
+        "import asyncio, sys\n"
+        "from tui.app import make_app\n"
+        f"app = make_app({str(tmp_path / 'pki')!r})\n"
+        "async def main():\n"
+        "    async with app.run_test(size=(80, 24)) as pilot:\n"
+        "        await pilot.pause()\n"
+        "asyncio.run(main())\n"
+        "heavy = ['httpx', 'tui.forms', 'tui.help', 'core.bootserver', 'core.fetch']\n"
+        "print([m for m in heavy if m in sys.modules])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
