@@ -73,14 +73,14 @@ class FormScreen(ModalScreen[Any]):
 
     TITLE: ClassVar[str] = ""
     OK: ClassVar[str] = "OK"
-    FIELDS: ClassVar[tuple[Field, ...]] = ()
     NOTES: ClassVar[tuple[str, ...]] = ()
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without changing anything")
     ]
 
     def fields(self) -> tuple[Field, ...]:
-        return self.FIELDS
+        """The form's fields, in order (subclasses)."""
+        return ()
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="form", can_focus=False) as form:
