@@ -296,19 +296,23 @@ class HandsetCAApp(App[int]):
     def action_inspect(self) -> None:
         from tui.forms import InspectPickScreen
 
-        def chosen(path: Path | None) -> None:
-            if path is not None:
-                self.inspect(path)
+        def chosen(request: Any) -> None:
+            if request is not None:
+                self.inspect(request.path, request.passphrase)
 
         self.push_screen(InspectPickScreen(self.workspace_files(), self.workspace.root), chosen)
 
-    def inspect(self, path: Path) -> None:
+    def inspect(self, path: Path, passphrase: bytes | None = None) -> None:
+        """core's description of ``path``; with a passphrase an encrypted key is opened."""
         from core.errors import UserError
-        from core.pki import inspect_file
+        from core.pki import inspect_bytes, inspect_file
         from tui.forms import InspectScreen
 
         try:
-            text = inspect_file(path)
+            if passphrase is None:
+                text = inspect_file(path)
+            else:
+                text = inspect_bytes(_read(path), passphrase, what=str(path))
         except UserError as exc:
             self.say(str(exc))
             return
@@ -316,7 +320,7 @@ class HandsetCAApp(App[int]):
 
     def workspace_files(self) -> list[Path]:
         ws = self.workspace
-        files = [p for p in (ws.ca_crt_path, ws.ca_key_path, ws.srl_path) if p.exists()]
+        files = [p for p in (ws.ca_crt_path, ws.ca_key_path) if p.exists()]
         try:
             for name in ws.issued_names():
                 paths = ws.issued_paths(name)

@@ -367,8 +367,14 @@ class PublishScreen(FormScreen):
         return PublishRequest(name, key_pass)
 
 
+@dataclass(frozen=True)
+class InspectRequest:
+    path: Path
+    passphrase: bytes | None  # to describe an encrypted key
+
+
 class InspectPickScreen(FormScreen):
-    """Pick a workspace file, or type any path."""
+    """Pick a workspace file, or type any path; a passphrase opens an encrypted key."""
 
     TITLE = "Inspect a file"
     OK = "Inspect"
@@ -382,7 +388,16 @@ class InspectPickScreen(FormScreen):
         yield OptionList(id="files", classes="choices")
 
     def fields(self) -> tuple[Field, ...]:
-        return (Field("path", "Other file", "any .crt .csr .key path", example=False),)
+        return (
+            Field("path", "Other file", "any .crt .csr .key path", example=False),
+            Field(
+                "key_pass",
+                "Key passphrase",
+                "only for an encrypted key",
+                password=True,
+                example=False,
+            ),
+        )
 
     def on_mount(self) -> None:
         options = self.query_one("#files", OptionList)
@@ -398,17 +413,22 @@ class InspectPickScreen(FormScreen):
 
     @on(OptionList.OptionSelected, "#files")
     def chosen(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a file: open it, or ask for the passphrase first if it is a key."""
         event.stop()
-        self.dismiss(Path(event.option.id or ""))
+        if (event.option.id or "").endswith(".key"):
+            self.query_one("#key_pass", Input).focus()
+        else:
+            self.submit()
 
-    def build(self) -> Path:
+    def build(self) -> InspectRequest:
         typed = self.value("path")
+        secret = self.passphrase("key_pass", None, "key passphrase", required=False)
         if typed:
-            return Path(typed).expanduser()
+            return InspectRequest(Path(typed).expanduser(), secret)
         option = self.query_one("#files", OptionList).highlighted_option
         if option is None or not option.id:
             raise FormError("Choose a file from the list or type its path.")
-        return Path(option.id)
+        return InspectRequest(Path(option.id), secret)
 
 
 class InspectScreen(ModalScreen[None]):
@@ -427,7 +447,7 @@ class InspectScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="inspect", classes="form") as view:
             view.border_title = self.title_text
-            view.border_subtitle = "↑↓ PgUp PgDn scroll · Esc close"
+            view.border_subtitle = "↑↓ PgUp PgDn scroll · q or Esc closes"
             yield Static(self.text, markup=False, id="inspect-text")
 
     def on_mount(self) -> None:

@@ -90,7 +90,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help", classes="form") as view:
             view.border_title = "Keys (F1)"
-            view.border_subtitle = "↑↓ PgUp PgDn scroll · Esc close"
+            view.border_subtitle = "↑↓ PgUp PgDn scroll · F1 or Esc closes"
             yield Static(help_renderable(self.facts))
 
     def on_mount(self) -> None:

@@ -232,7 +232,7 @@ async def test_inspecting_a_missing_file_is_one_sentence(frozen_app: HandsetCAAp
         await pilot.press("v")
         await pilot.pause()
         await fill(pilot, app, path="/nonexistent/server.crt")
-        await pilot.press("enter")
+        await pilot.press("enter", "enter")  # past the (empty) key passphrase
         await pilot.pause()
         status = str(app.workbench.query_one("#status").render())
         assert "/nonexistent/server.crt" in status and "\n" not in status
@@ -277,3 +277,21 @@ def test_startup_stays_lean(tmp_path) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+async def test_inspect_an_encrypted_key_with_its_passphrase(frozen_app: HandsetCAApp) -> None:
+    from tests.tui.conftest import FROZEN_PASSPHRASE
+    from tui.forms import InspectPickScreen, InspectScreen
+
+    app = frozen_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.press("down", "enter")  # ca.key: the passphrase field takes the focus
+        assert isinstance(app.screen, InspectPickScreen)
+        await fill(pilot, app, key_pass=FROZEN_PASSPHRASE)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, InspectScreen)
+        assert "RSA 2048 bit" in app.screen.text
+        assert FROZEN_PASSPHRASE not in screen_text(app)

@@ -58,7 +58,7 @@ def test_help(snap_compare, empty_app: HandsetCAApp) -> None:
 
 
 def test_inspect_csr(snap_compare, frozen_app: HandsetCAApp) -> None:
-    assert snap_compare(frozen_app, press=["v", "_", "down", "down", "down", "down", "enter"])
+    assert snap_compare(frozen_app, press=["v", "_", "down", "down", "down", "enter"])
 
 
 def test_no_color(snap_compare, in_tmp, monkeypatch) -> None:
