@@ -25,7 +25,7 @@ MAX_PHONE_WIDTH = 36  # characters inside the phone's frame
 MIN_BODY_ROWS = 3
 MAX_BODY_ROWS = 12
 MESSAGE_ROWS = 2  # at least; more when the body leaves room
-FIXED_ROWS = 10  # frame, title bar, message (2), soft keys, key names, legend (2), source
+FIXED_ROWS = 11  # frame, title, message (2), soft keys, key names, legend (2), sources (2)
 SPINNER = "|/-\\"
 
 
@@ -120,11 +120,15 @@ def phone_lines(screen: Screen, width: int, body_rows: int, spin: str = "") -> l
     return out
 
 
-def legend_lines(source: str) -> list[Text]:
+def legend_lines(screen: Screen) -> list[Text]:
+    """Which key is which, and where this screen and the item under the cursor come from."""
+    sources = getattr(screen, "item_sources", ())
+    item = sources[screen.cursor] if 0 <= screen.cursor < len(sources) else ""
     return [
         Text("↑↓ move  Enter select  Esc back"),
         Text(f"{END_KEY.upper()} End  0-9 item/type  F1 keys"),
-        Text(f"Source: {source}", style="italic"),
+        Text(f"Screen source: {screen.source}", style="italic"),
+        Text(f"Item source: {item}" if item else "", style="italic"),
     ]
 
 
@@ -163,7 +167,7 @@ class HandsetPane(Widget, can_focus=True):
         width = max(16, min(MAX_PHONE_WIDTH, self.content_size.width - 3)) // 4 * 4
         body_rows = max(MIN_BODY_ROWS, min(MAX_BODY_ROWS, self.content_size.height - FIXED_ROWS))
         spin = SPINNER[self._spin % len(SPINNER)] if self.handset.busy else ""
-        lines = phone_lines(screen, width, body_rows, spin) + legend_lines(screen.source)
+        lines = phone_lines(screen, width, body_rows, spin) + legend_lines(screen)
         return Text("\n").join(lines)
 
     def press(self, key: str) -> None:

@@ -254,7 +254,7 @@ async def test_nothing_cut_off_at_80x24_when_publishing(frozen_app: HandsetCAApp
             pane.query_one("#actions", OptionList).options
         )
         shown = screen_text(app)
-        for must in ("Boot server started", "F6 End", "Source:", "F2", "F5", "Help"):
+        for must in ("Boot server started", "F6 End", "Screen source:", "F2", "F5", "Help"):
             assert must in shown
 
 

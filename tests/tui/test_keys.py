@@ -95,3 +95,16 @@ async def test_backspace_backs_out_of_menus_and_deletes_in_entries(
         await pilot.press("f6")
         assert app.handset.screen.kind == "idle"
         assert "Spectralink 8400" in screen_text(app)
+
+
+async def test_the_pane_names_the_source_of_the_screen_and_of_the_item(
+    empty_app: HandsetCAApp,
+) -> None:
+    app = empty_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("tab", "f2")  # Main Menu (rehearsal choice), cursor on Settings
+        shown = screen_text(app)
+        assert "Screen source: rehearsal choice" in shown
+        assert "Item source: bulletin" in shown
+        await pilot.press("down")  # Contacts: not in any document
+        assert "Item source: rehearsal choice" in screen_text(app)

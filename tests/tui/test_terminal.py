@@ -81,7 +81,7 @@ def tmux(tmp_path: Path):
 def test_handset_reaches_configure_ca_cert_through_tmux(tmux: Tmux) -> None:
     tmux.wait_for("CA workbench")
     tmux.keys("Tab")
-    tmux.wait_for("Source: rehearsal choice")  # the handset has the focus
+    tmux.wait_for("Screen source: rehearsal choice")  # the handset has the focus
     tmux.keys("F2")  # soft key 1 = Menu, as an F-key escape sequence
     tmux.wait_for("Main Menu")
     tmux.keys("F3")  # soft key 2 = Back
