@@ -36,7 +36,6 @@ import http
 import re
 import socket
 import ssl
-import sys
 import threading
 import time
 import zlib
@@ -52,14 +51,6 @@ from cryptography import x509
 
 from core import trust
 from core.errors import UserError
-
-try:
-    import sniffio  # noqa: F401
-except ImportError:
-    # httpcore imports sniffio inside per-request code; when it is not installed
-    # every failed import walks sys.path (~8 per request, a third of the CPU of
-    # a loopback download). None in sys.modules makes the miss instant.
-    sys.modules.setdefault("sniffio", None)  # type: ignore[assignment]
 
 DEFAULT_TIMEOUT = 10.0
 MAX_BYTES = 64 * 1024
