@@ -378,6 +378,12 @@ class HandsetCAApp(App[int]):
 
         open_drills(self)
 
+    def action_check(self) -> None:
+        """The Check view (tui/check_screen.py): core.check on URLs typed or from a file."""
+        from tui.check_screen import CheckScreen
+
+        self.push_screen(CheckScreen())
+
     # ----- the handset
 
     @on(HandsetPane.EffectRequested)

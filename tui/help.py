@@ -29,6 +29,13 @@ FORM_KEYS: tuple[tuple[str, str], ...] = (
     ("Enter", "next field; on the last field, submit"),
     ("Esc", "cancel; nothing is written"),
 )
+CHECK_KEYS: tuple[tuple[str, str], ...] = (
+    ("k", "from the workbench: open the Check view (also in Ctrl+P)"),
+    ("Tab / Shift+Tab", "URLs, URL file, boot server, compare with this CA, results"),
+    ("Enter or F2", "run the check: a verdict per URL, PASS, WARN or FAIL with every reason"),
+    ("F3", "stop the check in progress"),
+    ("Esc", "stop the check in progress; when none runs, back to the workbench"),
+)
 SOURCES: tuple[tuple[str, str], ...] = (
     ("bulletin", "the vendor's technical bulletin on custom certificates for the 8400"),
     ("vendor doc", "other Spectralink/Polycom documents (PEM only, TLS profiles, soft keys)"),
@@ -69,6 +76,7 @@ def help_renderable(facts: Iterable[tuple[str, str]] = ()) -> Group:
             ((k.terminal, k.handset, k.what) for k in HANDSET_KEYS),
         ),
         _table("Forms", ("Key", "Does"), FORM_KEYS),
+        _table("Check view (k)", ("Key", "Does"), CHECK_KEYS),
         _table("Where handset facts come from", ("Label", "Means"), SOURCES),
     ]
     facts = list(facts)

@@ -50,6 +50,7 @@ ACTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("inspect", "v", "View/inspect a file", ""),
     ("publish", "p", "Publish: start/stop boot server", "Publish"),
     ("drills", "d", "Training drills on the handset", ""),
+    ("check", "k", "Check certificate URLs", ""),
 )
 MAX_ISSUED_SHOWN = 3
 

@@ -1,0 +1,322 @@
+"""The Check view: `handset-ca check` on URLs typed or loaded from a file.
+
+Everything that decides a verdict is core.check (docs/check.md); this screen
+collects the inputs, runs ``check_urls`` in an async worker on the app's loop,
+and writes each verdict (in input order) as the CLI's readable report does.
+When the rehearsal boot server is published, its connect map lets
+``http://bootserver1.example.com/ca.crt`` be checked without DNS.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import aclosing
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TextIO
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Checkbox, Input, Label, ProgressBar, RichLog, Static
+
+from tui.keybar import KeyBar
+
+if TYPE_CHECKING:
+    from core.check import CheckOptions, Verdict
+
+NO_URLS = "Type at least one URL, or give a file with one URL a line (# starts a comment)."
+# The verdict word carries the meaning; colour only repeats it (16 colours, NO_COLOR).
+LEVEL_STYLE = {"PASS": "bold green", "WARN": "bold yellow", "FAIL": "bold red"}
+
+
+class UrlsInput(Input):
+    """Several URLs on one line. A pasted list keeps every line (joined by spaces).
+
+    Unlike the handset's entry nothing is lower-cased: the checker must see the
+    capitals a list holds, or its upper-case rule could never fire.
+    """
+
+    def _on_paste(self, event: events.Paste) -> None:
+        if event.text:
+            text = " ".join(event.text.split())
+            selection = self.selection
+            if selection.is_empty:
+                self.insert_text_at_cursor(text)
+            else:
+                self.replace(text, *selection)
+        event.prevent_default()
+        event.stop()
+
+
+class MarkCheckbox(Checkbox):
+    """A checkbox whose X shows only when ticked, so its state reads without colour
+    (Textual's always shows the X and colours it; NO_COLOR would hide the state)."""
+
+    @property
+    def _button(self) -> Content:
+        self.BUTTON_INNER = "X" if self.value else " "
+        return super()._button
+
+
+class CheckScreen(Screen[None]):
+    """URLs, a file, boot servers, the CA toggle; then a progress bar and the verdicts."""
+
+    AUTO_FOCUS = "#urls"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "run", "Run", key_display="F2", id="check_run", tooltip="Check the URLs"),
+        Binding(
+            "f3", "stop", "Stop", key_display="F3", id="check_stop", tooltip="Cancel the check"
+        ),
+        Binding(
+            "escape",
+            "close",
+            "Close",
+            key_display="Esc",
+            id="check_close",
+            tooltip="Stop a running check; otherwise back to the workbench",
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts: Counter[str] = Counter()
+        self.total: int | None = None
+
+    # ----- what the app offers
+
+    @property
+    def _server(self) -> Any:
+        return getattr(self.app, "server", None)
+
+    def _ca_path(self) -> Path | None:
+        workspace = getattr(self.app, "workspace", None)
+        path = workspace.ca_crt_path if workspace is not None else None
+        return path if path is not None and path.exists() else None
+
+    def compose(self) -> ComposeResult:
+        server = self._server
+        urls = " ".join(server.urls()) if server is not None else ""
+        boot = (server.provisioning_url() or "") if server is not None else ""
+        ca = self._ca_path()
+        with Vertical(id="check") as box:
+            box.border_title = "Check certificate URLs (as handset-ca check)"
+            box.border_subtitle = "Tab next field · Enter or F2 runs · Esc stops/closes"
+            with Horizontal(classes="row"):
+                yield Label("URLs", classes="field-label")
+                yield UrlsInput(
+                    value=urls,
+                    placeholder="http://host/ca.crt ... (space between URLs)",
+                    compact=True,
+                    id="urls",
+                )
+            with Horizontal(classes="row"):
+                yield Label("or URL file", classes="field-label")
+                yield Input(placeholder="one URL a line", compact=True, id="file")
+            with Horizontal(classes="row"):
+                yield Label("Boot server", classes="field-label")
+                yield Input(
+                    value=boot, placeholder="optional: https://NAME/ ...", compact=True, id="boot"
+                )
+            label = (
+                f"Compare with this workspace's CA ({ca})"
+                if ca is not None
+                else "Compare with this workspace's CA (none yet)"
+            )
+            yield MarkCheckbox(label, value=ca is not None, compact=True, id="use-ca")
+            yield Static(id="check-error", classes="error")
+            yield ProgressBar(total=None, show_eta=False, id="check-progress")
+            yield Static(self._ready_text(server), id="check-status")
+            yield RichLog(wrap=True, min_width=20, id="check-results")
+        yield KeyBar()
+
+    def _ready_text(self, server: Any) -> str:
+        if server is not None:
+            return "The published boot server's names resolve here without DNS."
+        return "Enter or F2 runs the check; each verdict shows below as it is ready."
+
+    def on_mount(self) -> None:
+        blink = getattr(self.app, "blink", True)
+        for field in self.query(Input):
+            field.cursor_blink = blink
+        self.query_one("#use-ca", Checkbox).disabled = self._ca_path() is None
+
+    # ----- keys
+
+    @property
+    def running(self) -> bool:
+        return any(w.group == "check" and not w.is_finished for w in self.workers)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return True if self.running else None  # shown dim when there is nothing to stop
+        return True
+
+    @on(Input.Submitted)
+    def submitted(self) -> None:
+        self.action_run()
+
+    def action_run(self) -> None:
+        from core.errors import UserError
+
+        error = self.query_one("#check-error", Static)
+        error.display = False
+        try:
+            typed, path, total, options = self._inputs()
+        except UserError as exc:
+            error.update(str(exc))
+            error.display = True
+            return
+        self.counts.clear()
+        self.total = total
+        self.query_one("#check-results", RichLog).clear()
+        bar = self.query_one("#check-progress", ProgressBar)
+        bar.update(total=total, progress=0)
+        bar.display = True
+        noun = "URL" if total == 1 else "URLs"
+        self._status(f"Checking {total} {noun}… F3 or Esc stops.")
+        self._check(typed, path, options)
+        self.refresh_bindings()
+
+    def action_stop(self) -> None:
+        if self.running:
+            self.workers.cancel_group(self, "check")
+
+    def action_close(self) -> None:
+        if self.running:
+            self.action_stop()  # Esc stops first; a second Esc closes
+            return
+        self.dismiss(None)
+
+    # ----- inputs -> core.check
+
+    def _inputs(self) -> tuple[list[str], str, int, CheckOptions]:
+        """Typed URLs, the file, the count and the options; UserError for any bad input."""
+        from core.check import CheckOptions, parse_boot_server
+        from core.check.sources import count_urls, load_ca_file
+        from core.errors import UserError
+
+        typed = self.query_one("#urls", Input).value.split()
+        path = self.query_one("#file", Input).value.strip()
+        total = len(typed)
+        if path:
+            path = str(Path(path).expanduser())
+            total += count_urls(path)
+        if not total:
+            raise UserError(NO_URLS)
+        boot = [parse_boot_server(spec) for spec in self.query_one("#boot", Input).value.split()]
+        options = CheckOptions(boot_servers=boot)
+        ca = self._ca_path()
+        if ca is not None and self.query_one("#use-ca", Checkbox).value:
+            options.ca = load_ca_file(ca)
+            options.ca_path = str(ca)
+        server = self._server
+        if server is not None:
+            options.connect_to = server.connect_map()
+        clock = getattr(self.app, "clock", None)
+        if clock is not None:
+            options.now = clock()
+        return typed, path, total, options
+
+    @work(exclusive=True, exit_on_error=False, group="check")
+    async def _check(self, typed: list[str], path: str, options: CheckOptions) -> None:
+        from core.check import check_urls, in_input_order, summary_line
+        from core.check.sources import open_url_file, url_lines
+        from core.errors import UserError
+
+        stream: TextIO | None = None
+        stopped = True
+        try:
+            urls: Iterator[str] = iter(typed)
+            if path:
+                stream = open_url_file(path)
+                urls = itertools.chain(urls, url_lines(stream))
+            checks = check_urls(urls, options, progress=self._progress, total=self.total)
+            async with aclosing(checks), aclosing(in_input_order(checks)) as ordered:
+                async for verdict in ordered:
+                    self._show(verdict)
+            stopped = False
+            self._status(summary_line(Counter(self.counts)))  # type: ignore[arg-type]
+            # Followed the end while running; done, read from the first verdict.
+            self.query_one("#check-results", RichLog).scroll_home(animate=False)
+        except UserError as exc:
+            stopped = False
+            self._error(str(exc))
+        except OSError as exc:  # the file became unreadable part-way
+            stopped = False
+            self._error(
+                f"Reading the URL list failed ({exc.strerror or exc}); "
+                "check the file and run again."
+            )
+        except Exception as exc:  # never a traceback: one line, as the rest of the app
+            from tui.app import _sentence
+
+            stopped = False
+            self._error(_sentence(exc))
+        finally:
+            if stream is not None:
+                stream.close()
+            if stopped:  # cancelled (F3, Esc, or the screen closed)
+                done = sum(self.counts.values())
+                self._status(f"Stopped: {done} of {self.total} URLs checked.")
+            if self.is_attached:
+                self.query_one("#check-progress", ProgressBar).display = False
+                self.call_after_refresh(self.refresh_bindings)
+
+    def _progress(self, done: int, total: int | None) -> None:
+        self.query_one("#check-progress", ProgressBar).update(total=total, progress=done)
+
+    def _show(self, verdict: Verdict) -> None:
+        from core.check import format_verdict
+
+        self.counts[str(verdict.level)] += 1
+        log = self.query_one("#check-results", RichLog)
+        width = log.scrollable_content_region.width or (self.app.size.width - 6)
+        lines = fit_fingerprints(format_verdict(verdict, max(40, width)), width)
+        log.write(verdict_text(verdict, lines), width=width)
+
+    def _status(self, text: str) -> None:
+        if self.is_attached:
+            self.query_one("#check-status", Static).update(text)
+
+    def _error(self, text: str) -> None:
+        if self.is_attached:
+            error = self.query_one("#check-error", Static)
+            error.update(text)
+            error.display = True
+            self._status("")
+
+
+def fit_fingerprints(lines: Iterable[str], width: int) -> Iterator[str]:
+    """Fingerprint lines longer than ``width`` broken at colons, aligned under the first part."""
+    for line in lines:
+        head, sep, value = line.rpartition(" ")
+        if len(line) <= width or ":" not in value or not sep:
+            yield line
+            continue
+        pad = " " * (len(head) + 1)
+        room = max(3, width - len(pad))
+        room -= room % 3  # whole "AB:" groups
+        parts = [value[i : i + room] for i in range(0, len(value), room)]
+        yield head + " " + parts[0]
+        yield from (pad + part for part in parts[1:])
+
+
+def verdict_text(verdict: Verdict, lines: Iterable[str]) -> Text:
+    """The CLI's lines for one verdict, the PASS/WARN/FAIL word in bold colour."""
+    level = str(verdict.level)
+    text = Text()
+    for number, line in enumerate(lines):
+        if number:
+            text.append("\n")
+        if number == 0 and line.startswith(level):
+            text.append(level, style=LEVEL_STYLE.get(level, "bold"))
+            text.append(line[len(level) :])
+        else:
+            text.append(line)
+    return text
