@@ -37,6 +37,14 @@ STATES: Sequence[tuple[str, tuple[int, int], bool, bool, list[str]]] = (
     ("06-installed-120x40", (120, 40), True, True, [*TO_URL_ENTRY, *URL_REST, "f2"]),
     ("07-help-80x24", (80, 24), False, False, ["f1"]),
     ("08-inspect-ca-80x24", (80, 24), True, False, ["v", "enter"]),
+    # The published URLs (names, not ports) plus one with upper case; Enter runs the check.
+    (
+        "09-check-80x24",
+        (80, 24),
+        True,
+        True,
+        ["k", "end", "space", *f"http://{SERVER}/CA.crt", "enter"],
+    ),
 )
 
 

@@ -243,7 +243,8 @@ class CheckScreen(Screen[None]):
             stopped = False
             self._status(summary_line(Counter(self.counts)))  # type: ignore[arg-type]
             # Followed the end while running; done, read from the first verdict.
-            self.query_one("#check-results", RichLog).scroll_home(animate=False)
+            # (after the writes' own scroll_end, which waits for a refresh too).
+            self.call_after_refresh(self.query_one("#check-results", RichLog).scroll_home)
         except UserError as exc:
             stopped = False
             self._error(str(exc))
