@@ -116,8 +116,10 @@ class CheckScreen(Screen[None]):
                     id="urls",
                 )
             with Horizontal(classes="row"):
-                yield Label("or URL file", classes="field-label")
-                yield Input(placeholder="one URL a line", compact=True, id="file")
+                yield Label("URL file", classes="field-label")
+                yield Input(
+                    placeholder="optional: one URL a line, # comments", compact=True, id="file"
+                )
             with Horizontal(classes="row"):
                 yield Label("Boot server", classes="field-label")
                 yield Input(
@@ -164,6 +166,9 @@ class CheckScreen(Screen[None]):
     def action_run(self) -> None:
         from core.errors import UserError
 
+        if self.running:  # one check at a time: a second would mix its verdicts in
+            self._status("A check is running: F3 stops it, then F2 runs again.")
+            return
         error = self.query_one("#check-error", Static)
         error.display = False
         try:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.widgets import Checkbox, Input, RichLog
+from textual.widgets import Checkbox, Input, ProgressBar, RichLog
 
 from tests.servers import HTTPServer, SilentServer, cert_pem, issue_server, make_ca
 from tests.tui.conftest import SERVER, finish_jobs, screen_text
@@ -155,11 +155,15 @@ async def test_stopping_cancels_the_work(live_app: HandsetCAApp, key: str) -> No
                 if silent.accepted():
                     break
             assert silent.accepted() and screen.running
+            assert screen.query_one(ProgressBar).display
+            await pilot.press("f2")  # a second run waits for this one
+            assert "F3 stops it" in screen_text(app)
             await pilot.press(key)
             await finish_jobs(pilot, app)
             assert not screen.running
             assert app.screen is screen  # Esc stopped the check; it did not close the view
             assert "Stopped: 0 of 1 URLs checked." in screen_text(app)
+            assert not screen.query_one(ProgressBar).display
             assert silent.closed_by_clients(within=2.0)  # the connection was dropped
             await pilot.press("escape")
             assert not isinstance(app.screen, CheckScreen)
