@@ -226,3 +226,15 @@ def test_snapshot_check_view_with_results(snap_compare, frozen_app: HandsetCAApp
         await finish_jobs(pilot, frozen_app)
 
     assert snap_compare(frozen_app, run_before=publish_and_check, terminal_size=(80, 24))
+
+
+async def test_a_pasted_list_keeps_every_line_and_its_case(empty_app: HandsetCAApp) -> None:
+    from textual import events
+
+    app = empty_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_check(pilot, app)
+        field = screen.query_one("#urls", Input)
+        field.post_message(events.Paste("http://a.example/ca.crt\nHTTP://B.example/CA.crt\n"))
+        await pilot.pause()
+        assert field.value == "http://a.example/ca.crt HTTP://B.example/CA.crt"
