@@ -234,3 +234,12 @@ async def test_results_screen_lists_past_drills(tmp_path):
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, DrillPickerScreen)
+
+
+async def test_d_in_the_app_opens_the_drills(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, DrillPickerScreen)
+        assert app.screen.workspace == tmp_path
