@@ -1,0 +1,198 @@
+"""ftp downloads: the standard library's ftplib in a worker thread.
+
+The thread keeps its own deadline and is aborted (its sockets shut down) when
+the fetch is cancelled, so a silent server never holds a thread for long.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import ftplib
+import socket
+import threading
+import time
+from urllib.parse import unquote
+
+from core.fetch.results import (
+    Failure,
+    _Fail,
+    _os_failure,
+    _State,
+    _timeout_message,
+    _too_large,
+    _via,
+)
+from core.fetch.urls import ConnectMap, _Target
+
+_ftp_pool: concurrent.futures.ThreadPoolExecutor | None = None
+_ftp_pool_lock = threading.Lock()
+
+
+def _ftp_executor() -> concurrent.futures.ThreadPoolExecutor:
+    # Our own pool, so many FTP checks do not starve asyncio.to_thread users.
+    global _ftp_pool
+    with _ftp_pool_lock:
+        if _ftp_pool is None:
+            _ftp_pool = concurrent.futures.ThreadPoolExecutor(32, thread_name_prefix="ftp")
+        return _ftp_pool
+
+
+_MAX_FTP_REPLY = 64 * 1024
+
+
+class _BoundedFTP(ftplib.FTP):
+    """ftplib.FTP whose multi-line replies are capped (ftplib keeps them all)."""
+
+    def getmultiline(self) -> str:
+        line = self.getline()
+        if line[3:4] != "-":
+            return line
+        code, total, last = line[:3], len(line), line
+        while not (last[:3] == code and last[3:4] != "-"):
+            last = self.getline()
+            total += len(last)
+            if total > _MAX_FTP_REPLY:
+                raise ftplib.error_proto("the server's reply is too long")
+        return f"{line}\n{last}"  # callers only read the code
+
+
+class _FTPJob:
+    """One blocking FTP download; abort() from another thread unblocks it."""
+
+    def __init__(
+        self, t: _Target, host: str, port: int, deadline: float, max_bytes: int, via: str
+    ) -> None:
+        self.t, self.host, self.port, self.via = t, host, port, via
+        self.deadline, self.max_bytes = deadline, max_bytes
+        self._lock = threading.Lock()
+        self._socks: list[socket.socket] = []
+        self._ftp: ftplib.FTP | None = None
+        self.aborted = False
+        self.in_body = False
+
+    def abort(self) -> None:
+        with self._lock:
+            self.aborted = True
+            # ftplib.connect() sets .sock before it waits for the banner
+            control = self._ftp.sock if self._ftp is not None else None
+            for s in [*self._socks, control]:
+                if s is None:
+                    continue
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def _track(self, s: socket.socket | None) -> None:
+        with self._lock:
+            if s is not None:
+                self._socks.append(s)
+            if self.aborted:
+                raise TimeoutError
+
+    def _remaining(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        return left
+
+    def run(self) -> bytes:
+        t = self.t
+        path = unquote(t.path).lstrip("/")
+        ftp = _BoundedFTP(timeout=self._remaining())
+        self._ftp = ftp
+        try:
+            self._track(None)
+            ftp.connect(self.host, self.port, timeout=self._remaining())
+            self._track(ftp.sock)
+            user = t.username or "anonymous"
+            try:
+                ftp.login(user, t.password or ("anonymous@" if user == "anonymous" else ""))
+            except ftplib.error_perm as e:
+                code = str(e)[:3]
+                raise _Fail(
+                    Failure.FTP_LOGIN,
+                    f"The FTP server at {t.where} refused the login for user {user!r} "
+                    f"({code}); check the user name and password in the URL.",
+                ) from None
+            ftp.voidcmd("TYPE I")
+            try:
+                conn = ftp.transfercmd("RETR " + path)
+            except ftplib.error_perm as e:
+                code = str(e)[:3]
+                if code == "550":
+                    raise _Fail(
+                        Failure.NOT_FOUND,
+                        f"The FTP server at {t.where} has no file /{path} (550); check the "
+                        "path and file name in the URL.",
+                    ) from None
+                raise
+            with conn:
+                self._track(conn)
+                self.in_body = True
+                data = bytearray()
+                while True:
+                    conn.settimeout(self._remaining())
+                    chunk = conn.recv(16384)
+                    if not chunk:
+                        break
+                    data += chunk
+                    if len(data) > self.max_bytes:
+                        raise _too_large(t, self.max_bytes)
+            ftp.sock.settimeout(self._remaining())
+            ftp.voidresp()
+            return bytes(data)
+        finally:
+            ftp.close()
+
+
+def _ftp_error(exc: BaseException, job: _FTPJob, timeout: float) -> _Fail:
+    t = job.t
+    if isinstance(exc, _Fail):
+        return exc
+    if isinstance(exc, TimeoutError):
+        return _Fail(Failure.TIMEOUT, _timeout_message(t, timeout, job.in_body, job.via))
+    if isinstance(exc, (ftplib.error_proto, EOFError)):
+        return _Fail(
+            Failure.NETWORK,
+            f"The FTP server at {t.where} broke off or sent something that is not FTP"
+            f"{job.via}; check that an FTP server runs on this port.",
+        )
+    if isinstance(exc, ftplib.Error):
+        code = str(exc)[:3]
+        return _Fail(
+            Failure.NETWORK,
+            f"The FTP server at {t.where} refused the download ({code}); check the URL and "
+            "the server's log.",
+        )
+    classified = _os_failure(exc, t.where, job.via)
+    if classified is not None:
+        return classified
+    return _Fail(
+        Failure.NETWORK,
+        f"The FTP connection to {t.where} failed{job.via}; check that an FTP server runs "
+        "on this port.",
+    )
+
+
+async def _fetch_ftp(
+    state: _State, connect_to: ConnectMap | None, timeout: float, max_bytes: int
+) -> bytes:
+    t = state.target
+    for value in (t.path, t.username or "", t.password or ""):
+        if any(c in unquote(value) for c in "\r\n\0"):
+            raise _Fail(Failure.BAD_URL, "The URL hides a line break (%0d or %0a); remove it.")
+    if unquote(t.path).lstrip("/") == "":
+        raise _Fail(Failure.BAD_URL, "The ftp:// URL names no file; add its path, like /ca.crt.")
+    host, port = connect_to.resolve(t.host, t.port) if connect_to else (t.host, t.port)
+    job = _FTPJob(t, host, port, time.monotonic() + timeout, max_bytes, _via(t, connect_to))
+    loop = asyncio.get_running_loop()
+    future = loop.run_in_executor(_ftp_executor(), job.run)
+    try:
+        return await future
+    except asyncio.CancelledError:
+        job.abort()  # the thread stops now instead of at its own deadline
+        state.in_body = job.in_body
+        raise
+    except Exception as exc:
+        raise _ftp_error(exc, job, timeout) from None
