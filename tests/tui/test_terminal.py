@@ -2,80 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.terminal import HANDSET_CA, Tmux, tmux_session
+
 pytestmark = pytest.mark.e2e
-HANDSET_CA = Path(sys.executable).with_name("handset-ca")
-
-
-class Tmux:
-    def __init__(self, socket: str) -> None:
-        self.socket = socket
-
-    def __call__(self, *args: str) -> str:
-        result = subprocess.run(
-            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return result.stdout
-
-    def screen(self) -> str:
-        return self("capture-pane", "-p", "-t", "hc")
-
-    def wait_for(self, text: str, timeout: float = 15.0) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            shown = self.screen()
-            if text in shown:
-                return shown
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} never appeared; the screen:\n{shown}")
-            time.sleep(0.05)
-
-    def keys(self, *keys: str) -> None:
-        self("send-keys", "-t", "hc", *keys)
 
 
 @pytest.fixture
 def tmux(tmp_path: Path):
-    if shutil.which("tmux") is None:
-        pytest.skip("tmux is not installed (.ci/run installs it)")
-    assert HANDSET_CA.exists(), f"{HANDSET_CA} missing: pip install -e . first"
-    t = Tmux(f"handset-ca-test-{uuid.uuid4().hex[:8]}")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDSET_CA", "TMUX"))}
     command = f"{HANDSET_CA} --workspace {tmp_path / 'pki'}"
-    size = ["-x", "80", "-y", "24"]
-    subprocess.run(
-        [
-            "tmux",
-            "-L",
-            t.socket,
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "hc",
-            *size,
-            command,
-        ],
-        check=True,
-        env=env,
-    )
-    try:
+    with tmux_session(command, session="hc", socket_prefix="handset-ca-test", timeout=15.0) as t:
         yield t
-    finally:
-        subprocess.run(["tmux", "-L", t.socket, "kill-server"], capture_output=True)
 
 
 def test_handset_reaches_configure_ca_cert_through_tmux(tmux: Tmux) -> None:
@@ -115,14 +56,6 @@ def test_handset_reaches_configure_ca_cert_through_tmux(tmux: Tmux) -> None:
     tmux.keys("F1")
     tmux.keys("C-q")
     deadline = time.monotonic() + 10
-    while _alive(tmux):
+    while tmux.alive():
         assert time.monotonic() < deadline, "the app did not quit on Ctrl+Q"
         time.sleep(0.1)
-
-
-def _alive(tmux: Tmux) -> bool:
-    try:
-        tmux("has-session", "-t", "hc")
-    except subprocess.CalledProcessError:
-        return False
-    return True
