@@ -26,6 +26,7 @@ from core.pki import (
 from core.pki.ca import check_days
 from core.pki.keys import is_encrypted_pem
 from core.pki.names import build_name
+from core.pki.workspace import check_out_folder
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -206,8 +207,12 @@ def cmd_sign(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     data = _read(args.csr)
     check_days(args.days)
-    ca_passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
     out = Path(args.out) if args.out else None
+    if out is not None:  # before the passphrase prompt, and before any serial is taken
+        check_out_folder(out.parent, "--out")
+        if out.exists() or out.is_symlink():
+            raise UserError(f"{out} already exists; move it away or choose another --out.")
+    ca_passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
     result = ws.sign_csr(data, ca_passphrase, days=args.days, out=out)
     _report(f"Signed {args.csr}; copy the certificate back to the boot server.", result)
     return 0

@@ -42,6 +42,7 @@ from core.pki.summary import CertSummary, summarize
 
 PEM = serialization.Encoding.PEM
 TMP_MARK = ".tmp-"
+_UNSET = object()
 
 
 @dataclass
@@ -85,6 +86,7 @@ class Workspace:
         self.issued_dir = self.root / ISSUED
         self.audit_path = self.root / AUDIT_LOG
         self.lock_path = self.root / LOCK
+        self._srl_before: object = _UNSET  # ca.srl before a reservation, while locked
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -210,9 +212,10 @@ class Workspace:
         csr = build_csr(key, subject)
         warnings = check_for_ca(csr, ca_cert, days)
         key_pem = key_to_pem(key, key_passphrase)
+        self._check_issued_dir()
         with self._locked():
             self._refuse_existing(name)
-            number = serial.reserve(self.srl_path)
+            number = self._reserve()
             cert, _ = sign_server_csr(csr, ca_key, ca_cert, number, days)
             files = {paths.key: (key_pem, 0o600), paths.csr: (csr.public_bytes(PEM), 0o644)}
             files[paths.crt] = (cert.public_bytes(PEM), 0o644)
@@ -244,6 +247,31 @@ class Workspace:
 
     # ---- helpers -------------------------------------------------------------------------
 
+    def _check_issued_dir(self) -> None:
+        """Refuse an issued/ that is a file before any serial is taken."""
+        if self.issued_dir.exists() and not self.issued_dir.is_dir():
+            raise UserError(f"{self.issued_dir} is a file, not a folder; move it away.")
+
+    def _reserve(self, count: int = 1) -> int:
+        """Take serials for the rest of the ``_locked()`` block; undone if that block fails."""
+        if self._srl_before is _UNSET:
+            try:
+                self._srl_before = self.srl_path.read_bytes()
+            except FileNotFoundError:
+                self._srl_before = None
+        return serial.reserve(self.srl_path, count)
+
+    def _restore_serial(self) -> None:
+        """Put ca.srl back as it was: nothing was issued, so no serial was used."""
+        before, self._srl_before = self._srl_before, _UNSET
+        if before is _UNSET:
+            return
+        with contextlib.suppress(OSError):
+            if before is None:
+                self.srl_path.unlink(missing_ok=True)
+            else:
+                write_atomic(self.srl_path, before, 0o644, replace=True)
+
     def _refuse_existing(self, name: str) -> None:
         folder = self.issued_paths(name).crt.parent
         if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
@@ -256,7 +284,13 @@ class Workspace:
         """Serialize issuers (serial numbers) and clear what a killed issuer left."""
         with self._disk_errors(), serial.locked(self.lock_path):
             self._clear_stale()
-            yield
+            self._srl_before = _UNSET
+            try:
+                yield
+            except BaseException:
+                self._restore_serial()
+                raise
+            self._srl_before = _UNSET
 
     @contextlib.contextmanager
     def _disk_errors(self) -> Iterator[None]:
@@ -279,10 +313,11 @@ class Workspace:
 
     def _publish_folder(self, folder: Path, files: dict[Path, tuple[bytes, int]]) -> None:
         """Write files into a hidden temp folder, then rename it into place at once."""
+        created = not self.issued_dir.exists()
         self._ensure_folder(self.issued_dir)
         tmp = self.issued_dir / f".{folder.name}{TMP_MARK}{os.getpid()}"
-        tmp.mkdir(mode=0o700)
         try:
+            tmp.mkdir(mode=0o700)
             for path, (data, mode) in files.items():
                 write_atomic(tmp / path.name, data, mode)
             if folder.exists():
@@ -290,6 +325,9 @@ class Workspace:
             os.rename(tmp, folder)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
+            if created:
+                with contextlib.suppress(OSError):
+                    self.issued_dir.rmdir()  # ours, from a moment ago: leave no trace
             raise
         fsync_dir(self.issued_dir)
 
@@ -334,11 +372,14 @@ class Signer:
             targets = [paths.csr, paths.crt]
         else:
             out = Path(out)
-            if out.exists():
+            check_out_folder(out.parent, "--out")
+            if out.exists() or out.is_symlink():
                 raise UserError(f"{out} already exists; move it away or choose another --out.")
             targets = [out]
+        if out is None:
+            ws._check_issued_dir()
         with ws._locked():
-            number = serial.reserve(ws.srl_path)
+            number = ws._reserve()
             cert, _ = sign_server_csr(csr, self.ca_key, self.ca_cert, number, days)
             crt_pem = cert.public_bytes(PEM)
             if out is None:
@@ -348,7 +389,13 @@ class Signer:
                     targets[0].parent, {targets[0]: (csr_pem, 0o644), targets[1]: (crt_pem, 0o644)}
                 )
             else:
-                write_atomic(out, crt_pem, 0o644)
+                try:
+                    write_atomic(out, crt_pem, 0o644)
+                except OSError as exc:
+                    raise UserError(
+                        f"Cannot write in {out.parent} ({exc.strerror}); check its permissions "
+                        "and free space, or choose another --out."
+                    ) from None
         summary = summarize(cert, targets[-1])
         ws._audit("sign", summary)
         return Result(cert, summary, targets, warnings)
@@ -374,11 +421,12 @@ class Signer:
                 raise UserError(f"Two CSRs ask for {name[:-4]}; sign them in separate batches.")
             names.add(name)
             checked.append((csr, name, warnings))
-        if out_dir.exists():
+        check_out_folder(out_dir.parent, "the batch folder")
+        if out_dir.exists() or out_dir.is_symlink():
             raise UserError(f"{out_dir} already exists; choose a new folder for the batch.")
         results = []
         with ws._locked():
-            first = serial.reserve(ws.srl_path, len(checked))
+            first = ws._reserve(len(checked))
             tmp = out_dir.parent / f".{out_dir.name}{TMP_MARK}{os.getpid()}"
             tmp.mkdir(mode=0o700)
             try:
@@ -405,6 +453,22 @@ class Signer:
             [("sign", r.summary.subject, r.summary.serial_hex, r.summary.sha256) for r in results],
         )
         return results
+
+
+def check_out_folder(folder: Path, option: str) -> None:
+    """The folder a certificate goes to must exist and be writable: checked before any serial."""
+    folder = folder if str(folder) else Path(".")
+    if not folder.exists():
+        raise UserError(
+            f"The folder {folder} does not exist; create it first or choose another {option}."
+        )
+    if not folder.is_dir():
+        raise UserError(f"{folder} is a file, not a folder; choose another {option}.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(
+            f"Cannot write in {folder} (permission denied); check its permissions or choose "
+            f"another {option}."
+        )
 
 
 def _write_new(path: Path, data: bytes) -> None:

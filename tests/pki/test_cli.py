@@ -118,3 +118,17 @@ def test_show_a_file_that_is_not_pem_or_der(env, capsys):
     (env / "notes.txt").write_text("hello\n")
     code, _, err = run(capsys, "show", "notes.txt")
     assert code == 1 and "is not a certificate, CSR or key" in one_sentence_error(err)
+
+
+def test_sign_out_in_a_missing_folder_names_that_folder(env, capsys, issued_ws):
+    from .conftest import snapshot
+
+    csr = issued_ws.issued_paths("boot.example.com").csr
+    before = snapshot(issued_ws.root)
+    out = env / "nodir" / "ext.crt"
+    code, _, err = run(
+        capsys, "sign", str(csr), "--out", str(out), "--workspace", str(issued_ws.root)
+    )
+    assert code == 1
+    assert f"The folder {env / 'nodir'} does not exist" in one_sentence_error(err)
+    assert snapshot(issued_ws.root) == before

@@ -179,3 +179,62 @@ def test_sign_batch_is_all_or_nothing(ws, server_key, tmp_path):
         assert on_disk == result.cert
     assert len(ws.audit_path.read_text().splitlines()) == 5
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_out_in_a_missing_folder_takes_no_serial(ws, server_key, tmp_path):
+    ws.srl_path.write_text("3B\n")
+    before = snapshot(ws.root)
+    out = tmp_path / "nodir" / "ext.crt"
+    with pytest.raises(UserError, match=r"folder .*nodir does not exist; create it") as err:
+        ws.sign_csr(csr_with(server_key, "ext.example.com"), CA_PASS, out=out)
+    assert str(ws.root) not in str(err.value)
+    assert snapshot(ws.root) == before
+    with ws.signer(CA_PASS) as signer, pytest.raises(UserError, match="does not exist"):
+        signer.sign_batch([csr_with(server_key, "a.example.com")], tmp_path / "no" / "batch")
+    assert snapshot(ws.root) == before
+
+
+def test_an_out_that_is_a_file_takes_no_serial(ws, server_key, tmp_path):
+    (tmp_path / "afile").write_text("x")
+    before = snapshot(ws.root)
+    with pytest.raises(UserError, match="afile is a file, not a folder; choose another --out"):
+        ws.sign_csr(csr_with(server_key, "a.example.com"), CA_PASS, out=tmp_path / "afile" / "c")
+    assert snapshot(ws.root) == before
+
+
+def test_a_write_that_fails_after_the_serial_puts_ca_srl_back(
+    ws, server_key, tmp_path, monkeypatch
+):
+    import errno
+
+    import core.pki.workspace as workspace_module
+
+    def disk_full(path, data, mode=0o644, *, replace=False):
+        if path.name != "ca.srl":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, data, mode, replace=replace)
+
+    real = workspace_module.write_atomic
+    ws.srl_path.write_text("3B\n")
+    (ws.root / ".ca.lock").touch()
+    before = snapshot(ws.root)
+    monkeypatch.setattr(workspace_module, "write_atomic", disk_full)
+    with pytest.raises(UserError, match=r"Cannot write in .* \(No space left on device\)") as err:
+        ws.sign_csr(csr_with(server_key, "a.example.com"), CA_PASS, out=tmp_path / "a.crt")
+    assert str(tmp_path) in str(err.value) and "--out" in str(err.value)
+    assert snapshot(ws.root) == before
+    with pytest.raises(UserError, match="No space left"):
+        ws.issue("b.example.com", CA_PASS)
+    assert snapshot(ws.root) == before
+    monkeypatch.undo()
+    assert ws.issue("b.example.com", CA_PASS).cert.serial_number == 0x3C
+
+
+def test_issued_that_is_a_file_takes_no_serial(ws, server_key):
+    ws.issued_dir.write_text("x")
+    before = snapshot(ws.root)
+    with pytest.raises(UserError, match="is a file, not a folder"):
+        ws.issue("b.example.com", CA_PASS)
+    with pytest.raises(UserError, match="is a file, not a folder"):
+        ws.sign_csr(csr_with(server_key, "a.example.com"), CA_PASS)
+    assert snapshot(ws.root) == before
