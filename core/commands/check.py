@@ -147,7 +147,9 @@ async def _run(
 ) -> int:
     counts: Counter[Level] = Counter()
     out = sys.stdout
-    bar = ProgressBar(sys.stderr) if _wants_progress(total) else None
+    bar = ProgressBar(sys.stderr) if _wants_progress() else None
+    if bar:
+        bar.start(total)  # at once: a silent server may keep the first answer --timeout away
     width = shutil.get_terminal_size((80, 24)).columns
     verdicts = check_urls(urls, options, progress=bar.update if bar else None, total=total)
     if not as_json:
@@ -177,9 +179,7 @@ async def _run(
     return 1 if counts[Level.FAIL] else 0
 
 
-def _wants_progress(total: int | None) -> bool:
-    if total is not None and total < 2:
-        return False
+def _wants_progress() -> bool:
     return _isatty(sys.stderr) and os.environ.get("TERM") != "dumb"
 
 
@@ -199,6 +199,16 @@ class ProgressBar:
         self.total: int | None = None
         self._last = 0.0
         self._shown = False
+        self._line = ""
+
+    def start(self, total: int | None) -> None:
+        """Say what is being checked before the first URL finishes."""
+        self.total = total
+        what = "URLs" if total is None else f"{total} URL" + ("" if total == 1 else "s")
+        self._line = f"checking {what}..."
+        self.stream.write("\r" + self._line[: shutil.get_terminal_size((80, 24)).columns - 1])
+        self.stream.flush()
+        self._shown = True
 
     def update(self, done: int, total: int | None) -> None:
         self.done, self.total = done, total
@@ -209,7 +219,9 @@ class ProgressBar:
 
     def draw(self) -> None:
         width = shutil.get_terminal_size((80, 24)).columns - 1
-        if self.total:
+        if self._line and not self.done:
+            line = self._line  # nothing finished yet: keep saying what is being checked
+        elif self.total:
             count = f" {self.done}/{self.total} URLs"
             room = max(10, width - len(count) - 2)
             filled = room * self.done // self.total

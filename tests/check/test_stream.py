@@ -108,3 +108,50 @@ def test_progress_bar_only_on_a_terminal(site):
     assert b"3/3 URLs" in shown and b"[####" in shown
     assert b"\x1b[K" in shown  # the bar is cleared before rows and at the end
     assert b"URLs" not in done.stdout.split(b"\n")[0] and b"\r" not in done.stdout
+
+
+def _read_pty_for(leader: int, seconds: float) -> bytes:
+    import select
+
+    shown = b""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        ready, _, _ = select.select([leader], [], [], left)
+        if not ready:
+            break
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    return shown
+
+
+def test_a_silent_server_shows_progress_at_once_even_for_one_url():
+    from tests.servers import SilentServer
+
+    script = Path(sys.executable).parent / "handset-ca"
+    with SilentServer() as silent:
+        url = f"http://127.0.0.1:{silent.port}/ca.crt"
+        leader, follower = pty.openpty()
+        proc = subprocess.Popen(
+            [str(script), "check", "--timeout", "5", url],
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            env={**os.environ, "TERM": "xterm", "COLUMNS": "60"},
+        )
+        os.close(follower)
+        try:
+            early = _read_pty_for(leader, 3)  # well before the 5 s timeout
+            assert b"checking 1 URL..." in early, early
+            proc.wait(timeout=30)
+            late = _read_pty_for(leader, 1)
+        finally:
+            proc.kill()
+            proc.wait()
+            os.close(leader)
+    assert proc.returncode == 1
+    assert (early + late).endswith(b"\r\x1b[K")  # cleared when done
+    assert b"checking" not in proc.stdout.read()
