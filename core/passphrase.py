@@ -15,6 +15,33 @@ from core.locations import CA_PASSPHRASE_ENV, KEY_PASSPHRASE_ENV
 
 ENV_FOR = {"ca": CA_PASSPHRASE_ENV, "key": KEY_PASSPHRASE_ENV}
 LABEL_FOR = {"ca": "CA key passphrase", "key": "server key passphrase"}
+MIN_NEW_LENGTH = 4  # openssl refuses to encrypt a key with a shorter passphrase
+
+
+def check_new_passphrase(passphrase: bytes, label: str = "passphrase") -> None:
+    """A passphrase for a new key: UserError when openssl would refuse it (under 4)."""
+    if len(passphrase.decode("utf-8", "replace")) < MIN_NEW_LENGTH:
+        raise UserError(
+            f"The {label} must be at least {MIN_NEW_LENGTH} characters (openssl refuses "
+            "shorter ones); choose a longer one."
+        )
+
+
+def read_passphrase_file(passphrase_file: str) -> str:
+    """The first line of a passphrase file; UserError when unreadable or empty."""
+    try:
+        text = Path(passphrase_file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise UserError(
+            f"Cannot read the passphrase file {passphrase_file} ({reason}); check the path."
+        ) from None
+    value = text.splitlines()[0] if text else ""
+    if not value:
+        raise UserError(
+            f"The passphrase file {passphrase_file} is empty; put the passphrase on its first line."
+        )
+    return value
 
 
 def read_passphrase(
@@ -32,25 +59,19 @@ def read_passphrase(
     """
     label = LABEL_FOR[kind]
     if passphrase_file:
-        try:
-            text = Path(passphrase_file).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UserError(
-                f"Cannot read the passphrase file {passphrase_file} ({exc.strerror}); "
-                "check the path."
-            ) from None
-        value = text.splitlines()[0] if text else ""
-        return _checked(value, label, required)
+        return _checked(read_passphrase_file(passphrase_file), label, required, new)
     env = os.environ.get(ENV_FOR[kind])
     if env is not None:
-        return _checked(env, label, required)
+        return _checked(env, label, required, new)
     if sys.stdin is not None and sys.stdin.isatty():
         first = getpass.getpass(f"{label}: ")
         if new:
+            if first:
+                check_new_passphrase(first.encode("utf-8"), label)  # before asking again
             second = getpass.getpass(f"{label} again: ")
             if first != second:
                 raise UserError("The two passphrases differ; run the command again.")
-        return _checked(first, label, required)
+        return _checked(first, label, required, new)
     if not required:
         return None
     raise UserError(
@@ -59,9 +80,11 @@ def read_passphrase(
     )
 
 
-def _checked(value: str, label: str, required: bool) -> bytes | None:
+def _checked(value: str, label: str, required: bool, new: bool = False) -> bytes | None:
     if not value:
         if required:
             raise UserError(f"The {label} cannot be empty; choose one and keep it safe.")
         return None
+    if new:
+        check_new_passphrase(value.encode("utf-8"), label)
     return value.encode("utf-8")

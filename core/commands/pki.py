@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
 
 from core.commands.common import add_workspace
 from core.errors import UserError
-from core.locations import workspace_dir
-from core.passphrase import read_passphrase
+from core.locations import CA_PASSPHRASE_ENV, KEY_PASSPHRASE_ENV, workspace_dir
+from core.passphrase import read_passphrase, read_passphrase_file
 from core.pki import (
     DEFAULT_CA_DAYS,
     DEFAULT_CA_KEY_SIZE,
@@ -220,12 +226,63 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     data = _read(args.file)
-    passphrase = None
+    if not _is_encrypted_key(data):
+        print(inspect_bytes(data, None, what=args.file))
+        return 0
+    kind = "ca" if Path(args.file).name == "ca.key" else "key"
+    wrong: UserError | None = None
+    for passphrase in _show_passphrases(args, kind):
+        try:
+            text = inspect_bytes(data, passphrase, what=args.file)
+        except UserError as exc:
+            if "passphrase is wrong" not in str(exc):
+                raise
+            wrong = exc
+            continue
+        print(text)
+        return 0
+    if wrong is not None:
+        raise UserError(
+            f"The passphrase for {args.file} is wrong; give the right one with "
+            f"--passphrase-file FILE, ${KEY_PASSPHRASE_ENV} or at the prompt."
+        )
+    raise UserError(
+        f"{args.file} is an encrypted key; give its passphrase with --passphrase-file FILE, "
+        f"${KEY_PASSPHRASE_ENV} or ${CA_PASSPHRASE_ENV}, or at a terminal."
+    )
+
+
+def _is_encrypted_key(data: bytes) -> bool:
     if is_encrypted_pem(data):
-        kind = "ca" if Path(args.file).name == "ca.key" else "key"
-        passphrase = read_passphrase(kind, passphrase_file=args.passphrase_file, required=False)
-    print(inspect_bytes(data, passphrase, what=args.file))
-    return 0
+        return True
+    if b"-----BEGIN" in data:
+        return False
+    try:
+        serialization.load_der_private_key(data, None)
+    except TypeError:
+        return True  # DER PKCS#8, encrypted
+    except (ValueError, UnsupportedAlgorithm):
+        pass
+    return False
+
+
+def _show_passphrases(args: argparse.Namespace, kind: str) -> Iterator[bytes]:
+    """--passphrase-file; else the environment (both variables, whichever is set); else a prompt."""
+    if args.passphrase_file:
+        yield read_passphrase_file(args.passphrase_file).encode("utf-8")
+        return
+    names = [KEY_PASSPHRASE_ENV, CA_PASSPHRASE_ENV]
+    if kind == "ca":
+        names.reverse()
+    values = [os.environ[name] for name in names if os.environ.get(name)]
+    if values:
+        for value in dict.fromkeys(values):
+            yield value.encode("utf-8")
+        return
+    if sys.stdin is not None and sys.stdin.isatty():
+        typed = getpass.getpass(f"Passphrase of {args.file}: ")
+        if typed:
+            yield typed.encode("utf-8")
 
 
 def _read(name: str) -> bytes:

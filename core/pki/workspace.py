@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPri
 
 from core.errors import UserError
 from core.fileio import fsync_dir, write_atomic
+from core.passphrase import check_new_passphrase
 from core.pki import audit, serial
 from core.pki.ca import build_ca_certificate, check_days
 from core.pki.constants import (
@@ -145,6 +146,7 @@ class Workspace:
         """A new CA key (PKCS#8, AES-256, 0600) and self-signed certificate."""
         if not passphrase:
             raise UserError("The CA key passphrase cannot be empty; choose one and keep it safe.")
+        check_new_passphrase(passphrase, "CA key passphrase")
         build_name(subject)
         check_days(days)
         for path in (self.ca_key_path, self.ca_crt_path):
@@ -203,6 +205,8 @@ class Workspace:
     ) -> Result:
         """Server key, CSR and certificate in issued/<name>/, all or nothing."""
         paths = self.issued_paths(name)
+        if key_passphrase is not None:
+            check_new_passphrase(key_passphrase, "server key passphrase")
         subject = subject or Subject(cn=name)
         check_server_name(subject.cn)
         build_name(subject)

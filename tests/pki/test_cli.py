@@ -132,3 +132,23 @@ def test_sign_out_in_a_missing_folder_names_that_folder(env, capsys, issued_ws):
     assert code == 1
     assert f"The folder {env / 'nodir'} does not exist" in one_sentence_error(err)
     assert snapshot(issued_ws.root) == before
+
+
+def test_new_passphrases_under_4_characters_and_empty_files_are_refused(
+    env, capsys, monkeypatch, ws
+):
+    monkeypatch.setenv("HANDSET_CA_PASSPHRASE", "pw")
+    code, _, err = run(capsys, "ca", "init", "--cn", "Root CA", "--workspace", "new")
+    assert code == 1 and not (env / "new").exists()
+    assert "CA key passphrase must be at least 4 characters" in one_sentence_error(err)
+    monkeypatch.setenv("HANDSET_CA_PASSPHRASE", CA_PASS.decode())
+    monkeypatch.setenv("HANDSET_CA_KEY_PASSPHRASE", "abc")
+    args = ("issue", "boot", "--workspace", str(ws.root), "--key-passphrase")
+    code, _, err = run(capsys, *args)
+    assert code == 1 and not ws.issued_dir.exists()
+    assert "server key passphrase must be at least 4" in one_sentence_error(err)
+    (env / "empty").write_text("")
+    init = ("ca", "init", "--cn", "Root CA", "--workspace", "new")
+    code, _, err = run(capsys, *init, "--passphrase-file", "empty")
+    assert code == 1 and not (env / "new").exists()
+    assert "The passphrase file empty is empty;" in one_sentence_error(err)

@@ -132,10 +132,10 @@ def test_serials_follow_the_serial_file(ws, server_key):
 
 def test_issue_with_subject_and_key_passphrase(ws):
     subject = Subject(cn="boot.example.com", org="Acme", country="US")
-    result = ws.issue("boot", CA_PASS, key_passphrase=b"k", subject=subject, days=30)
+    result = ws.issue("boot", CA_PASS, key_passphrase=b"kkkk", subject=subject, days=30)
     key_pem = ws.issued_paths("boot").key.read_bytes()
     assert key_pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
-    key = serialization.load_pem_private_key(key_pem, b"k")
+    key = serialization.load_pem_private_key(key_pem, b"kkkk")
     assert key.public_key() == result.cert.public_key()
     assert result.summary.subject == "C=US, O=Acme, CN=boot.example.com"
     assert (result.summary.not_after - result.summary.not_before).days == 30

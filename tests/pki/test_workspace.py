@@ -45,9 +45,10 @@ def test_create_ca_refuses_an_existing_ca(ws):
 @pytest.mark.parametrize(
     ("subject", "passphrase", "message"),
     [
-        (Subject(cn=""), b"pw", "Common Name is required"),
-        (Subject(cn="Root CA", country="USA"), b"pw", "two letters"),
+        (Subject(cn=""), b"pw12", "Common Name is required"),
+        (Subject(cn="Root CA", country="USA"), b"pw12", "two letters"),
         (Subject(cn="Root CA"), b"", "cannot be empty"),
+        (Subject(cn="Root CA"), b"pw", "must be at least 4 characters"),
     ],
 )
 def test_create_ca_bad_input_writes_nothing(tmp_path, subject, passphrase, message):
@@ -117,3 +118,10 @@ def test_a_workspace_under_a_file_is_refused(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(UserError, match="Cannot create"):
         Workspace(tmp_path / "file" / "pki").create_ca(CA_SUBJECT, CA_PASS)
+
+
+def test_a_server_key_passphrase_under_4_characters_is_refused(ws):
+    before = snapshot(ws.root)
+    with pytest.raises(UserError, match="server key passphrase must be at least 4 characters"):
+        ws.issue("boot.example.com", CA_PASS, key_passphrase=b"abc")
+    assert snapshot(ws.root) == before

@@ -87,7 +87,7 @@ KILLER = """
             os.kill(os.getpid(), signal.SIGKILL)
         real_fsync(fd)
     os.fsync = fsync_then_die
-    Workspace(sys.argv[1]).issue("boot.example.com", sys.argv[3].encode(), key_passphrase=b"k")
+    Workspace(sys.argv[1]).issue("boot.example.com", sys.argv[3].encode(), key_passphrase=b"kkkk")
 """
 
 
