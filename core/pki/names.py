@@ -74,10 +74,29 @@ def build_name(subject: Subject) -> x509.Name:
             raise UserError(
                 f"The {label} is longer than {_MAX_LEN.get(oid, 64)} characters; shorten it."
             )
+        if oid == NameOID.EMAIL_ADDRESS:
+            check_email(value)
         if oid == NameOID.COUNTRY_NAME:
             value = value.upper()
         attrs.append(x509.NameAttribute(oid, value))
     return x509.Name(attrs)
+
+
+def check_email(value: str) -> None:
+    """An e-mail address: exactly one @, something before it, a dotted domain after it."""
+    local, _, domain = value.partition("@")
+    labels = domain.split(".")
+    if (
+        value.count("@") != 1
+        or not local
+        or len(labels) < 2
+        or not all(labels)
+        or any(ch.isspace() for ch in value)
+    ):
+        raise UserError(
+            f"The e-mail address {value!r} is not an address; give one like admin@example.com "
+            "or leave it out."
+        )
 
 
 def name_text(name: x509.Name) -> str:
@@ -132,6 +151,11 @@ def check_server_name(name: str) -> list[str]:
     if parse_ip(name) is not None:
         return []
     labels = name.split(".")
+    if len(labels) > 1 and all(label.isascii() and label.isdigit() for label in labels):
+        raise UserError(
+            f"The Common Name {name!r} is all digits and dots but not an IPv4 address; "
+            "check the address (four numbers from 0 to 255, e.g. 10.0.0.5)."
+        )
     if not all(_HOST_LABEL.fullmatch(label) for label in labels):
         raise UserError(
             f"The Common Name {name!r} is not a host name or IP address; use letters, "

@@ -152,3 +152,14 @@ def test_new_passphrases_under_4_characters_and_empty_files_are_refused(
     code, _, err = run(capsys, *init, "--passphrase-file", "empty")
     assert code == 1 and not (env / "new").exists()
     assert "The passphrase file empty is empty;" in one_sentence_error(err)
+
+
+def test_a_mistyped_ip_and_a_bad_email_are_refused(env, capsys, ws):
+    code, _, err = run(capsys, "issue", "10.0.0.300", "--workspace", str(ws.root))
+    assert code == 1 and not ws.issued_dir.exists()
+    assert "'10.0.0.300' is all digits and dots but not an IPv4" in one_sentence_error(err)
+    code, _, err = run(
+        capsys, "ca", "init", "--cn", "Root CA", "--email", "notanemail", "--workspace", "new"
+    )
+    assert code == 1 and not (env / "new").exists()
+    assert "'notanemail' is not an address" in one_sentence_error(err)
