@@ -105,7 +105,24 @@ def analyse_url(url: str) -> UrlReport:
         reasons.append(fail("bad-url", "The URL has no host name; write it as http://HOST/ca.crt."))
         return UrlReport(url, fetch_url, "", display, reasons)
 
-    if any(ch.isspace() for ch in given):
+    if any(ch.isspace() for ch in hostport):
+        reasons.append(
+            fail(
+                "space",
+                "The URL's host name contains a space, which no server name has; "
+                "check that this is a URL and write the server's name or address without "
+                "spaces (e.g. http://bootserver1.example.com/ca.crt).",
+            )
+        )
+    elif any(ch.isspace() for ch in userinfo):
+        reasons.append(
+            fail(
+                "space",
+                "The URL's user name or password contains a space, which the handset cannot "
+                "send as typed; give the FTP account a name and password without spaces.",
+            )
+        )
+    elif any(ch.isspace() for ch in given):
         reasons.append(
             fail(
                 "space",

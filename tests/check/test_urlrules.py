@@ -54,6 +54,15 @@ def test_missing_scheme_is_checked_as_http_with_a_warning():
     assert [(r.code, r.level) for r in report.reasons] == [("no-scheme", Level.WARN)]
 
 
+def test_a_space_gets_advice_for_the_part_it_is_in():
+    (host,) = [r for r in analyse_url("not a url").reasons if r.code == "space"]
+    assert "host name contains a space" in host.message and "rename" not in host.message
+    (user,) = [r for r in analyse_url("ftp://a b:pw@boot/ca.crt").reasons if r.code == "space"]
+    assert "user name or password contains a space" in user.message
+    (path,) = analyse_url("http://boot/my ca.crt").reasons
+    assert "rename the file or folder on the server" in path.message
+
+
 def test_space_and_non_ascii_each_have_their_own_reason():
     assert codes("http://boot/my ca.crt") == ["space"]
     report = analyse_url("http://boot/zertifikat-ä.crt")
