@@ -7,11 +7,13 @@ Enter moves to the next field and submits from the last one; Esc cancels.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on
+from textual import events, on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -75,8 +77,15 @@ class FormScreen(ModalScreen[Any]):
     OK: ClassVar[str] = "OK"
     NOTES: ClassVar[tuple[str, ...]] = ()
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", tooltip="Close without changing anything")
+        Binding("escape", "cancel", "Cancel", tooltip="Close without changing anything"),
+        # priority: Enter moves the focus as the key arrives, so keys typed ahead of the
+        # screen (paste, a fast typist, a slow SSH link) land in the next field.
+        Binding("enter", "next_field", "Next field", show=False, priority=True),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._early_keys: list[events.Key] = []
 
     def fields(self) -> tuple[Field, ...]:
         """The form's fields, in order (subclasses)."""
@@ -158,6 +167,8 @@ class FormScreen(ModalScreen[Any]):
         raise NotImplementedError
 
     def submit(self) -> None:
+        if self.app.screen is not self:  # already submitted or closed
+            return
         try:
             request = self.build()
         except FormError as exc:
@@ -167,13 +178,54 @@ class FormScreen(ModalScreen[Any]):
             return
         self.dismiss(request)
 
-    @on(Input.Submitted)
-    def next_or_submit(self, event: Input.Submitted) -> None:
-        inputs = [w for w in self.query("Input, Select") if w.focusable]
-        if event.input is inputs[-1]:
-            self.submit()
+    def action_next_field(self) -> None:
+        """Enter in a field: the next field now (set_focus, not focus()), or submit.
+
+        On a closed Select too, so Enter walks every field; ↓ or Space opens its list.
+        """
+        field = self.focused
+        if not isinstance(field, (Input, Select)):
+            raise SkipAction()  # a list, an open Select or a button handles Enter itself
+        fields = [w for w in self.query("Input, Select") if w.focusable]
+        if field is fields[-1]:
+            # Keys typed just before this Enter may still wait in a field's queue.
+            self.run_worker(self._submit_when_typed(), group="submit", exclusive=True)
         else:
-            self.focus_next()
+            self.focus_next("Input, Select")
+
+    async def _submit_when_typed(self) -> None:
+        """Submit once every field has handled the keys already sent to it."""
+        loop = asyncio.get_running_loop()
+        handled: list[asyncio.Future[None]] = []
+        for field in self.query(Input):
+            future: asyncio.Future[None] = loop.create_future()
+            field.call_later(future.set_result, None)
+            handled.append(future)
+        await asyncio.gather(*handled)
+        self.submit()
+
+    def _forward_event(self, event: events.Event) -> None:
+        # Keys that arrive before the fields exist come to the screen; note them, and
+        # on_key gives them to the first field once it has the focus.
+        if isinstance(event, events.Key) and self.focused is None and not event.is_forwarded:
+            self._early_keys.append(event)
+        super()._forward_event(event)
+
+    def on_key(self, event: events.Key) -> None:
+        if event not in self._early_keys:
+            return
+        self._early_keys.remove(event)
+        field = self.focused
+        if not isinstance(field, Input):
+            return
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.action_next_field()
+        elif event.is_printable or event.key == "backspace":
+            event.stop()
+            event.prevent_default()
+            field.post_message(events.Key(event.key, event.character))
 
     @on(Button.Pressed, "#ok")
     def ok(self) -> None:

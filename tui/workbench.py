@@ -107,8 +107,10 @@ def overview_text(view: Overview) -> Text:
 class WorkbenchPane(Vertical, can_focus=False):
     """Overview, action list, status line and progress bar."""
 
+    # priority: the form opens as the key arrives, so what is typed right after the
+    # letter goes to the form's first field, not to the action list.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(key, f"app.{name}", short or label, show=bool(short), id=name)
+        Binding(key, f"app.{name}", short or label, show=bool(short), id=name, priority=True)
         for name, key, label, short in ACTIONS
     ]
 

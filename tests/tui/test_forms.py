@@ -1,0 +1,105 @@
+"""The forms under fast typing: keys sent in one burst, as a paste or a slow SSH link delivers them.
+
+Pilot's press() waits for the app between keys, which hides a focus that moves a
+turn late; these tests post every key at once, as the terminal driver does.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.widgets import Input, Select
+
+from tests.tui.conftest import finish_jobs
+from tui.app import HandsetCAApp
+from tui.forms import CreateCAScreen, IssueScreen
+
+
+def burst(app: HandsetCAApp, *keys: str) -> None:
+    """Post keys to the app with no pause between them (strings of length > 1 are key names)."""
+    for key in keys:
+        if len(key) == 1:
+            app.post_message(events.Key(key, key))
+        else:
+            app.post_message(events.Key(key, "\r" if key == "enter" else None))
+
+
+def typed(*words: str) -> list[str]:
+    """Each word's characters, then Enter."""
+    keys: list[str] = []
+    for word in words:
+        keys += [*word, "enter"]
+    return keys
+
+
+def values(app: HandsetCAApp, *ids: str) -> dict[str, str]:
+    return {i: app.screen.query_one(f"#{i}", Input).value for i in ids}
+
+
+async def test_keys_typed_ahead_go_to_the_next_field(empty_app: HandsetCAApp) -> None:
+    app = empty_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        burst(app, *typed("US", "Colorado"), *"Boulder")
+        await pilot.pause()
+        assert values(app, "country", "state", "locality") == {
+            "country": "US",
+            "state": "Colorado",
+            "locality": "Boulder",
+        }
+
+
+async def test_the_first_keys_after_the_letter_go_to_the_first_field(
+    empty_app: HandsetCAApp,
+) -> None:
+    app = empty_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        burst(app, "c", *typed("US"), *"Colorado")
+        await pilot.pause()
+        assert isinstance(app.screen, CreateCAScreen)
+        assert values(app, "country", "state") == {"country": "US", "state": "Colorado"}
+        assert app.screen.focused is app.screen.query_one("#state")
+
+
+async def test_a_whole_form_typed_in_one_burst_creates_the_ca(live_app: HandsetCAApp) -> None:
+    app = live_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        subject = ("US", "Colorado", "Boulder", "Spectralink", "Service", "Root CA", "a@b.c")
+        # Enter on the key size (a Select) and on Days (2555 already) moves on.
+        burst(app, "c", *typed(*subject), "enter", *typed("", "pass1234", "pass1234"))
+        for _ in range(20):  # the form submits in a worker, then the key job starts
+            await finish_jobs(pilot, app)
+            if app.workspace.has_ca():
+                break
+        assert not isinstance(app.screen, CreateCAScreen)
+        assert app.workspace.has_ca(), str(app.workbench.query_one("#status").render())
+        assert (
+            app.workspace.ca_certificate()
+            .subject.rfc4514_string()
+            .startswith("1.2.840.113549.1.9.1=a@b.c,CN=Root CA,OU=Service,O=Spectralink,L=Boulder")
+        )
+
+
+async def test_issue_form_typed_ahead(frozen_app: HandsetCAApp) -> None:
+    app = frozen_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        burst(app, "i", *typed("bs5.example.com", "30"), "enter", *typed("k", "k"), *"ca")
+        await pilot.pause()
+        assert isinstance(app.screen, IssueScreen)
+        assert values(app, "name", "days", "key_pass", "key_pass2", "ca_pass") == {
+            "name": "bs5.example.com",
+            "days": "30",
+            "key_pass": "k",
+            "key_pass2": "k",
+            "ca_pass": "ca",
+        }
+
+
+async def test_down_still_opens_a_select(empty_app: HandsetCAApp) -> None:
+    app = empty_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("c")
+        app.screen.query_one("#key_size", Select).focus()
+        await pilot.pause()
+        await pilot.press("down")
+        assert app.screen.query_one("#key_size", Select).expanded
