@@ -162,6 +162,7 @@ def _report(title: str, result: Result) -> None:
 def cmd_ca_init(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     subject = _subject(args, args.cn)
+    ws.check_root()
     if ws.ca_key_path.exists() or ws.ca_crt_path.exists():  # before asking for a passphrase
         raise UserError(f"{ws.root} already holds a CA; move ca.key and ca.crt away first.")
     build_name(subject)

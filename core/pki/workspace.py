@@ -94,7 +94,14 @@ class Workspace:
     def has_ca(self) -> bool:
         return self.ca_crt_path.is_file() and self.ca_key_path.is_file()
 
+    def check_root(self) -> None:
+        if self.root.exists() and not self.root.is_dir():
+            raise UserError(
+                f"The workspace {self.root} is a file, not a folder; give --workspace a folder."
+            )
+
     def ca_certificate(self) -> x509.Certificate:
+        self.check_root()
         try:
             return load_certificate(self.ca_crt_path, "CA certificate")
         except FileNotFoundError:
@@ -149,6 +156,7 @@ class Workspace:
         check_new_passphrase(passphrase, "CA key passphrase")
         build_name(subject)
         check_days(days)
+        self.check_root()
         for path in (self.ca_key_path, self.ca_crt_path):
             if path.exists():
                 raise UserError(

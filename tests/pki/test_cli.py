@@ -163,3 +163,12 @@ def test_a_mistyped_ip_and_a_bad_email_are_refused(env, capsys, ws):
     )
     assert code == 1 and not (env / "new").exists()
     assert "'notanemail' is not an address" in one_sentence_error(err)
+
+
+def test_a_workspace_that_is_a_file_is_named_as_such(env, capsys):
+    (env / "pp").write_text("not a folder")
+    for argv in (("ca", "show"), ("issue", "boot"), ("ca", "init", "--cn", "Root CA")):
+        code, _, err = run(capsys, *argv, "--workspace", "pp")
+        assert code == 1
+        assert "The workspace pp is a file, not a folder" in one_sentence_error(err), argv
+    assert (env / "pp").read_text() == "not a folder"
