@@ -57,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"handset-ca: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        if getattr(exc, "at_prompt", False):
+            print(file=sys.stderr)  # the cursor is still after the prompt: end that line
         print("handset-ca: interrupted.", file=sys.stderr)
         return 130
 

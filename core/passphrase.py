@@ -64,11 +64,11 @@ def read_passphrase(
     if env is not None:
         return _checked(env, label, required, new)
     if sys.stdin is not None and sys.stdin.isatty():
-        first = getpass.getpass(f"{label}: ")
+        first = ask(f"{label}: ")
         if new:
             if first:
                 check_new_passphrase(first.encode("utf-8"), label)  # before asking again
-            second = getpass.getpass(f"{label} again: ")
+            second = ask(f"{label} again: ")
             if first != second:
                 raise UserError("The two passphrases differ; run the command again.")
         return _checked(first, label, required, new)
@@ -78,6 +78,15 @@ def read_passphrase(
         f"No {label} given: type it at a terminal, or use --passphrase-file FILE "
         f"or the environment variable {ENV_FOR[kind]}."
     )
+
+
+def ask(prompt: str) -> str:
+    """getpass; Ctrl+C leaves the cursor after the prompt, so mark it for core.cli."""
+    try:
+        return getpass.getpass(prompt)
+    except KeyboardInterrupt as exc:
+        exc.at_prompt = True  # type: ignore[attr-defined]
+        raise
 
 
 def _checked(value: str, label: str, required: bool, new: bool = False) -> bytes | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from core.commands.common import add_workspace
 from core.errors import UserError
 from core.locations import CA_PASSPHRASE_ENV, KEY_PASSPHRASE_ENV, workspace_dir
-from core.passphrase import read_passphrase, read_passphrase_file
+from core.passphrase import ask, read_passphrase, read_passphrase_file
 from core.pki import (
     DEFAULT_CA_DAYS,
     DEFAULT_CA_KEY_SIZE,
@@ -281,7 +280,7 @@ def _show_passphrases(args: argparse.Namespace, kind: str) -> Iterator[bytes]:
             yield value.encode("utf-8")
         return
     if sys.stdin is not None and sys.stdin.isatty():
-        typed = getpass.getpass(f"Passphrase of {args.file}: ")
+        typed = ask(f"Passphrase of {args.file}: ")
         if typed:
             yield typed.encode("utf-8")
 

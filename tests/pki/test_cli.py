@@ -172,3 +172,48 @@ def test_a_workspace_that_is_a_file_is_named_as_such(env, capsys):
         assert code == 1
         assert "The workspace pp is a file, not a folder" in one_sentence_error(err), argv
     assert (env / "pp").read_text() == "not a folder"
+
+
+def test_ctrl_c_at_a_passphrase_prompt_ends_the_prompt_line(tmp_path):
+    import os
+    import pty
+    import select
+    import sys
+    import time
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "handset-ca"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HANDSET_CA_")}
+    pid, leader = pty.fork()
+    if pid == 0:  # the child: the pty is its controlling terminal, as at a real prompt
+        os.execve(
+            str(script), [str(script), "ca", "init", "--cn", "Root CA", "--workspace",
+                          str(tmp_path / "pki")], {**env, "TERM": "xterm"},
+        )  # fmt: skip
+
+    def read_until(marker: bytes, seconds: float = 20) -> bytes:
+        shown = b""
+        deadline = time.monotonic() + seconds
+        while marker not in shown and (left := deadline - time.monotonic()) > 0:
+            if not select.select([leader], [], [], left)[0]:
+                break
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+        return shown
+
+    try:
+        shown = read_until(b"CA key passphrase: ")
+        assert shown.endswith(b"CA key passphrase: "), shown
+        os.write(leader, b"\x03")  # Ctrl+C: the terminal sends SIGINT
+        shown += read_until(b"interrupted.")
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(leader)
+    assert os.waitstatus_to_exitcode(status) == 130
+    assert b"CA key passphrase: \r\nhandset-ca: interrupted." in shown, shown
+    assert not (tmp_path / "pki").exists()
