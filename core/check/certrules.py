@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, p
 from cryptography.x509.oid import NameOID
 
 from core.check.verdict import CertInfo, Reason, fail, warn
+from core.pki.names import name_text as pki_name_text
 
 MIN_RSA_BITS = 2048
 WARN_DAYS_LEFT = 90
@@ -32,8 +33,11 @@ def fingerprint(cert: x509.Certificate, algorithm: hashes.HashAlgorithm) -> str:
 
 
 def name_text(name: x509.Name) -> str:
-    """OpenSSL-style one-line name: ``C=US, O=Example, CN=Root CA``."""
-    return ", ".join(attr.rfc4514_string() for rdn in name.rdns for attr in rdn)
+    """OpenSSL-style one-line name: ``C=US, O=Example, CN=Root CA, emailAddress=...``.
+
+    The same text `show`, `ca show` and the workbench print (core.pki.summary).
+    """
+    return pki_name_text(name)
 
 
 def common_name(cert: x509.Certificate) -> str | None:

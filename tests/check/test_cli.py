@@ -149,3 +149,20 @@ def test_closed_stdout_stops_quietly(tmp_path):
     stderr = proc.stderr.read()
     assert proc.wait(timeout=30) == 141
     assert b"Traceback" not in stderr and b"Exception ignored" not in stderr
+
+
+def test_json_and_text_show_the_subject_as_openssl_does(tmp_path):
+    from core.pki import Subject, Workspace, summarize
+    from tests.servers import HTTPServer
+
+    ws = Workspace(tmp_path / "pki")
+    subject = Subject(cn="Root CA", country="US", org="Acme", email="admin@example.com")
+    ca = ws.create_ca(subject, b"correct horse")
+    expected = summarize(ca.cert).subject
+    assert expected == "C=US, O=Acme, CN=Root CA, emailAddress=admin@example.com"
+    with HTTPServer({"/ca.crt": ws.ca_crt_path.read_bytes()}) as server:
+        as_json = check("--json", server.url("/ca.crt"))
+        as_text = check(server.url("/ca.crt"))
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout)["certificate"]["subject"] == expected
+    assert "1.2.840.113549.1.9.1" not in as_json.stdout + as_text.stdout
