@@ -6,9 +6,9 @@ import argparse
 import asyncio
 import sys
 
-from core.fetch import DEFAULT_TIMEOUT, ConnectMap
+from core.fetch import DEFAULT_TIMEOUT, ConnectMap, mask_url
 from core.handset import DEFAULT_ADMIN_PASSWORD, Handset, HandsetSettings
-from core.handset.menu import PLATFORM_PROFILES
+from core.handset.menu import PLATFORM_PROFILES, URL_PREFIX
 from core.handset.procedure import perform_bulletin
 from core.handset.provision import parse_boot_server
 
@@ -61,11 +61,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def typed_url(url: str) -> str:
+    """What the handset's URL field holds after typing ``url``: the 'http://' already there
+    is kept, everything typed is lower case (bulletin), as core.handset.procedure types it."""
+    if url.lower().startswith(URL_PREFIX):
+        return URL_PREFIX + url[len(URL_PREFIX) :].lower()
+    return url.lower()
+
+
 def run(args: argparse.Namespace) -> int:
     connect_to = ConnectMap.parse(args.connect_to)
     if args.boot_server:
         parse_boot_server(args.boot_server)  # a bad address is a UserError before any key
     handset = Handset(HandsetSettings(boot_server=args.boot_server or ""))
+    typed = typed_url(args.url)
+    if typed != args.url:
+        print(
+            f"Note: the handset enters lower case only, so it typed {mask_url(typed)} "
+            f"(given {mask_url(args.url)}), as a real phone would."
+        )
 
     def show(step: str, phone: Handset) -> None:
         print(f"[{step}]")
