@@ -1,4 +1,7 @@
-"""Shared CA material: RSA keys are made once per session and copied per test."""
+"""Shared CA material: RSA keys are made once per session and copied per test.
+
+The CA itself (ca_template) is tests/conftest.py's, shared with other folders.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from core.pki import Subject, Workspace
-
-CA_PASS = b"correct horse"
-CA_SUBJECT = Subject(
-    cn="Root CA",
-    country="US",
-    state="Colorado",
-    locality="Boulder",
-    org="Spectralink Corporation",
-    ou="Service",
-    email="admin@spectralink.com",
-)
-
-
-@pytest.fixture(scope="session")
-def ca_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("ca-template") / "pki"
-    Workspace(root).create_ca(CA_SUBJECT, CA_PASS)
-    return root
+from core.pki import Workspace
+from tests.conftest import CA_PASS
+from tests.conftest import CA_SUBJECT as CA_SUBJECT  # the tests here import it from this file
 
 
 @pytest.fixture

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from core.pki import Subject, Workspace
+from core.pki import Workspace
+from tests.conftest import CA_PASS
 
-PASS = "correct horse"
+PASS = CA_PASS.decode()
 BULLETIN_SUBJ = (
     "/C=US/ST=Colorado/L=Boulder/O=Spectralink Corporation/OU=Service/CN=Root CA"
     "/emailAddress=admin@spectralink.com"
@@ -46,19 +47,9 @@ def openssl_serial(path: Path) -> int:
 
 
 @pytest.fixture(scope="session")
-def our_ca(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("ours") / "pki"
-    subject = Subject(
-        cn="Root CA",
-        country="US",
-        state="Colorado",
-        locality="Boulder",
-        org="Spectralink Corporation",
-        ou="Service",
-        email="admin@spectralink.com",
-    )
-    Workspace(root).create_ca(subject, PASS.encode())
-    return root
+def our_ca(ca_template: Path) -> Path:
+    """A CA made by handset-ca (the bulletin's subject, passphrase PASS)."""
+    return ca_template
 
 
 @pytest.fixture(scope="session", params=["pkcs8", "traditional"])
