@@ -29,6 +29,7 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -252,7 +253,23 @@ def server_tls_context(cert_path: Path | str, key_path: Path | str) -> ssl.SSLCo
     return ctx
 
 
-class HTTPServer:
+class _Running:
+    """start() and stop(), and `with Server(...) as server:` for both."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class HTTPServer(_Running):
     """A static HTTP (or, with tls, HTTPS) server on 127.0.0.1.
 
     tls: an ssl.SSLContext (server side) or a (cert_path, key_path) pair.
@@ -320,12 +337,6 @@ class HTTPServer:
         if self._thread is not None:
             self._thread.join(5)
 
-    def __enter__(self) -> HTTPServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
 
 def _record_sni(sslobj, server_name, ctx) -> None:  # type: ignore[no-untyped-def]
     # SSLSocket instances accept attributes; the handler reads it back.
@@ -337,7 +348,7 @@ def _record_sni(sslobj, server_name, ctx) -> None:  # type: ignore[no-untyped-de
 # A server that accepts and never says a word (no HTTP, no TLS, no FTP banner)
 
 
-class SilentServer:
+class SilentServer(_Running):
     def __init__(self, host: str = LOCALHOST) -> None:
         self.host = host
         self._listener: socket.socket | None = None
@@ -401,18 +412,12 @@ class SilentServer:
         if self._listener is not None:
             self._listener.close()
 
-    def __enter__(self) -> SilentServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
 
 # ---------------------------------------------------------------------------
 # FTP (pyftpdlib)
 
 
-class FTPServer:
+class FTPServer(_Running):
     """pyftpdlib serving `root` read-only, to `user`/`password` and (if allowed) anonymous."""
 
     def __init__(
@@ -479,14 +484,8 @@ class FTPServer:
         if self._thread is not None:
             self._thread.join(5)
 
-    def __enter__(self) -> FTPServer:
-        return self.start()
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-class TrickleFTPServer:
+class TrickleFTPServer(_Running):
     """Just enough FTP to log anyone in, then RETR sends one byte every `interval` s.
 
     The hostile case pyftpdlib cannot play: the data connection trickles.
@@ -576,12 +575,6 @@ class TrickleFTPServer:
         if self._listener is not None:
             self._listener.close()
 
-    def __enter__(self) -> TrickleFTPServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
 
 # ---------------------------------------------------------------------------
 # Certificates for tests, made with cryptography directly
@@ -662,12 +655,7 @@ def issue_server(  # type: ignore[no-untyped-def]
         start, end = now - dt.timedelta(days=10), now - dt.timedelta(days=1)
     else:
         start, end = now - dt.timedelta(days=1), now + dt.timedelta(days=days)
-    alt: list[x509.GeneralName] = []
-    for san in sans:
-        try:
-            alt.append(x509.IPAddress(ipaddress.ip_address(san)))
-        except ValueError:
-            alt.append(x509.DNSName(san))
+    alt = san_names(sans)
     builder = (
         x509.CertificateBuilder()
         .subject_name(_name(cn))
@@ -684,16 +672,35 @@ def issue_server(  # type: ignore[no-untyped-def]
     return builder.sign(ca_key, hashes.SHA256()), key
 
 
+def san_names(sans: Iterable[str]) -> list[x509.GeneralName]:
+    """subjectAltName entries: an IP address as IPAddress, anything else as DNSName."""
+    names: list[x509.GeneralName] = []
+    for san in sans:
+        try:
+            names.append(x509.IPAddress(ipaddress.ip_address(san)))
+        except ValueError:
+            names.append(x509.DNSName(san))
+    return names
+
+
 def cert_pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
-def key_pem(key) -> bytes:  # type: ignore[no-untyped-def]
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
+def der(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def key_pem(key, *, traditional: bool = False) -> bytes:  # type: ignore[no-untyped-def]
+    """Unencrypted PEM: PKCS#8, or with traditional=True the old "BEGIN RSA PRIVATE KEY"."""
+    fmt = serialization.PrivateFormat.PKCS8
+    if traditional:
+        fmt = serialization.PrivateFormat.TraditionalOpenSSL
+    return key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption())
+
+
+def traditional_key_pem(key) -> bytes:  # type: ignore[no-untyped-def]
+    return key_pem(key, traditional=True)
 
 
 def make_test_pki(

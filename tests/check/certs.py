@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+from tests.servers import der, san_names
+from tests.servers import traditional_key_pem as key_pem
+
+# der and key_pem (the "BEGIN RSA PRIVATE KEY" form) come from tests.servers
+__all__ = ["NOW", "der", "key_pem", "make_cert", "name", "pem", "sha1_root"]
 
 NOW = datetime.now(UTC)
 
@@ -48,30 +53,12 @@ def make_cert(
     if ca is not None:
         builder = builder.add_extension(x509.BasicConstraints(ca=ca, path_length=None), True)
     if san:
-        entries: list[x509.GeneralName] = []
-        for item in san:
-            try:
-                entries.append(x509.IPAddress(ipaddress.ip_address(item)))
-            except ValueError:
-                entries.append(x509.DNSName(item))
-        builder = builder.add_extension(x509.SubjectAlternativeName(entries), False)
+        builder = builder.add_extension(x509.SubjectAlternativeName(san_names(san)), False)
     return builder.sign(issuer_key or key, hash_alg or hashes.SHA256())
 
 
 def pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
-
-
-def der(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(serialization.Encoding.DER)
-
-
-def key_pem(key: rsa.RSAPrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    )
 
 
 def sha1_root(key: rsa.RSAPrivateKey, folder, cn: str = "Old CA") -> x509.Certificate:

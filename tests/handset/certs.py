@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from tests.servers import der, san_names
+from tests.servers import traditional_key_pem as key_pem
+
+# der and key_pem (the "BEGIN RSA PRIVATE KEY" form) come from tests.servers
+__all__ = ["NOW", "der", "key_pem", "make_cert", "new_key", "pem"]
 
 NOW = datetime.now(UTC)
 
@@ -56,27 +61,9 @@ def make_cert(
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False
         )
     if sans:
-        names: list[x509.GeneralName] = []
-        for san in sans:
-            try:
-                names.append(x509.IPAddress(ipaddress.ip_address(san)))
-            except ValueError:
-                names.append(x509.DNSName(san))
-        builder = builder.add_extension(x509.SubjectAlternativeName(names), False)
+        builder = builder.add_extension(x509.SubjectAlternativeName(san_names(sans)), False)
     return builder.sign(issuer_key or key, hashes.SHA256())
 
 
 def pem(*certs: x509.Certificate) -> bytes:
     return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
-
-
-def der(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(serialization.Encoding.DER)
-
-
-def key_pem(key: rsa.RSAPrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    )
