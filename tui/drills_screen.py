@@ -181,22 +181,14 @@ class ResultsScreen(Screen[None]):
         self.workspace = workspace
 
     def compose(self) -> ComposeResult:
-        from core.drills.report import format_clock, past_results, results_dir
+        from core.drills.report import past_results, result_cells, results_dir
 
         table: DataTable[str] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
         table.add_columns("Started", "Drill", "Result", "Time", "Steps", "Wrong", "Pwd", "Hints")
         results = past_results(self.workspace) if self.workspace is not None else []
         for r in results:
-            table.add_row(
-                r.started[5:16].replace("T", " "),  # month-day time: fits 80 columns
-                r.drill_id,
-                "pass" if r.passed else "FAIL",
-                format_clock(r.elapsed_seconds),
-                f"{r.steps_reached}/{r.steps_total}",
-                str(r.wrong_keys),
-                str(r.wrong_passwords),
-                str(r.hints_used),
-            )
+            # month-day time: fits 80 columns
+            table.add_row(r.started[5:16].replace("T", " "), *result_cells(r))
         yield table
         where = results_dir(self.workspace) if self.workspace is not None else "no workspace"
         passed = sum(1 for r in results if r.passed)

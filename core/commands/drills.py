@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from core.commands.common import add_workspace
 from core.drills.catalog import FAULT_INFO
 from core.drills.loader import find_drill, load_drills, trainer_dir
-from core.drills.report import format_clock, past_results, results_dir
+from core.drills.report import format_clock, past_results, result_cells, results_dir
 from core.locations import DRILLS_ENV, workspace_dir
 
 
@@ -105,19 +105,7 @@ def run_report(args: argparse.Namespace) -> int:
         diagnosis = (
             "-" if r.diagnosis_right is None else ("right" if r.diagnosis_right else "wrong")
         )
-        rows.append(
-            [
-                r.started[:16].replace("T", " "),
-                r.drill_id,
-                "pass" if r.passed else "FAIL",
-                format_clock(r.elapsed_seconds),
-                f"{r.steps_reached}/{r.steps_total}",
-                str(r.wrong_keys),
-                str(r.wrong_passwords),
-                str(r.hints_used),
-                diagnosis,
-            ]
-        )
+        rows.append([r.started[:16].replace("T", " "), *result_cells(r), diagnosis])
     print(
         table(
             ["STARTED", "DRILL", "RESULT", "TIME", "STEPS", "WRONG", "PWD", "HINTS", "CAUSE"],

@@ -172,6 +172,20 @@ class PastResult:
     passed: bool
 
 
+def result_cells(r: PastResult) -> list[str]:
+    """A past result's table cells after its start time: drill, result, time, steps,
+    wrong keys, wrong passwords, hints (the CLI's `drills report` and the app's table)."""
+    return [
+        r.drill_id,
+        "pass" if r.passed else "FAIL",
+        format_clock(r.elapsed_seconds),
+        f"{r.steps_reached}/{r.steps_total}",
+        str(r.wrong_keys),
+        str(r.wrong_passwords),
+        str(r.hints_used),
+    ]
+
+
 def past_results(workspace: Path) -> list[PastResult]:
     """Every saved result, oldest first; unreadable files are skipped."""
     folder = results_dir(workspace)
