@@ -8,6 +8,7 @@ replace an earlier result.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,7 +131,12 @@ def save_summary(summary: Summary, workspace: Path) -> tuple[Path, Path]:
     """Write the .md and .json of one result; returns their paths."""
     folder = results_dir(workspace)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        # 0700 like the workspace itself (and the workspace too when it is made here):
+        # results name the trainee's mistakes. mkdir's parents= would make them 0755.
+        for path in (folder.parent, folder):
+            if not path.is_dir():
+                path.mkdir(mode=0o700, parents=True)
+                os.chmod(path, 0o700)  # whatever the umask
     except OSError as exc:
         raise UserError(
             f"Cannot create {folder} ({exc.strerror}); check the workspace folder's permissions."
