@@ -89,18 +89,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sign.set_defaults(func=cmd_sign)
 
     show = subparsers.add_parser("show", help="describe a key, CSR or certificate (PEM or DER)")
-    _common(show)
+    _common(
+        show,
+        "read an encrypted key's passphrase from the first line of FILE (else "
+        "$HANDSET_CA_KEY_PASSPHRASE or $HANDSET_CA_PASSPHRASE, else a prompt)",
+    )
     show.add_argument("file", metavar="FILE")
     show.set_defaults(func=cmd_show)
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(
+    parser: argparse.ArgumentParser,
+    help: str = "read the CA key passphrase from the first line of FILE",
+) -> None:
     add_workspace(parser)
-    parser.add_argument(
-        "--passphrase-file",
-        metavar="FILE",
-        help="read the CA key passphrase from the first line of FILE",
-    )
+    parser.add_argument("--passphrase-file", metavar="FILE", help=help)
 
 
 def _subject_options(parser: argparse.ArgumentParser) -> None:

@@ -87,3 +87,11 @@ def test_passphrase_file_first_and_an_empty_one_is_refused(env, capsys, monkeypa
     code, out, err = show(capsys, str(des3_key), "--passphrase-file", "empty")
     assert code == 1 and out == ""
     assert "The passphrase file empty is empty;" in one_sentence(err)
+
+
+def test_show_help_names_every_place_the_passphrase_comes_from(capsys):
+    with pytest.raises(SystemExit):
+        main(["show", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "read an encrypted key's passphrase from the first line of FILE" in out
+    assert "$HANDSET_CA_KEY_PASSPHRASE or $HANDSET_CA_PASSPHRASE, else a prompt" in out
