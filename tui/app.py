@@ -275,7 +275,7 @@ class HandsetCAApp(App[int]):
                 self._result_done("Issued"),
             )
 
-        self.push_screen(IssueScreen(), submitted)
+        self.push_screen(IssueScreen(self._check_ca_passphrase), submitted)
 
     def action_sign_csr(self) -> None:
         from tui.forms import SignCSRScreen
@@ -291,32 +291,42 @@ class HandsetCAApp(App[int]):
 
             self.run_job("Signing the CSR…", job, self._result_done("Signed"))
 
-        self.push_screen(SignCSRScreen(), submitted)
+        self.push_screen(SignCSRScreen(self._check_ca_passphrase), submitted)
+
+    def _check_ca_passphrase(self, request: Any) -> Any:
+        """The form's check: a wrong CA passphrase keeps the form open (UserError)."""
+        self.workspace.load_ca(request.ca_passphrase)
+        return request
 
     def action_inspect(self) -> None:
-        from tui.forms import InspectPickScreen
-
-        def chosen(request: Any) -> None:
-            if request is not None:
-                self.inspect(request.path, request.passphrase)
-
-        self.push_screen(InspectPickScreen(self.workspace_files(), self.workspace.root), chosen)
-
-    def inspect(self, path: Path, passphrase: bytes | None = None) -> None:
-        """core's description of ``path``; with a passphrase an encrypted key is opened."""
         from core.errors import UserError
-        from core.pki import inspect_bytes, inspect_file
-        from tui.forms import InspectScreen
+        from tui.forms import InspectPickScreen, InspectScreen, is_wrong_passphrase
 
-        try:
-            if passphrase is None:
-                text = inspect_file(path)
-            else:
-                text = inspect_bytes(_read(path), passphrase, what=str(path))
-        except UserError as exc:
-            self.say(str(exc))
-            return
-        self.push_screen(InspectScreen(str(_relative(path, self.workspace.root)), text))
+        def chosen(result: Any) -> None:
+            if result is not None:
+                self.push_screen(InspectScreen(*result))
+
+        def check(request: Any) -> tuple[str, str]:
+            """The form's check: core's text, or UserError (a wrong passphrase) in the form."""
+            shown = str(_relative(request.path, self.workspace.root))
+            try:
+                text = self.inspect_text(request.path, request.passphrase)
+            except UserError as exc:
+                if is_wrong_passphrase(str(exc)):  # say which file's passphrase
+                    raise UserError(f"The passphrase of {shown} is wrong.") from None
+                raise
+            return shown, text
+
+        files = self.workspace_files()
+        self.push_screen(InspectPickScreen(files, self.workspace.root, check), chosen)
+
+    def inspect_text(self, path: Path, passphrase: bytes | None = None) -> str:
+        """core.pki's description of ``path`` (UserError when it cannot be read)."""
+        from core.pki import inspect_bytes, inspect_file
+
+        if passphrase is None:
+            return inspect_file(path)
+        return inspect_bytes(_read(path), passphrase, what=str(path))
 
     def workspace_files(self) -> list[Path]:
         ws = self.workspace
@@ -350,7 +360,24 @@ class HandsetCAApp(App[int]):
             if request is not None:
                 self.start_server(request.name, request.key_passphrase)
 
-        self.push_screen(PublishScreen(names), submitted)
+        self.push_screen(PublishScreen(names, self._check_server_key), submitted)
+
+    def _check_server_key(self, request: Any) -> Any:
+        """The form's check: the server key opens with the passphrase typed (else UserError)."""
+        from core.bootserver import key_is_encrypted
+        from core.errors import UserError
+        from core.pki.keys import load_private_key
+
+        if request.name is None:
+            return request
+        key = self.workspace.issued_paths(request.name).key
+        if not key.is_file() or not key_is_encrypted(key):
+            return request
+        if not request.key_passphrase:
+            raise UserError(f"The server key of {request.name} is encrypted; type its passphrase.")
+        what = f"{request.name} server key"
+        load_private_key(_read(key), request.key_passphrase, what=what, kind="key")
+        return request
 
     def start_server(self, name: str | None, key_passphrase: bytes | None) -> None:
         from core.bootserver import BootServer

@@ -8,6 +8,7 @@ Enter moves to the next field and submits from the last one; Esc cancels.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -26,6 +27,22 @@ BULLETIN = "(bulletin)"
 
 class FormError(Exception):
     """One sentence shown in the form; the form stays open."""
+
+
+def is_wrong_passphrase(sentence: str) -> bool:
+    """core's sentence for a passphrase that does not open the key."""
+    return "passphrase" in sentence and " is wrong" in sentence
+
+
+def app_sentence(sentence: str) -> str:
+    """core's sentence as the app says it: a wrong passphrase is typed again in the form.
+
+    core's CLI wording also offers "the file that holds the right one" (--passphrase-file),
+    which the app does not have.
+    """
+    if is_wrong_passphrase(sentence):
+        return sentence.split(" is wrong", 1)[0] + " is wrong; type it again."
+    return sentence
 
 
 @dataclass(frozen=True)
@@ -76,6 +93,8 @@ class FormScreen(ModalScreen[Any]):
     TITLE: ClassVar[str] = ""
     OK: ClassVar[str] = "OK"
     NOTES: ClassVar[tuple[str, ...]] = ()
+    # The field cleared and focused when the check says its passphrase is wrong.
+    PASSPHRASE_FIELD: ClassVar[str] = ""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without changing anything"),
         # priority: Enter moves the focus as the key arrives, so keys typed ahead of the
@@ -83,8 +102,12 @@ class FormScreen(ModalScreen[Any]):
         Binding("enter", "next_field", "Next field", show=False, priority=True),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, check: Callable[[Any], Any] | None = None) -> None:
+        """``check`` turns the request into the form's result, or raises core's UserError
+        (a wrong passphrase, a file that cannot be read): the form then stays open with
+        what was typed, and shows the sentence."""
         super().__init__()
+        self.check = check
         self._early_keys: list[events.Key] = []
 
     def fields(self) -> tuple[Field, ...]:
@@ -169,14 +192,29 @@ class FormScreen(ModalScreen[Any]):
     def submit(self) -> None:
         if self.app.screen is not self:  # already submitted or closed
             return
+        from core.errors import UserError
+
         try:
             request = self.build()
+            if self.check is not None:
+                request = self.check(request)
         except FormError as exc:
-            error = self.query_one("#error", Static)
-            error.update(str(exc))
-            error.display = True
+            self.show_error(str(exc))
+            return
+        except UserError as exc:
+            sentence = str(exc)
+            if is_wrong_passphrase(sentence) and self.PASSPHRASE_FIELD:
+                field = self.query_one(f"#{self.PASSPHRASE_FIELD}", Input)
+                field.clear()
+                self.set_focus(field)
+            self.show_error(app_sentence(sentence))
             return
         self.dismiss(request)
+
+    def show_error(self, sentence: str) -> None:
+        error = self.query_one("#error", Static)
+        error.update(sentence)
+        error.display = True
 
     def action_next_field(self) -> None:
         """Enter in a field: the next field now (set_focus, not focus()), or submit.
@@ -298,6 +336,7 @@ NAME_WARNING = (
 class IssueScreen(FormScreen):
     TITLE = "Issue a boot server certificate"
     OK = "Issue"
+    PASSPHRASE_FIELD = "ca_pass"
     NOTES = (
         NAME_WARNING,
         "A passphrase on server.key is optional, but more secure. " + BULLETIN,
@@ -351,6 +390,7 @@ class IssueScreen(FormScreen):
 class SignCSRScreen(FormScreen):
     TITLE = "Sign a CSR made on the boot server"
     OK = "Sign"
+    PASSPHRASE_FIELD = "ca_pass"
     NOTES = (
         "Do not transmit the server key between servers: copy only the CSR to the "
         "CA signing server. " + BULLETIN,
@@ -380,12 +420,13 @@ class PublishScreen(FormScreen):
 
     TITLE = "Publish ca.crt: start the rehearsal boot server"
     OK = "Start"
+    PASSPHRASE_FIELD = "key_pass"
     NOTES = (
         "The server listens on 127.0.0.1 only; the handset here reaches it by name without DNS.",
     )
 
-    def __init__(self, names: list[str]) -> None:
-        super().__init__()
+    def __init__(self, names: list[str], check: Callable[[Any], Any] | None = None) -> None:
+        super().__init__(check)
         self.names = names
 
     def compose_top(self) -> ComposeResult:
@@ -430,9 +471,12 @@ class InspectPickScreen(FormScreen):
 
     TITLE = "Inspect a file"
     OK = "Inspect"
+    PASSPHRASE_FIELD = "key_pass"
 
-    def __init__(self, files: list[Path], root: Path) -> None:
-        super().__init__()
+    def __init__(
+        self, files: list[Path], root: Path, check: Callable[[Any], Any] | None = None
+    ) -> None:
+        super().__init__(check)
         self.files = files
         self.root = root
 

@@ -9,9 +9,16 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Input, Select
 
-from tests.tui.conftest import finish_jobs
+from tests.tui.conftest import FROZEN_PASSPHRASE, fill, finish_jobs, screen_text
 from tui.app import HandsetCAApp
-from tui.forms import CreateCAScreen, IssueScreen
+from tui.forms import (
+    CreateCAScreen,
+    InspectPickScreen,
+    InspectScreen,
+    IssueScreen,
+    PublishScreen,
+    app_sentence,
+)
 
 
 def burst(app: HandsetCAApp, *keys: str) -> None:
@@ -103,3 +110,83 @@ async def test_down_still_opens_a_select(empty_app: HandsetCAApp) -> None:
         await pilot.pause()
         await pilot.press("down")
         assert app.screen.query_one("#key_size", Select).expanded
+
+
+async def test_a_wrong_ca_passphrase_keeps_the_issue_form_open(frozen_app: HandsetCAApp) -> None:
+    app = frozen_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("i")
+        await fill(pilot, app, name="bootserver2.example.com", days="30", ca_pass="not it")
+        await pilot.press("enter")
+        await finish_jobs(pilot, app)
+        assert isinstance(app.screen, IssueScreen)
+        assert values(app, "name", "days", "ca_pass") == {
+            "name": "bootserver2.example.com",
+            "days": "30",
+            "ca_pass": "",
+        }
+        assert app.screen.focused is app.screen.query_one("#ca_pass")
+        text = screen_text(app)
+        assert "The CA key passphrase is wrong; type it again." in text
+        assert "file that holds" not in text
+        # Typing the right one now issues, with what was typed before.
+        burst(app, *FROZEN_PASSPHRASE, "enter")
+        for _ in range(20):
+            await finish_jobs(pilot, app)
+            if len(app.workspace.issued_names()) == 2:
+                break
+        assert not isinstance(app.screen, IssueScreen)
+        assert "bootserver2.example.com" in app.workspace.issued_names()
+
+
+async def test_a_wrong_key_passphrase_keeps_the_inspect_form_open(
+    frozen_app: HandsetCAApp,
+) -> None:
+    app = frozen_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, InspectPickScreen)
+        await pilot.press("down", "enter")  # ca.key: Enter asks for its passphrase
+        await pilot.pause()
+        assert app.screen.focused is app.screen.query_one("#key_pass")
+        await pilot.press(*"nope", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, InspectPickScreen)
+        assert values(app, "key_pass") == {"key_pass": ""}
+        assert app.screen.focused is app.screen.query_one("#key_pass")
+        assert "The passphrase of ca.key is wrong; type it again." in screen_text(app)
+        await pilot.press(*FROZEN_PASSPHRASE, "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, InspectScreen)
+        assert "ca.key" in app.screen.title_text
+
+
+def test_core_sentences_as_the_app_says_them() -> None:
+    core = "The CA key passphrase is wrong; type it again or use the file that holds the right one."
+    assert app_sentence(core) == "The CA key passphrase is wrong; type it again."
+    assert app_sentence("ca.crt already exists.") == "ca.crt already exists."
+
+
+async def test_a_wrong_server_key_passphrase_keeps_the_publish_form_open(
+    frozen_app: HandsetCAApp,
+) -> None:
+    app = frozen_app
+    app.workspace.issue("bs2.example.com", FROZEN_PASSPHRASE.encode(), key_passphrase=b"key-pass")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, PublishScreen)
+        await pilot.press("down", "enter")  # bs2.example.com (names sorted), then its passphrase
+        await pilot.pause()
+        await pilot.press("enter")  # none typed
+        await pilot.pause()
+        assert "The server key of bs2.example.com is encrypted; type its passphrase." in (
+            screen_text(app)
+        )
+        await pilot.press(*"wrong", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PublishScreen) and app.server is None
+        assert values(app, "key_pass") == {"key_pass": ""}
+        error = str(app.screen.query_one("#error").render())
+        assert error == "The bs2.example.com server key passphrase is wrong; type it again."
