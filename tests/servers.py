@@ -26,7 +26,7 @@ import threading
 import time
 import warnings
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
@@ -269,6 +269,35 @@ class _Running:
         self.stop()
 
 
+class _Listening(_Running):
+    """A raw TCP listener on an ephemeral port and the loop that accepts on it."""
+
+    host: str
+    _listener: socket.socket | None
+    _stop: threading.Event
+
+    @property
+    def port(self) -> int:
+        assert self._listener is not None, "start the server first"
+        return self._listener.getsockname()[1]
+
+    def _listen(self, backlog: int) -> None:
+        self._listener = socket.socket()
+        self._listener.bind((self.host, 0))
+        self._listener.listen(backlog)
+        self._listener.settimeout(0.05)  # accept() wakes up to look at _stop
+
+    def _connections(self) -> Iterator[socket.socket]:
+        """Every accepted connection, until stop()."""
+        assert self._listener is not None
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            yield conn
+
+
 class HTTPServer(_Running):
     """A static HTTP (or, with tls, HTTPS) server on 127.0.0.1.
 
@@ -348,7 +377,7 @@ def _record_sni(sslobj, server_name, ctx) -> None:  # type: ignore[no-untyped-de
 # A server that accepts and never says a word (no HTTP, no TLS, no FTP banner)
 
 
-class SilentServer(_Running):
+class SilentServer(_Listening):
     def __init__(self, host: str = LOCALHOST) -> None:
         self.host = host
         self._listener: socket.socket | None = None
@@ -356,30 +385,17 @@ class SilentServer(_Running):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    @property
-    def port(self) -> int:
-        assert self._listener is not None, "start the server first"
-        return self._listener.getsockname()[1]
-
     def url(self, scheme: str = "http", path: str = "/ca.crt") -> str:
         return f"{scheme}://{self.host}:{self.port}{path}"
 
     def start(self) -> SilentServer:
-        self._listener = socket.socket()
-        self._listener.bind((self.host, 0))
-        self._listener.listen(64)
-        self._listener.settimeout(0.05)
+        self._listen(64)
         self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
         return self
 
     def _accept(self) -> None:
-        assert self._listener is not None
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except (TimeoutError, OSError):
-                continue
+        for conn in self._connections():
             self._held.append(conn)
 
     def accepted(self) -> int:
@@ -485,7 +501,7 @@ class FTPServer(_Running):
             self._thread.join(5)
 
 
-class TrickleFTPServer(_Running):
+class TrickleFTPServer(_Listening):
     """Just enough FTP to log anyone in, then RETR sends one byte every `interval` s.
 
     The hostile case pyftpdlib cannot play: the data connection trickles.
@@ -502,19 +518,11 @@ class TrickleFTPServer(_Running):
         self._threads: list[threading.Thread] = []
         self._socks: list[socket.socket] = []
 
-    @property
-    def port(self) -> int:
-        assert self._listener is not None, "start the server first"
-        return self._listener.getsockname()[1]
-
     def url(self, path: str = "/ca.crt") -> str:
         return f"ftp://{self.host}:{self.port}{path}"
 
     def start(self) -> TrickleFTPServer:
-        self._listener = socket.socket()
-        self._listener.bind((self.host, 0))
-        self._listener.listen(16)
-        self._listener.settimeout(0.05)
+        self._listen(16)
         self._spawn(self._accept)
         return self
 
@@ -524,12 +532,7 @@ class TrickleFTPServer(_Running):
         thread.start()
 
     def _accept(self) -> None:
-        assert self._listener is not None
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except (TimeoutError, OSError):
-                continue
+        for conn in self._connections():
             self._socks.append(conn)
             self._spawn(self._session, conn)
 

@@ -1,8 +1,10 @@
-"""A real terminal for tests: handset-ca in a tmux session, keys sent as over SSH."""
+"""A real terminal for tests: handset-ca in a tmux session, keys sent as over SSH;
+and reading what a program shows on a pty."""
 
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -82,3 +84,20 @@ def tmux_session(
         yield t
     finally:
         subprocess.run(["tmux", "-L", t.socket, "kill-server"], capture_output=True)
+
+
+def read_pty(leader: int, seconds: float, until: bytes | None = None) -> bytes:
+    """What the pty shows within `seconds`: less when `until` appears or the pty closes."""
+    shown = b""
+    deadline = time.monotonic() + seconds
+    while (until is None or until not in shown) and (left := deadline - time.monotonic()) > 0:
+        if not select.select([leader], [], [], left)[0]:
+            break
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    return shown

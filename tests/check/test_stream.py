@@ -14,6 +14,7 @@ from core.check import CheckOptions, Level, check_urls, in_input_order
 from core.fetch import ConnectMap
 from tests.check.certs import pem
 from tests.servers import FTPServer
+from tests.terminal import read_pty
 
 
 async def test_the_url_source_is_read_only_as_fast_as_workers_free_up(site):
@@ -110,25 +111,6 @@ def test_progress_bar_only_on_a_terminal(site):
     assert b"URLs" not in done.stdout.split(b"\n")[0] and b"\r" not in done.stdout
 
 
-def _read_pty_for(leader: int, seconds: float) -> bytes:
-    import select
-
-    shown = b""
-    deadline = time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        ready, _, _ = select.select([leader], [], [], left)
-        if not ready:
-            break
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    return shown
-
-
 def test_a_silent_server_shows_progress_at_once_even_for_one_url():
     from tests.servers import SilentServer
 
@@ -144,10 +126,10 @@ def test_a_silent_server_shows_progress_at_once_even_for_one_url():
         )
         os.close(follower)
         try:
-            early = _read_pty_for(leader, 3)  # well before the 5 s timeout
+            early = read_pty(leader, 3)  # well before the 5 s timeout
             assert b"checking 1 URL..." in early, early
             proc.wait(timeout=30)
-            late = _read_pty_for(leader, 1)
+            late = read_pty(leader, 1)
         finally:
             proc.kill()
             proc.wait()

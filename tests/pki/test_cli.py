@@ -177,10 +177,10 @@ def test_a_workspace_that_is_a_file_is_named_as_such(env, capsys):
 def test_ctrl_c_at_a_passphrase_prompt_ends_the_prompt_line(tmp_path):
     import os
     import pty
-    import select
     import sys
-    import time
     from pathlib import Path
+
+    from tests.terminal import read_pty
 
     script = Path(sys.executable).parent / "handset-ca"
     env = {k: v for k, v in os.environ.items() if not k.startswith("HANDSET_CA_")}
@@ -191,26 +191,11 @@ def test_ctrl_c_at_a_passphrase_prompt_ends_the_prompt_line(tmp_path):
                           str(tmp_path / "pki")], {**env, "TERM": "xterm"},
         )  # fmt: skip
 
-    def read_until(marker: bytes, seconds: float = 20) -> bytes:
-        shown = b""
-        deadline = time.monotonic() + seconds
-        while marker not in shown and (left := deadline - time.monotonic()) > 0:
-            if not select.select([leader], [], [], left)[0]:
-                break
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            shown += chunk
-        return shown
-
     try:
-        shown = read_until(b"CA key passphrase: ")
+        shown = read_pty(leader, 20, until=b"CA key passphrase: ")
         assert shown.endswith(b"CA key passphrase: "), shown
         os.write(leader, b"\x03")  # Ctrl+C: the terminal sends SIGINT
-        shown += read_until(b"interrupted.")
+        shown += read_pty(leader, 20, until=b"interrupted.")
         _, status = os.waitpid(pid, 0)
     finally:
         os.close(leader)
