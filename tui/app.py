@@ -241,6 +241,20 @@ class HandsetCAApp(App[int]):
     def action_create_ca(self) -> None:
         from tui.forms import CreateCAScreen
 
+        ws = self.workspace
+        present = [p.name for p in (ws.ca_key_path, ws.ca_crt_path) if p.exists()]
+        if present:  # refuse now, not after the whole form is filled in
+            if len(present) == 2:
+                self.say(
+                    f"A CA already exists in {ws.root}; to make a new one, "
+                    "move ca.key and ca.crt away first."
+                )
+            else:
+                self.say(
+                    f"{present[0]} is already in {ws.root}; to make a new CA, move it away first."
+                )
+            return
+
         def submitted(request: Any) -> None:
             if request is None:
                 return

@@ -190,3 +190,15 @@ async def test_a_wrong_server_key_passphrase_keeps_the_publish_form_open(
         assert values(app, "key_pass") == {"key_pass": ""}
         error = str(app.screen.query_one("#error").render())
         assert error == "The bs2.example.com server key passphrase is wrong; type it again."
+
+
+async def test_create_refuses_at_once_when_a_ca_exists(frozen_app: HandsetCAApp) -> None:
+    app = frozen_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        assert not isinstance(app.screen, CreateCAScreen)
+        status = str(app.workbench.query_one("#status").render())
+        assert status == (
+            "A CA already exists in pki; to make a new one, move ca.key and ca.crt away first."
+        )
