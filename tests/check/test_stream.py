@@ -92,15 +92,7 @@ def test_progress_bar_only_on_a_terminal(site):
         )
         os.close(follower)
         follower = -1
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            shown += chunk
+        shown = read_pty(leader, 30)  # all of it: the program has ended
     finally:
         if follower != -1:
             os.close(follower)
