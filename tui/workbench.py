@@ -70,7 +70,29 @@ def _expiry(line: CertLine) -> str:
     return f"   until {line.not_after:%Y-%m-%d} ({line.days_left} days left)\n"
 
 
-def overview_text(view: Overview) -> Text:
+URL_BREAKS = "/@:-"  # a URL too long for its line breaks after one of these, else before a dot
+URL_INDENT = 3  # continuation lines of a URL start here (the first line at 1)
+
+
+def wrap_url(url: str, width: int) -> list[str]:
+    """``url`` as lines of at most ``width`` columns (the first indented 1, the rest 3),
+    broken after '/', '@', ':' or '-' (else before a '.'), inside a word only when it must."""
+    lines: list[str] = []
+    rest, room = url, max(8, width - 1)
+    while len(rest) > room:
+        head = rest[:room]
+        cut = max((i + 1 for i, c in enumerate(head) if c in URL_BREAKS and i >= 7), default=0)
+        if not cut:
+            cut = max((i for i, c in enumerate(head) if c == "." and i > 0), default=room)
+        lines.append(rest[:cut])
+        rest, room = rest[cut:], max(8, width - URL_INDENT)
+    lines.append(rest)
+    return [(" " if i == 0 else " " * URL_INDENT) + line for i, line in enumerate(lines)]
+
+
+def overview_text(view: Overview, width: int | None = None, *, compact: bool = False) -> Text:
+    """The overview; ``width`` wraps the URLs at '/', ``compact`` keeps one line per
+    certificate so the URLs and the next step fit a small terminal (80x24)."""
     text = Text()
     text.append("Workspace ", style="bold").append(view.workspace + "\n")
     if view.error:
@@ -78,6 +100,8 @@ def overview_text(view: Overview) -> Text:
     text.append("CA ", style="bold")
     if view.ca is None:
         text.append("none yet\n")
+    elif compact:
+        text.append(f"{view.ca.name} ({view.ca.days_left} days left)\n")
     else:
         text.append(view.ca.name + "\n").append(_expiry(view.ca))
         if view.ca.detail:
@@ -85,6 +109,10 @@ def overview_text(view: Overview) -> Text:
     text.append("Issued ", style="bold")
     if not view.issued:
         text.append("none yet\n")
+    elif compact:
+        names = ", ".join(line.name for line in view.issued[:MAX_ISSUED_SHOWN])
+        more = len(view.issued) - MAX_ISSUED_SHOWN
+        text.append(names + (f" and {more} more" if more > 0 else "") + "\n")
     else:
         text.append("\n")
         for line in view.issued[:MAX_ISSUED_SHOWN]:
@@ -95,13 +123,23 @@ def overview_text(view: Overview) -> Text:
     if view.serving:
         text.append("running; type on the handset:\n")
         for url in view.urls:
-            text.append(" " + url + "\n", style="bold underline")
+            for line in wrap_url(url, width) if width else [" " + url]:
+                text.append(line + "\n", style="bold underline")
     else:
         text.append("stopped\n")
     for note in view.notes:
         text.append(note + "\n", style="italic")
     text.append("Next:", style="bold reverse").append(" " + next_step(view))
     return text
+
+
+class OverviewScroll(VerticalScroll):
+    """The overview's scroll area: when its room changes, the overview is drawn again."""
+
+    def on_resize(self) -> None:
+        pane = self.parent
+        if isinstance(pane, WorkbenchPane):
+            pane.fit_overview()
 
 
 class WorkbenchPane(Vertical, can_focus=False):
@@ -122,7 +160,7 @@ class WorkbenchPane(Vertical, can_focus=False):
     def compose(self) -> ComposeResult:
         # The overview takes the room left by the actions and the status line, and
         # scrolls rather than push them off a small terminal.
-        with VerticalScroll(id="overview-scroll", can_focus=False):
+        with OverviewScroll(id="overview-scroll", can_focus=False):
             yield Static(overview_text(self.view), id="overview")
             yield Static("\n".join(self.details), id="details")
         yield OptionList(
@@ -135,7 +173,27 @@ class WorkbenchPane(Vertical, can_focus=False):
 
     def show(self, view: Overview) -> None:
         self.view = view
-        self.query_one("#overview", Static).update(overview_text(view))
+        self.fit_overview()
+
+    def fit_overview(self) -> None:
+        """Draw the overview for the room it has: URLs wrapped at '/' to its width, and
+        compact (one line per certificate) when the full text would need scrolling."""
+        scroll = self.query_one("#overview-scroll", VerticalScroll)
+        width, height = scroll.size
+        if not width:
+            return
+        width -= 1  # room for a scrollbar, so a URL never hides behind it
+        text = overview_text(self.view, width)
+        if height and self._lines(text, width) > height - self._details_height():
+            text = overview_text(self.view, width, compact=True)
+        self.query_one("#overview", Static).update(text)
+
+    def _lines(self, text: Text, width: int) -> int:
+        return len(text.wrap(self.app.console, width))
+
+    def _details_height(self) -> int:
+        details = self.query_one("#details", Static)
+        return details.outer_size.height if details.display else 0
 
     def set_details(self, lines: list[str]) -> None:
         """The rehearsal in detail; shown only when the terminal is wide (see app.tcss)."""

@@ -1,0 +1,41 @@
+"""The workbench pane: what a trainee must type is shown whole, even at 80x24."""
+
+from __future__ import annotations
+
+import itertools
+
+from tests.tui.conftest import SERVER, finish_jobs, screen_text
+from tui.app import HandsetCAApp
+from tui.workbench import wrap_url
+
+
+def test_a_long_url_breaks_after_a_slash_or_at_sign_never_mid_word() -> None:
+    url = "ftp://plcmspip:plcmspip@bootserver1.example.com/ca.crt"
+    assert wrap_url(url, 39) == [" ftp://plcmspip:plcmspip@", "   bootserver1.example.com/ca.crt"]
+    assert wrap_url("http://bootserver1.example.com/ca.crt", 39) == [
+        " http://bootserver1.example.com/ca.crt"
+    ]
+    long_host = "http://a-very-long-boot-server-name.site.example.com/ca.crt"
+    lines = wrap_url(long_host, 30)
+    assert "".join(line.strip() for line in lines) == long_host
+    assert all(len(line) <= 30 for line in lines)
+    for line, after in itertools.pairwise(lines):
+        assert line[-1] in "/@:-" or after.strip().startswith(".")
+    # Nothing to break after: before a dot.
+    assert wrap_url("http://verylonghostname.example.com/", 30)[1] == "   .example.com/"
+
+
+async def test_after_publishing_at_80x24_the_urls_and_next_step_show_whole(
+    frozen_app: HandsetCAApp,
+) -> None:
+    app = frozen_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.start_server(SERVER, None)
+        await finish_jobs(pilot, app)
+        scroll = app.workbench.query_one("#overview-scroll")
+        assert scroll.max_scroll_y == 0  # nothing hidden below, no scrollbar over the text
+        left = [line[1:44].rstrip() for line in screen_text(app).splitlines()]
+        assert "  http://bootserver1.example.com/ca.crt" in left
+        ftp = left.index("  ftp://plcmspip:plcmspip@")
+        assert left[ftp + 1] == "    bootserver1.example.com/ca.crt"
+        assert any(line.startswith(" Next:") for line in left)
