@@ -675,6 +675,48 @@ def issue_server(  # type: ignore[no-untyped-def]
     return builder.sign(ca_key, hashes.SHA256()), key
 
 
+def subject_name(cn: str | None, org: str) -> x509.Name:
+    """O=org, then CN=cn unless cn is None (a certificate without a Common Name)."""
+    attrs = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)]
+    if cn is not None:
+        attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
+    return x509.Name(attrs)
+
+
+def build_cert(  # type: ignore[no-untyped-def]
+    key,
+    subject: x509.Name,
+    *,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    ca: bool | None,
+    issuer_name: x509.Name | None = None,
+    issuer_key=None,
+    extensions: Iterable[tuple[x509.ExtensionType, bool]] = (),
+    sans: Iterable[str] = (),
+    hash_alg: hashes.HashAlgorithm | None = None,
+) -> x509.Certificate:
+    """Self-signed unless issuer_name/issuer_key are given; ca None leaves out
+    basicConstraints; then `extensions` (value, critical), then the subjectAltName."""
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_name if issuer_name is not None else subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+    )
+    if ca is not None:
+        builder = builder.add_extension(x509.BasicConstraints(ca=ca, path_length=None), True)
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical)
+    alt = san_names(sans)
+    if alt:
+        builder = builder.add_extension(x509.SubjectAlternativeName(alt), False)
+    return builder.sign(issuer_key or key, hash_alg or hashes.SHA256())
+
+
 def san_names(sans: Iterable[str]) -> list[x509.GeneralName]:
     """subjectAltName entries: an IP address as IPAddress, anything else as DNSName."""
     names: list[x509.GeneralName] = []

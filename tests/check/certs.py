@@ -7,9 +7,8 @@ from datetime import UTC, datetime, timedelta
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
-from tests.servers import der, san_names
+from tests.servers import build_cert, der, subject_name
 from tests.servers import traditional_key_pem as key_pem
 
 # der and key_pem (the "BEGIN RSA PRIVATE KEY" form) come from tests.servers
@@ -19,10 +18,7 @@ NOW = datetime.now(UTC)
 
 
 def name(cn: str | None, org: str = "Check Tests") -> x509.Name:
-    attrs = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)]
-    if cn is not None:
-        attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
-    return x509.Name(attrs)
+    return subject_name(cn, org)
 
 
 def make_cert(
@@ -40,21 +36,17 @@ def make_cert(
 ) -> x509.Certificate:
     """Self-signed unless issuer_key/issuer_name are given."""
     start = start or NOW - timedelta(days=1)
-    subject = name(cn, org)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer_name or subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + timedelta(days=days))
+    return build_cert(
+        key,
+        name(cn, org),
+        not_before=start,
+        not_after=start + timedelta(days=days),
+        ca=ca,
+        issuer_name=issuer_name,
+        issuer_key=issuer_key,
+        sans=san or (),
+        hash_alg=hash_alg,
     )
-    if ca is not None:
-        builder = builder.add_extension(x509.BasicConstraints(ca=ca, path_length=None), True)
-    if san:
-        builder = builder.add_extension(x509.SubjectAlternativeName(san_names(san)), False)
-    return builder.sign(issuer_key or key, hash_alg or hashes.SHA256())
 
 
 def pem(cert: x509.Certificate) -> bytes:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from tests.servers import der, san_names
+from tests.servers import build_cert, der, subject_name
 from tests.servers import traditional_key_pem as key_pem
 
 # der and key_pem (the "BEGIN RSA PRIVATE KEY" form) come from tests.servers
@@ -37,32 +37,23 @@ def make_cert(
 
     ``ca`` None leaves out basicConstraints (an old v1-style certificate).
     """
-    attrs = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, "handset-ca tests")]
-    if cn is not None:
-        attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
-    subject = x509.Name(attrs)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer.subject if issuer is not None else subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before or NOW - timedelta(days=1))
-        .not_valid_after(not_after or NOW + timedelta(days=365))
-    )
-    if ca is not None:
-        builder = builder.add_extension(x509.BasicConstraints(ca=ca, path_length=None), True)
+    extensions: list[tuple[x509.ExtensionType, bool]] = []
     if ca:
-        builder = builder.add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), True
-        )
+        keyusage = x509.KeyUsage(False, False, False, False, False, True, True, False, False)
+        extensions.append((keyusage, True))
     if ca is False:
-        builder = builder.add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False
-        )
-    if sans:
-        builder = builder.add_extension(x509.SubjectAlternativeName(san_names(sans)), False)
-    return builder.sign(issuer_key or key, hashes.SHA256())
+        extensions.append((x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False))
+    return build_cert(
+        key,
+        subject_name(cn, "handset-ca tests"),
+        not_before=not_before or NOW - timedelta(days=1),
+        not_after=not_after or NOW + timedelta(days=365),
+        ca=ca,
+        issuer_name=issuer.subject if issuer is not None else None,
+        issuer_key=issuer_key,
+        extensions=extensions,
+        sans=sans,
+    )
 
 
 def pem(*certs: x509.Certificate) -> bytes:
