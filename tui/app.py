@@ -156,8 +156,36 @@ class HandsetCAApp(App[int]):
         except UserError as exc:
             return Overview(str(ws.root), error=str(exc), urls=urls, serving=bool(urls))
         return Overview(
-            str(ws.root), ca=ca, issued=issued, urls=urls, serving=self.server is not None
+            str(ws.root),
+            ca=ca,
+            issued=issued,
+            urls=urls,
+            serving=self.server is not None,
+            handset=self.handset_progress(),
         )
+
+    def handset_progress(self) -> str:
+        """How far the handset got, for the workbench's next step (see workbench.Overview)."""
+        from core.handset.menu import CA_CHOICE_TRUST
+
+        handset = self.handset
+        outcome = handset.last_provision
+        if outcome is not None:
+            return "provisioned" if outcome.ok else "provision_failed"
+        if not handset.custom_cas:
+            return ""
+        if any(CA_CHOICE_TRUST.get(p.ca_certificate, (0, 0))[1] for p in handset.profiles.values()):
+            return "profile"
+        return "installed"
+
+    def refresh_handset_progress(self) -> None:
+        """Redraw the next step when the handset moved on (no disk read)."""
+        import dataclasses
+
+        view = self.workbench.view
+        progress = self.handset_progress()
+        if progress != view.handset:
+            self.workbench.show(dataclasses.replace(view, handset=progress))
 
     def refresh_overview(self) -> None:
         self.workbench.show(self.overview())
@@ -188,6 +216,7 @@ class HandsetCAApp(App[int]):
     @on(HandsetPane.Changed)
     def handset_changed(self) -> None:
         self.refresh_details()
+        self.refresh_handset_progress()
 
     def say(self, message: str) -> None:
         """One sentence (or a few lines) in the workbench's status line."""
@@ -445,6 +474,7 @@ class HandsetCAApp(App[int]):
         finally:
             pane.show_state()
             self.refresh_details()
+            self.refresh_handset_progress()
 
     def action_reset_handset(self) -> None:
         from core.handset import Handset
@@ -453,6 +483,7 @@ class HandsetCAApp(App[int]):
         self.handset = Handset(settings)
         self.handset_pane.handset = self.handset
         self.handset_pane.show_state()
+        self.refresh_handset_progress()
 
     # ----- help and the command palette
 

@@ -39,6 +39,9 @@ class Overview:
     serving: bool = False
     error: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # How far the handset got: "" (no custom CA yet), "installed", "profile" (a TLS
+    # profile trusts it), "provisioned", or "provision_failed".
+    handset: str = ""
 
 
 # (action name, key, label, footer label or "" when the footer leaves it out).
@@ -56,13 +59,24 @@ MAX_ISSUED_SHOWN = 3
 
 
 def next_step(view: Overview) -> str:
-    """The one thing to do next, in the bulletin's order."""
+    """The one thing to do next, in the bulletin's order, up to the handset's provisioning."""
     if view.ca is None:
         return "create the CA (c), the bulletin's first section."
     if not view.issued:
         return "issue the boot server's certificate (i), or sign its CSR (s)."
+    if view.handset == "provisioned":
+        return "done: the handset trusts the boot server. Again: Ctrl+P, Reset the handset."
     if not view.serving:
         return "publish ca.crt (p) so the handset can download it."
+    if view.handset == "provision_failed":
+        return "read the phone's reason, fix it, then Provision (F3) again on the handset."
+    if view.handset == "profile":
+        return "on the handset's idle screen (Esc or F6 End), Provision (F3)."
+    if view.handset == "installed":
+        return (
+            "on the handset: TLS Security > Configure TLS Profiles > a profile > "
+            "CA Certificate > All Certificates, then F6 End."
+        )
     return "on the handset (Tab): Settings > Advanced, then type the URL above."
 
 

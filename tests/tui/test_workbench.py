@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from tests.tui.conftest import SERVER, finish_jobs, screen_text
+from tests.tui.conftest import SERVER, choose, finish_jobs, screen_text
 from tui.app import HandsetCAApp
 from tui.workbench import wrap_url
 
@@ -39,3 +39,38 @@ async def test_after_publishing_at_80x24_the_urls_and_next_step_show_whole(
         ftp = left.index("  ftp://plcmspip:plcmspip@")
         assert left[ftp + 1] == "    bootserver1.example.com/ca.crt"
         assert any(line.startswith(" Next:") for line in left)
+
+
+def next_step_shown(app: HandsetCAApp) -> str:
+    overview = str(app.workbench.query_one("#overview").render())
+    return " ".join(overview.split("Next:", 1)[1].split())
+
+
+async def test_the_next_step_follows_the_handset(frozen_app: HandsetCAApp) -> None:
+    from tests.tui.test_snapshots import TO_URL_ENTRY, URL_REST
+
+    app = frozen_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.start_server(SERVER, None)
+        await finish_jobs(pilot, app)
+        assert "Settings > Advanced" in next_step_shown(app)
+        await pilot.press(*TO_URL_ENTRY, *URL_REST, "f2")
+        await finish_jobs(pilot, app)
+        assert app.handset.custom_cas
+        assert "Configure TLS Profiles" in next_step_shown(app)
+        assert "Settings > Advanced" not in next_step_shown(app)
+
+        await pilot.press("enter")  # close the result
+        while app.handset.screen.title != "TLS Security":
+            await pilot.press("escape")
+        await choose(pilot, app, "Configure TLS Profiles")
+        await choose(pilot, app, "Platform Profile 1")
+        await choose(pilot, app, "CA Certificate")
+        await choose(pilot, app, "All Certificates")
+        await pilot.press("f6")  # End
+        assert "Provision (F3)" in next_step_shown(app)
+
+        await pilot.press("f3")
+        await finish_jobs(pilot, app)
+        assert app.handset.last_provision is not None and app.handset.last_provision.ok
+        assert next_step_shown(app).startswith("done")
