@@ -7,6 +7,7 @@ the picker from the app with ``open_drills(app)``.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -215,17 +216,25 @@ class DrillHandsetPane(HandsetPane):
         self.post_message(self.Pressed())
 
 
+class Checklist(Static):
+    """The drill's steps; drawn again when its room changes (a longer hint, a resize)."""
+
+    def on_resize(self) -> None:
+        screen = self.screen
+        if isinstance(screen, DrillScreen):
+            screen.refresh_checklist()
+
+
 class DrillScreen(Screen[None]):
     """A drill in progress: job sheet, checklist, timer and hint beside the handset."""
 
     DEFAULT_CSS = """
     DrillScreen #drill-panes { height: 1fr; }
     DrillScreen #drill-side { width: 1fr; border: round $primary; padding: 0 1; }
-    DrillScreen #drill-status { text-style: bold; height: 1; }
+    DrillScreen #drill-title { text-style: bold; height: auto; }
+    DrillScreen #drill-status { height: auto; }
     DrillScreen #drill-sheet { height: auto; margin: 1 0 0 0; }
-    DrillScreen #drill-checklist {
-        height: 1fr; min-height: 3; margin: 1 0 0 0; text-wrap: nowrap; text-overflow: ellipsis;
-    }
+    DrillScreen #drill-checklist { height: 1fr; min-height: 3; margin: 1 0 0 0; }
     DrillScreen #drill-hint { height: auto; max-height: 6; }
     DrillScreen DrillHandsetPane { width: 34; height: 1fr; border: round $secondary; }
     DrillScreen DrillHandsetPane:focus { border: heavy $accent; }
@@ -247,10 +256,11 @@ class DrillScreen(Screen[None]):
         drill = self.session.drill
         with Horizontal(id="drill-panes"):
             with Vertical(id="drill-side") as side:
-                side.border_title = drill.title
+                side.border_title = f"Drill: {KIND_WORDS[drill.kind]}"
+                yield Static(drill.title, id="drill-title")  # wraps; a border title is cut
                 yield Static(id="drill-status")
                 yield Static(id="drill-sheet")
-                yield Static(id="drill-checklist")
+                yield Checklist(id="drill-checklist")
                 yield Static(id="drill-hint")
             yield DrillHandsetPane(self.session.handset, id="drill-handset")
         yield KeyBar()
@@ -273,27 +283,51 @@ class DrillScreen(Screen[None]):
             timer += f" of {clock_text(s.drill.time_limit)}"
             if s.elapsed() > s.drill.time_limit:
                 timer += " OVER"
-        parts = [timer, f"Steps {done}/{len(s.drill.steps)}", f"Wrong {s.checker.wrong_keys}"]
+        parts = [timer, f"Steps {done}/{len(s.drill.steps)}"]
         if s.drill.hints:
             parts.append(f"Hints {s.hints_used}")
-        self.query_one("#drill-status", Static).update("  ".join(parts))
+        wrong = f"Wrong keys {s.checker.wrong_keys} · wrong passwords {s.checker.wrong_passwords}"
+        status = Text("  ".join(parts), style="bold").append("\n" + wrong)
+        self.query_one("#drill-status", Static).update(status)
 
     def refresh_drill(self) -> None:
         self.refresh_status()
         self.query_one("#drill-sheet", Static).update("\n".join(self.session.job_sheet))
-        self.query_one("#drill-checklist", Static).update(self.checklist_text())
+        self.refresh_checklist()
         self.query_one("#drill-hint", Static).update(Text(self.hint_text, style="italic"))
 
-    def checklist_text(self) -> Text:
+    def refresh_checklist(self) -> None:
+        checklist = self.query_one("#drill-checklist", Static)
+        width, height = checklist.size
+        checklist.update(self.checklist_text(width, height))
+
+    def checklist_text(self, width: int = 0, height: int = 0) -> Text:
+        """The steps around the current one, each wrapped under its text (not cut) to
+        ``width``; as many as fit in ``height`` rows (0: no limit)."""
         items = self.session.checklist
         current = next((i for i, item in enumerate(items) if item.current), len(items) - 1)
         first = max(0, min(current - CHECKLIST_ROWS // 2, len(items) - CHECKLIST_ROWS))
+        last = min(len(items), first + CHECKLIST_ROWS)  # exclusive
+
+        def lines(i: int) -> list[str]:
+            head = f"{'[x]' if items[i].done else ('[>]' if items[i].current else '[ ]')} {i + 1}. "
+            text = head + items[i].label
+            if width <= len(head) + 8:
+                return [text]
+            return textwrap.wrap(text, width, subsequent_indent=" " * len(head)) or [text]
+
+        def rows() -> int:
+            return sum(len(lines(i)) for i in range(first, last))
+
+        while height and rows() > height and last - first > 1:
+            if last - 1 > current and (last - 1 - current >= current - first or first >= current):
+                last -= 1
+            else:
+                first += 1
         text = Text()
-        for i in range(first, min(len(items), first + CHECKLIST_ROWS)):
-            item = items[i]
-            mark = "[x]" if item.done else ("[>]" if item.current else "[ ]")
-            style = "bold" if item.current else ("dim" if item.done else "")
-            text.append(f"{mark} {i + 1}. {item.label}\n", style=style)
+        for i in range(first, last):
+            style = "bold" if items[i].current else ("dim" if items[i].done else "")
+            text.append("\n".join(lines(i)) + "\n", style=style)
         return text
 
     # --- the handset ----------------------------------------------------------------------
@@ -350,10 +384,20 @@ class DrillScreen(Screen[None]):
         if self._finishing or self.session.summary is not None:
             return
         self._finishing = True
-        if self.session.needs_diagnosis:
-            self.app.push_screen(DiagnosisScreen(self.session), self._diagnosed)
+        s = self.session
+        if s.needs_diagnosis:  # the cause list is the question; Esc goes back
+            self.app.push_screen(DiagnosisScreen(s), self._diagnosed)
+        elif not s.steps_done:  # F8 is next to F7 (Hint): ask before recording a failure
+            done = sum(1 for item in s.checklist if item.done)
+            self.app.push_screen(ConfirmFinishScreen(done, len(s.drill.steps)), self._confirmed)
         else:
             self._conclude(None)
+
+    def _confirmed(self, finish: bool | None) -> None:
+        if finish:
+            self._conclude(None)
+        else:
+            self._finishing = False
 
     def _diagnosed(self, cause: str | None) -> None:
         if cause is None:  # back to the handset
@@ -398,6 +442,40 @@ class BriefScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmFinishScreen(ModalScreen[bool]):
+    """F8 before every step is done: finish (NOT PASSED) or go back to the drill."""
+
+    DEFAULT_CSS = """
+    ConfirmFinishScreen { align: center middle; }
+    ConfirmFinishScreen #confirm { width: 60; max-width: 100%; height: auto;
+        border: heavy $accent; background: $surface; padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f8,enter,y", "finish", "Finish", id="confirm_finish", key_display="F8"),
+        Binding("escape,n,f10", "back", "Back to the drill", id="confirm_back", key_display="Esc"),
+    ]
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+    def compose(self) -> ComposeResult:
+        box = Static(
+            f"{self.done} of {self.total} steps done. Finish now? The drill is recorded as "
+            "NOT PASSED.\n\nF8 again, Enter or y: finish.  Esc or n: back to the drill.",
+            id="confirm",
+        )
+        box.border_title = "Finish the drill?"
+        yield box
+
+    def action_finish(self) -> None:
+        self.dismiss(True)
+
+    def action_back(self) -> None:
+        self.dismiss(False)
 
 
 class DiagnosisScreen(ModalScreen[str | None]):

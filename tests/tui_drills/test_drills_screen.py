@@ -100,6 +100,34 @@ async def test_drill_solved_through_pilot(drill, tmp_path):
     assert len(saved) == 1 and json.loads(saved[0].read_text())["drill_id"] == drill.id
 
 
+async def test_f8_asks_before_finishing_a_drill_with_steps_left(tmp_path):
+    from tui.drills_screen import ConfirmFinishScreen
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_drill(app, pilot, "bulletin-guided", tmp_path, ManualClock())
+        await pilot.press("f8")
+        assert isinstance(app.screen, ConfirmFinishScreen)
+        assert "0 of 16 steps done" in screen_text(app) and "NOT PASSED" in screen_text(app)
+        await pilot.press("escape")  # back: nothing recorded
+        await pilot.pause()
+        assert app.screen is screen and screen.session.summary is None
+        await pilot.press("f8", "f8")  # F8 twice finishes
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+        assert not screen.session.summary.passed
+
+
+async def test_the_drill_header_counts_wrong_passwords(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_drill(app, pilot, "bulletin-guided", tmp_path, ManualClock())
+        await pilot.press(TERMINAL["soft1"], "1", "2", "1", "1", "1", "enter")  # not 456
+        await pilot.pause()
+        assert screen.session.checker.wrong_passwords == 1
+        assert "wrong passwords 1" in screen_text(app)
+
+
 async def test_wrong_cause_and_leaving_the_diagnosis(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -188,7 +216,11 @@ async def test_drill_screen_fits_80x24(tmp_path):
         await pilot.pause()
         text = screen_text(app)
         for line in (
-            "1:05  Steps 0/16  Wrong 0  Hints 1",
+            "Install the CA certificate: the bulletin,",  # the title, wrapped, not cut
+            "1:05  Steps 0/16  Hints 1",
+            "Wrong keys 0 · wrong passwords 0",
+            "[ ] 3. Select Advanced (it asks for the",  # a long step wraps under its text
+            "        password)",
             "Admin password: 456",
             "URL: http://bootserver1.example.com/ca.crt",
             "[>] 1. Open the Main Menu (Menu soft key)",
