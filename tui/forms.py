@@ -203,9 +203,10 @@ class FormScreen(ModalScreen[Any]):
             return
         except UserError as exc:
             sentence = str(exc)
-            if is_wrong_passphrase(sentence) and self.PASSPHRASE_FIELD:
+            if "passphrase" in sentence and self.PASSPHRASE_FIELD:  # wrong, or needed
                 field = self.query_one(f"#{self.PASSPHRASE_FIELD}", Input)
-                field.clear()
+                if is_wrong_passphrase(sentence):
+                    field.clear()
                 self.set_focus(field)
             self.show_error(app_sentence(sentence))
             return
@@ -449,8 +450,9 @@ class PublishScreen(FormScreen):
 
     @on(OptionList.OptionSelected, "#server")
     def chosen(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a certificate starts the server; a key with a passphrase asks for it."""
         event.stop()
-        self.focus_next()
+        self.submit()
 
     def build(self) -> PublishRequest:
         options = self.query_one("#server", OptionList)

@@ -35,7 +35,7 @@ async def test_bulletin_end_to_end(live_app: HandsetCAApp) -> None:
         # Publish ca.crt on the rehearsal boot server.
         await pilot.press("p")
         assert isinstance(app.screen, PublishScreen)
-        await pilot.press("enter", "enter")  # the issued name, then no key passphrase
+        await pilot.press("enter")  # the issued name (its key has no passphrase): starts
         await finish_jobs(pilot, app)
         assert app.server is not None and app.server.running
         url = f"http://{SERVER}/ca.crt"
