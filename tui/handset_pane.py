@@ -76,8 +76,9 @@ def phone_lines(screen: Screen, width: int, body_rows: int, spin: str = "") -> l
             selected = index == screen.cursor
             pointer = "▶" if selected else " "
             digit = str(index + 1) if numbered and index < 9 else " "
-            mark = "*" if index == marked else " "
-            line = Text(f"{pointer}{digit}{mark}{screen.items[index]}")
+            # On a choice screen the current choice is starred, a space before its text.
+            mark = ("* " if index == marked else "  ") if marked >= 0 else ""
+            line = Text(f"{pointer}{digit} {mark}{screen.items[index]}")
             if selected:
                 line.truncate(inner, pad=True)
                 line.stylize("reverse")
@@ -168,6 +169,10 @@ class HandsetPane(Widget, can_focus=True):
         body_rows = max(MIN_BODY_ROWS, min(MAX_BODY_ROWS, self.content_size.height - FIXED_ROWS))
         spin = SPINNER[self._spin % len(SPINNER)] if self.handset.busy else ""
         lines = phone_lines(screen, width, body_rows, spin) + legend_lines(screen)
+        # The phone centred in the pane (the pane's padding gives its first column).
+        indent = max(0, (self.content_size.width + 1 - (width + 2)) // 2 - 1)
+        if indent:
+            lines = [Text(" " * indent) + line for line in lines]
         return Text("\n").join(lines)
 
     def press(self, key: str) -> None:
