@@ -51,7 +51,7 @@ def common_name(cert: x509.Certificate) -> str | None:
 def is_ca(cert: x509.Certificate) -> bool:
     try:
         return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-    except x509.ExtensionNotFound:
+    except (x509.ExtensionNotFound, ValueError):  # ValueError: a malformed extension
         return False
 
 

@@ -32,6 +32,8 @@ NOT_ROOT = "not_root"
 EXPIRED = "expired"
 NOT_YET_VALID = "not_yet_valid"
 
+_DAMAGED_MESSAGE = "The certificate in this file is damaged: publish ca.crt again, unchanged."
+
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")
 
 
@@ -47,7 +49,10 @@ class Acceptance:
 
 def certificate_cn(cert: x509.Certificate) -> str | None:
     """The subject's Common Name as the phone reads it, or None."""
-    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    try:
+        names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    except ValueError:  # a malformed subject: no name the phone could read
+        return None
     if not names:
         return None
     value = names[0].value
@@ -88,6 +93,7 @@ def _is_der_certificate(data: bytes) -> x509.Certificate | None:
 
 
 def _is_ca(cert: x509.Certificate) -> bool:
+    """CA:TRUE, or a self-issued v1 root; ValueError when an extension is malformed."""
     try:
         bc = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
     except x509.ExtensionNotFound:
@@ -150,11 +156,7 @@ def accept_certificate_file(data: bytes, now: datetime | None = None) -> Accepta
     try:
         certs = x509.load_pem_x509_certificates(data)
     except ValueError:
-        return _refuse(
-            DAMAGED,
-            "The certificate in this file is damaged: publish ca.crt again, unchanged.",
-            VENDOR_DOC,
-        )
+        return _refuse(DAMAGED, _DAMAGED_MESSAGE, VENDOR_DOC)
     if len(certs) > 1:
         return _refuse(
             SEVERAL,
@@ -163,6 +165,14 @@ def accept_certificate_file(data: bytes, now: datetime | None = None) -> Accepta
             REHEARSAL,
         )
     cert = certs[0]
+    try:
+        return _judge(cert, now)
+    except ValueError:  # a malformed extension or field, read lazily by cryptography
+        return _refuse(DAMAGED, _DAMAGED_MESSAGE, VENDOR_DOC)
+
+
+def _judge(cert: x509.Certificate, now: datetime) -> Acceptance:
+    """The rules for one parsed certificate (ValueError when part of it is malformed)."""
     if not _is_ca(cert):
         return _refuse(
             NOT_CA,
