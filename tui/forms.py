@@ -8,6 +8,7 @@ Enter moves to the next field and submits from the last one; Esc cancels.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -529,6 +530,45 @@ class InspectPickScreen(FormScreen):
         return InspectRequest(Path(option.id), secret)
 
 
+HEX_RUN = re.compile(r"(?:[0-9A-Fa-f]{2}:){2,}[0-9A-Fa-f]{2}")
+
+
+def wrap_hex(text: str, width: int) -> str:
+    """Lines longer than ``width`` that hold a colon-separated hex run (a fingerprint, a key
+    identifier) broken after a colon, never inside a byte, the rest aligned under the run."""
+    if width < 12:
+        return text
+    out: list[str] = []
+    for line in text.splitlines():
+        match = HEX_RUN.search(line)
+        if len(line) <= width or match is None:
+            out.append(line)
+            continue
+        prefix, suffix = line[: match.start()], line[match.end() :]
+        indent = len(prefix) if len(prefix) <= width - 12 else 4
+        octets = match.group().split(":")
+        current = prefix
+        for i, octet in enumerate(octets):
+            piece = octet + (":" if i < len(octets) - 1 else "")
+            if len(current) + len(piece) > width and current.strip():
+                out.append(current)
+                current = " " * indent
+            current += piece
+        out.append(current + suffix)
+    return "\n".join(out)
+
+
+class InspectText(Static):
+    """core's inspect text, hex runs wrapped at colons for the width it has."""
+
+    def __init__(self, text: str, **kwargs: Any) -> None:
+        super().__init__(text, markup=False, **kwargs)
+        self.text = text
+
+    def on_resize(self) -> None:
+        self.update(wrap_hex(self.text, self.size.width))
+
+
 class InspectScreen(ModalScreen[None]):
     """core's inspect output for one file, scrollable."""
 
@@ -546,10 +586,14 @@ class InspectScreen(ModalScreen[None]):
         with VerticalScroll(id="inspect", classes="form") as view:
             view.border_title = self.title_text
             view.border_subtitle = "↑↓ PgUp PgDn scroll · q or Esc closes"
-            yield Static(self.text, markup=False, id="inspect-text")
+            yield InspectText(self.text, id="inspect-text")
 
     def on_mount(self) -> None:
-        self.query_one("#inspect").focus()
+        from tui.help import whole_cell_scrollbars
+
+        view = self.query_one("#inspect")
+        whole_cell_scrollbars(view)
+        view.focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -13,6 +13,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
+from textual.scrollbar import ScrollBarRender
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tui.keys import HANDSET_KEYS
@@ -41,6 +43,20 @@ SOURCES: tuple[tuple[str, str], ...] = (
     ("vendor doc", "other Spectralink/Polycom documents (PEM only, TLS profiles, soft keys)"),
     ("rehearsal choice", "our assumption where no document says; a trainer can change it"),
 )
+
+
+class WholeCellScrollBarRender(ScrollBarRender):
+    """A scroll bar whose thumb fills whole cells: no '▁▂▃' eighth-block glyphs at its ends,
+    which show as stray marks beside the text in 16 colours, NO_COLOR and some fonts."""
+
+    VERTICAL_BARS: ClassVar[list[str]] = [" "] * 8
+    HORIZONTAL_BARS: ClassVar[list[str]] = [" "] * 8
+
+
+def whole_cell_scrollbars(widget: Widget) -> None:
+    """Draw ``widget``'s scroll bars with WholeCellScrollBarRender."""
+    widget.vertical_scrollbar.renderer = WholeCellScrollBarRender
+    widget.horizontal_scrollbar.renderer = WholeCellScrollBarRender
 
 
 def _table(title: str, headers: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> Table:
@@ -102,7 +118,9 @@ class HelpScreen(ModalScreen[None]):
             yield Static(help_renderable(self.facts))
 
     def on_mount(self) -> None:
-        self.query_one("#help").focus()
+        view = self.query_one("#help")
+        whole_cell_scrollbars(view)
+        view.focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

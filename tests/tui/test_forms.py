@@ -201,3 +201,37 @@ async def test_create_refuses_at_once_when_a_ca_exists(frozen_app: HandsetCAApp)
         assert status == (
             "A CA already exists in pki; to make a new one, move ca.key and ca.crt away first."
         )
+
+
+async def test_the_viewer_breaks_a_fingerprint_at_a_colon(frozen_app: HandsetCAApp) -> None:
+    import re
+
+    app = frozen_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("v", "enter")  # ca.crt
+        await pilot.pause()
+        assert isinstance(app.screen, InspectScreen)
+        app.screen.query_one("#inspect").scroll_end(animate=False)
+        await pilot.pause()
+        lines = [line.strip("┃ ") for line in screen_text(app).splitlines()]
+        start = next(i for i, line in enumerate(lines) if line.startswith("SHA-256 fingerprint:"))
+        assert lines[start].endswith(":") and len(lines[start]) <= 76
+        joined = lines[start] + lines[start + 1]
+        assert re.search(r"(?:[0-9A-F]{2}:){31}[0-9A-F]{2}$", joined), lines[start : start + 2]
+        for line in lines:
+            assert not re.search(r"[0-9A-F]{2}:[0-9A-F]$|^[0-9A-F]:", line), line
+
+
+async def test_help_scrollbar_draws_no_eighth_block_marks(empty_app: HandsetCAApp) -> None:
+    from tui.help import HelpScreen
+
+    app = empty_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert app.screen.query_one("#help").show_vertical_scrollbar
+        for _ in range(12):  # the thumb's ends fall at every fraction of a cell
+            assert not set(screen_text(app)) & set("▁▂▃▄▅▆▇")
+            await pilot.press("down")
+            await pilot.pause()
