@@ -167,13 +167,14 @@ class Workspace:
         self._ensure_folder(self.root)
         with self._disk_errors():
             write_atomic(self.ca_key_path, key_to_pem(key, passphrase), 0o600)
+            summary = summarize(cert, self.ca_crt_path)
             try:
                 write_atomic(self.ca_crt_path, cert.public_bytes(PEM), 0o644)
+                self._audit("ca-init", summary)
             except BaseException:
-                self.ca_key_path.unlink(missing_ok=True)  # ours, from a moment ago
+                self.ca_crt_path.unlink(missing_ok=True)  # ours, from a moment ago
+                self.ca_key_path.unlink(missing_ok=True)
                 raise
-        summary = summarize(cert, self.ca_crt_path)
-        self._audit("ca-init", summary)
         return Result(cert, summary, [self.ca_key_path, self.ca_crt_path], [])
 
     def load_ca(
@@ -231,9 +232,8 @@ class Workspace:
             cert, _ = sign_server_csr(csr, ca_key, ca_cert, number, days)
             files = {paths.key: (key_pem, 0o600), paths.csr: (csr.public_bytes(PEM), 0o644)}
             files[paths.crt] = (cert.public_bytes(PEM), 0o644)
-            self._publish_folder(paths.crt.parent, files)
-        summary = summarize(cert, paths.crt)
-        self._audit("issue", summary)
+            summary = summarize(cert, paths.crt)
+            self._publish_folder(paths.crt.parent, files, ("issue", summary))
         return Result(cert, summary, [paths.key, paths.csr, paths.crt], warnings)
 
     def sign_csr(
@@ -323,8 +323,16 @@ class Workspace:
             for tmp in self.issued_dir.glob(f".*{TMP_MARK}*"):
                 shutil.rmtree(tmp, ignore_errors=True)
 
-    def _publish_folder(self, folder: Path, files: dict[Path, tuple[bytes, int]]) -> None:
-        """Write files into a hidden temp folder, then rename it into place at once."""
+    def _publish_folder(
+        self,
+        folder: Path,
+        files: dict[Path, tuple[bytes, int]],
+        audit_entry: tuple[str, CertSummary],
+    ) -> None:
+        """Write files into a hidden temp folder, then rename it into place at once.
+
+        The audit line is written just before the rename: if it cannot be, nothing appears.
+        """
         created = not self.issued_dir.exists()
         self._ensure_folder(self.issued_dir)
         tmp = self.issued_dir / f".{folder.name}{TMP_MARK}{os.getpid()}"
@@ -334,6 +342,7 @@ class Workspace:
                 write_atomic(tmp / path.name, data, mode)
             if folder.exists():
                 folder.rmdir()  # empty (checked under the lock): rename needs it gone
+            self._audit(*audit_entry)
             os.rename(tmp, folder)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -355,7 +364,17 @@ class Workspace:
         os.chmod(folder, 0o700)  # umask may have widened it
 
     def _audit(self, action: str, summary: CertSummary) -> None:
-        audit.append(self.audit_path, action, summary.subject, summary.serial_hex, summary.sha256)
+        self._audit_many([(action, summary.subject, summary.serial_hex, summary.sha256)])
+
+    def _audit_many(self, entries: list[tuple[str, str, str, str]]) -> None:
+        """Append to audit.log; UserError (one sentence) when it cannot be written."""
+        try:
+            audit.append_many(self.audit_path, entries)
+        except OSError as exc:
+            raise UserError(
+                f"Cannot append to {self.audit_path} ({exc.strerror}); it must be a file "
+                "you can write: fix it and try again."
+            ) from None
 
 
 class Signer:
@@ -394,11 +413,14 @@ class Signer:
             number = ws._reserve()
             cert, _ = sign_server_csr(csr, self.ca_key, self.ca_cert, number, days)
             crt_pem = cert.public_bytes(PEM)
+            summary = summarize(cert, targets[-1])
             if out is None:
                 ws._refuse_existing(name)
                 csr_pem = csr.public_bytes(PEM)
                 ws._publish_folder(
-                    targets[0].parent, {targets[0]: (csr_pem, 0o644), targets[1]: (crt_pem, 0o644)}
+                    targets[0].parent,
+                    {targets[0]: (csr_pem, 0o644), targets[1]: (crt_pem, 0o644)},
+                    ("sign", summary),
                 )
             else:
                 try:
@@ -408,8 +430,11 @@ class Signer:
                         f"Cannot write in {out.parent} ({exc.strerror}); check its permissions "
                         "and free space, or choose another --out."
                     ) from None
-        summary = summarize(cert, targets[-1])
-        ws._audit("sign", summary)
+                try:
+                    ws._audit("sign", summary)
+                except BaseException:
+                    out.unlink(missing_ok=True)  # ours, from a moment ago: leave no trace
+                    raise
         return Result(cert, summary, targets, warnings)
 
     def sign_batch(
@@ -450,6 +475,12 @@ class Signer:
                 # One sync for the whole batch: an fsync per file costs more than
                 # the signature (measured: ~2 ms each on ext4 over virtio).
                 os.sync()
+                ws._audit_many(
+                    [
+                        ("sign", r.summary.subject, r.summary.serial_hex, r.summary.sha256)
+                        for r in results
+                    ]
+                )
                 try:
                     os.rename(tmp, out_dir)
                 except OSError:
@@ -460,10 +491,6 @@ class Signer:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
             fsync_dir(out_dir.parent)
-        audit.append_many(
-            ws.audit_path,
-            [("sign", r.summary.subject, r.summary.serial_hex, r.summary.sha256) for r in results],
-        )
         return results
 
 
