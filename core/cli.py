@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import re
 import sys
 
 from core.errors import UserError
+
+_URL_PASSWORD = re.compile(r"(\w+://[^/\s:@]*:)[^@\s/]*@")
 
 # Modules that add subcommands; imported only when the CLI is built.
 COMMAND_MODULES = (
@@ -62,6 +66,26 @@ def main(argv: list[str] | None = None) -> int:
             print(file=sys.stderr)  # the cursor is still after the prompt: end that line
         print("handset-ca: interrupted.", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not the user: one line, no traceback
+        if os.environ.get("HANDSET_CA_DEBUG"):
+            raise
+        print(f"handset-ca: {unexpected_error_line(exc)}", file=sys.stderr)
+        return 1
+
+
+def unexpected_error_line(exc: BaseException) -> str:
+    """One line for a bug: the exception's type and the first line of its message.
+
+    The messages of what we raise never carry a passphrase; set $HANDSET_CA_DEBUG
+    to see the traceback instead.
+    """
+    lines = str(exc).strip().splitlines()
+    message = lines[0] if lines else ""
+    if len(message) > 200:
+        message = message[:197] + "..."
+    message = _URL_PASSWORD.sub(r"\1***@", message)  # a URL's password, just in case
+    detail = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return f"unexpected error ({detail}); please report it"
 
 
 if __name__ == "__main__":

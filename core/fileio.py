@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 from pathlib import Path
 
 from core.errors import UserError
@@ -18,7 +19,8 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, replace: bool = 
     """
     path = Path(path)
     folder = path.parent
-    tmp = folder / f".{path.name}.{os.getpid()}.tmp"
+    # pid and randomness: two threads (or processes) writing one path never share a temp name
+    tmp = folder / f".{path.name}.{os.getpid()}-{secrets.token_hex(6)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         try:
