@@ -38,6 +38,13 @@ CHECK_KEYS: tuple[tuple[str, str], ...] = (
     ("F3", "stop the check in progress"),
     ("Esc", "stop the check in progress; when none runs, back to the workbench"),
 )
+DRILL_KEYS: tuple[tuple[str, str], ...] = (
+    ("d", "from the workbench: the drill picker (Enter starts, r past results)"),
+    ("F7", "a hint for the current step (counted; guided drills only)"),
+    ("F8", "finish: the summary; asks first while steps are left; a fault drill asks the cause"),
+    ("F9", "the drill's goal again"),
+    ("F10", "leave the drill without a result"),
+)
 SOURCES: tuple[tuple[str, str], ...] = (
     ("bulletin", "the vendor's technical bulletin on custom certificates for the 8400"),
     ("vendor doc", "other Spectralink/Polycom documents (PEM only, TLS profiles, soft keys)"),
@@ -93,6 +100,7 @@ def help_renderable(facts: Iterable[tuple[str, str]] = ()) -> Group:
         ),
         _table("Forms", ("Key", "Does"), FORM_KEYS),
         _table("Check view (k)", ("Key", "Does"), CHECK_KEYS),
+        _table("Drills (d)", ("Key", "Does"), DRILL_KEYS),
         _table("Where handset facts come from", ("Label", "Means"), SOURCES),
     ]
     facts = list(facts)

@@ -235,3 +235,16 @@ async def test_help_scrollbar_draws_no_eighth_block_marks(empty_app: HandsetCAAp
             assert not set(screen_text(app)) & set("▁▂▃▄▅▆▇")
             await pilot.press("down")
             await pilot.pause()
+
+
+def test_help_lists_the_drill_keys() -> None:
+    from rich.console import Console
+
+    from tui.help import help_renderable
+
+    console = Console(width=80, record=True)
+    console.print(help_renderable())
+    text = console.export_text()
+    assert "Drills (d)" in text
+    for key in ("F7", "F8", "F9", "F10"):
+        assert f"\n{key} " in text
