@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from dataclasses import replace
 
 from core.fetch import DEFAULT_TIMEOUT, ConnectMap, mask_url
 from core.handset import DEFAULT_ADMIN_PASSWORD, Handset, HandsetSettings
 from core.handset.menu import PLATFORM_PROFILES, URL_PREFIX
 from core.handset.procedure import perform_bulletin
 from core.handset.provision import parse_boot_server
+from core.handset.screen import Screen, render_text
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -69,6 +71,29 @@ def typed_url(url: str) -> str:
     return url.lower()
 
 
+def masked_render(screen: Screen) -> str:
+    """The phone's picture with a URL password in the entry shown as ***.
+
+    The phone shows what is typed, but terminal output and logs must not carry it.
+    """
+    entry = screen.entry
+    if not entry or screen.kind != "entry":
+        return render_text(screen)
+    masked = mask_url(entry)
+    if masked == entry:
+        return render_text(screen)
+    # mask_url changes only the password: entry = HEAD + password + "@" + TAIL and
+    # masked = HEAD + "***@" + TAIL, HEAD ending at the colon after the user name.
+    head = masked.index(":", masked.index("://") + 3) + 1
+    at = len(entry) - (len(masked) - head - 4) - 1  # the "@" after the password in entry
+    cursor = screen.entry_cursor
+    if cursor > at:
+        cursor -= len(entry) - len(masked)  # the same character after the password
+    elif cursor > head:
+        cursor = head  # inside the password: on the stars
+    return render_text(replace(screen, entry=masked, entry_cursor=cursor))
+
+
 def run(args: argparse.Namespace) -> int:
     connect_to = ConnectMap.parse(args.connect_to)
     if args.boot_server:
@@ -83,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
 
     def show(step: str, phone: Handset) -> None:
         print(f"[{step}]")
-        print(phone.render_text())
+        print(masked_render(phone.screen))
 
     report = asyncio.run(
         perform_bulletin(

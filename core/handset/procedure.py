@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.fetch import DEFAULT_TIMEOUT, ConnectMap
+from core.fetch import DEFAULT_TIMEOUT, ConnectMap, mask_url
 from core.handset.machine import Handset
 from core.handset.menu import ALL_CERTIFICATES, DEFAULT_ADMIN_PASSWORD, NODES, URL_PREFIX
 from core.handset.provision import ProvisionOutcome
@@ -60,10 +60,11 @@ class _Driver:
             await drive(self.handset, "down" if moves > 0 else "up", **self.kw)  # type: ignore[arg-type]
         await self.key("select", f"select {label}")
 
-    async def type(self, text: str) -> None:
+    async def type(self, text: str, shown: str | None = None) -> None:
+        """Type ``text``; the step is labelled with ``shown`` (a secret never goes there)."""
         for ch in text:
             await drive(self.handset, ch, **self.kw)  # type: ignore[arg-type]
-        self.step(f"type {text!r}")
+        self.step(f"type {text if shown is None else shown!r}")
 
     def expect(self, node_id: str) -> None:
         screen = self.handset.screen
@@ -92,7 +93,7 @@ async def perform_bulletin(
         await d.choose("Settings")
         await d.choose("Advanced")
         # 2. Enter the Administrator's password.
-        await d.type(password)
+        await d.type(password, "*" * len(password))  # the phone masks it too
         await d.key("soft1", "Ok soft key")
         d.expect("advanced")
         # 3. Select Administration Settings>TLS Security>Custom CA Certificates.
@@ -103,13 +104,14 @@ async def perform_bulletin(
         await d.choose("Configure CA Cert...")
         d.expect("configure_ca_cert")
         # 5. Enter the URL (the 'http://' part can be edited) and press Enter.
+        # The step label masks a URL password: what is printed or logged must not carry it.
         if url.lower().startswith(URL_PREFIX):
-            await d.type(url[len(URL_PREFIX) :])
+            await d.type(url[len(URL_PREFIX) :], mask_url(url)[len(URL_PREFIX) :])
         else:
             for _ in range(len(handset.screen.entry or "")):
                 await drive(handset, "backspace", connect_to=connect_to, timeout=timeout)
             d.step(f"backspace over {URL_PREFIX!r}")
-            await d.type(url)
+            await d.type(url, mask_url(url))
         await d.key("soft1", "Enter soft key")
         report.message = handset.last_message
         if not handset.log.outcomes() or handset.log.outcomes()[-1] != "installed":
