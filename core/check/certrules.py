@@ -15,11 +15,13 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, p
 from cryptography.x509.oid import NameOID
 
 from core.check.verdict import CertInfo, Reason, fail, warn
+from core.handset.accept import EXPIRED, NOT_CA, NOT_ROOT, NOT_YET_VALID, certificate_refusals
 from core.pki.names import name_text as pki_name_text
 
 MIN_RSA_BITS = 2048
 WARN_DAYS_LEFT = 90
 WEAK_HASHES = ("sha1", "md5")
+_REFUSAL_CODES = {NOT_CA: "not-ca", NOT_ROOT: "not-root"}
 _HASH_NAMES = {"sha1": "SHA-1", "md5": "MD5"}
 
 
@@ -134,20 +136,30 @@ def cert_reasons(
     """FAIL or WARN reasons for a certificate the handset would install."""
     now = now or datetime.now(UTC)
     reasons: list[Reason] = []
-    if not info.is_ca:
+    # not-ca, not-root, expired, not-yet-valid: the handset's own rules (one place decides).
+    try:
+        refusals = {r.code: r for r in certificate_refusals(cert, now)}
+    except ValueError:  # a malformed extension: the handset calls the file damaged
+        refusals = {}
+    for code, refusal in refusals.items():
+        if code in (NOT_CA, NOT_ROOT):
+            reasons.append(fail(_REFUSAL_CODES[code], refusal.message))
+    if NOT_CA not in refusals and not info.is_ca:
         reasons.append(
-            fail(
-                "not-ca",
-                "The certificate is not a CA (no basicConstraints CA:TRUE); "
-                "publish the CA's ca.crt, not a server certificate.",
+            warn(
+                "no-ca-flag",
+                "The certificate has no basicConstraints CA:TRUE (an old v1 root): the "
+                "handset accepts it, but other clients will not; recreate the CA with "
+                "handset-ca ca init.",
             )
         )
-    if not info.self_signed:
+    if NOT_ROOT not in refusals and not info.self_signed:
         reasons.append(
-            fail(
-                "not-root",
-                "The certificate is not a self-signed root (vendor doc: load only the root "
-                "CA); publish the root CA's certificate instead.",
+            warn(
+                "bad-self-signature",
+                "The certificate names itself as issuer but its own key does not verify its "
+                "signature: the handset accepts it, but other clients will not; publish the "
+                "root CA's real ca.crt.",
             )
         )
     if info.key_type == "RSA" and info.key_bits < MIN_RSA_BITS:
@@ -158,22 +170,10 @@ def cert_reasons(
                 f"create a new CA with a key of at least {MIN_RSA_BITS} bits.",
             )
         )
-    if cert.not_valid_before_utc > now:
-        reasons.append(
-            fail(
-                "not-yet-valid",
-                f"The certificate is not valid until {cert.not_valid_before_utc:%Y-%m-%d %H:%M} "
-                f"UTC; check the CA machine's clock and reissue it.",
-            )
-        )
-    elif cert.not_valid_after_utc <= now:
-        reasons.append(
-            fail(
-                "expired",
-                f"The certificate expired on {cert.not_valid_after_utc:%Y-%m-%d}; "
-                f"renew the CA certificate and publish the new ca.crt.",
-            )
-        )
+    if NOT_YET_VALID in refusals:
+        reasons.append(fail("not-yet-valid", refusals[NOT_YET_VALID].message))
+    elif EXPIRED in refusals:
+        reasons.append(fail("expired", refusals[EXPIRED].message))
     elif info.days_left < WARN_DAYS_LEFT:
         reasons.append(
             warn(

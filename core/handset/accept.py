@@ -173,37 +173,61 @@ def accept_certificate_file(data: bytes, now: datetime | None = None) -> Accepta
 
 def _judge(cert: x509.Certificate, now: datetime) -> Acceptance:
     """The rules for one parsed certificate (ValueError when part of it is malformed)."""
+    refusals = certificate_refusals(cert, now)
+    if refusals:
+        return refusals[0]
+    return Acceptance(True, OK, "The file is a Base 64 (PEM) root CA certificate.", BULLETIN, cert)
+
+
+def certificate_refusals(cert: x509.Certificate, now: datetime) -> list[Acceptance]:
+    """Every reason the phone has to refuse this one certificate, in the order it checks.
+
+    The handset refuses with the first; the URL checker (core.check.certrules) reports
+    them all, so the two never disagree. ValueError when an extension is malformed.
+    """
+    refusals = []
     if not _is_ca(cert):
-        return _refuse(
-            NOT_CA,
-            f"The certificate {_who(cert)} is not a CA (a server certificate?): "
-            "publish the CA's own ca.crt.",
-            REHEARSAL,
-            cert,
+        refusals.append(
+            _refuse(
+                NOT_CA,
+                f"The certificate {_who(cert)} is not a CA (a server certificate?): "
+                "publish the CA's own ca.crt.",
+                REHEARSAL,
+                cert,
+            )
         )
     if cert.issuer != cert.subject:
-        return _refuse(
-            NOT_ROOT,
-            f"The certificate {_who(cert)} is an intermediate CA: the phone loads only "
-            "the root CA, so publish the root's certificate.",
-            REHEARSAL,
-            cert,
+        refusals.append(
+            _refuse(
+                NOT_ROOT,
+                f"The certificate {_who(cert)} is an intermediate CA: the phone loads only "
+                "the root CA, so publish the root's certificate."
+                if not refusals
+                else f"The certificate {_who(cert)} is not a root CA either: the phone loads "
+                "only the root CA, so publish the root's certificate.",
+                REHEARSAL,
+                cert,
+            )
         )
     if cert.not_valid_after_utc < now:
-        return _refuse(
-            EXPIRED,
-            f"The certificate {_who(cert)} expired on {cert.not_valid_after_utc:%Y-%m-%d}: "
-            "make a new CA certificate.",
-            REHEARSAL,
-            cert,
+        refusals.append(
+            _refuse(
+                EXPIRED,
+                f"The certificate {_who(cert)} expired on {cert.not_valid_after_utc:%Y-%m-%d}: "
+                "make a new CA certificate.",
+                REHEARSAL,
+                cert,
+            )
         )
-    if cert.not_valid_before_utc > now:
-        return _refuse(
-            NOT_YET_VALID,
-            f"The certificate {_who(cert)} is not valid before "
-            f"{cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC: check the clock of the "
-            "machine that made it.",
-            REHEARSAL,
-            cert,
+    elif cert.not_valid_before_utc > now:
+        refusals.append(
+            _refuse(
+                NOT_YET_VALID,
+                f"The certificate {_who(cert)} is not valid before "
+                f"{cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC: check the clock of the "
+                "machine that made it.",
+                REHEARSAL,
+                cert,
+            )
         )
-    return Acceptance(True, OK, "The file is a Base 64 (PEM) root CA certificate.", BULLETIN, cert)
+    return refusals

@@ -82,6 +82,13 @@ def site(pki: Pki):
         "/hang": no_answer(),
         "/server.crt": pem(pki.server_cert("boot.example.com")),
         "/weak.crt": pem(make_cert(pki.weak_key)),
+        "/v1-root.crt": pem(make_cert(pki.ca_key, ca=None)),  # self-issued, no basicConstraints
+        "/forged.crt": pem(make_cert(pki.other_key, issuer_key=pki.ca_key)),  # issuer == subject
+        "/intermediate.crt": pem(
+            make_cert(
+                pki.other_key, "Intermediate", issuer_key=pki.ca_key, issuer_name=pki.ca.subject
+            )
+        ),
         "/upper/CA.crt": pem(pki.ca),
         "/my%20ca.crt": pem(pki.ca),
     }

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from core.handset.procedure import perform_bulletin
 from core.pki import Subject, Workspace
 
 NAME = "bootserver1.example.com"
+NOW_CERT_START = datetime(2026, 1, 1, tzinfo=UTC)
 PASS = b"check-agreement"
 
 
@@ -51,6 +53,9 @@ def boot(tmp_path_factory):
         "http://site/bomb",
         "http://site/loop",
         "http://site/server.crt",
+        "http://site/v1-root.crt",
+        "http://site/forged.crt",
+        "http://site/intermediate.crt",
     ],
 )
 async def test_checker_and_handset_agree(boot, site, url):
@@ -64,10 +69,17 @@ async def test_checker_and_handset_agree(boot, site, url):
     handset = Handset(HandsetSettings(boot_server=f"https://{NAME}/"))
     report = await perform_bulletin(handset, url, provision=True, connect_to=connect_to, timeout=3)
     assert report.installed == verdict.handset_accepts, (report.message, verdict.reasons)
+    if not report.installed:
+        assert verdict.level == Level.FAIL, verdict.reasons
     if report.installed:
         boot_ok = not any(r.code.startswith("boot-server-") for r in verdict.reasons)
         assert report.provision is not None and report.provision.ok == boot_ok
-        assert verdict.level == Level.PASS, verdict.reasons
+        file_fails = [
+            r
+            for r in verdict.reasons
+            if r.level == Level.FAIL and not r.code.startswith("boot-server-")
+        ]
+        assert file_fails == []  # what the handset installs is at most a WARN here
 
 
 def test_console_script_against_the_rehearsal_boot_server(boot):
@@ -100,3 +112,22 @@ async def test_a_boot_server_name_the_certificate_does_not_carry(boot):
         Handset(), f"http://{NAME}/ca.crt", provision=False, connect_to=connect_to, timeout=3
     )
     assert report.installed  # the CA itself is fine; only the boot server name is wrong
+
+
+@pytest.mark.parametrize("offset", [-1, 0, 1])
+async def test_the_expiry_boundary_is_the_same_second(pki, offset):
+    """Valid up to and including notAfter, for the handset and the checker alike."""
+    from datetime import timedelta
+
+    from core.check import Checker
+    from core.handset.accept import accept_certificate_file
+    from tests.check.certs import make_cert, pem
+
+    cert = make_cert(pki.ca_key, start=NOW_CERT_START, days=10)
+    now = cert.not_valid_after_utc + timedelta(seconds=offset)
+    acceptance = accept_certificate_file(pem(cert), now=now)
+    async with Checker(CheckOptions(now=now)) as checker:
+        analysis = checker._analyse(pem(cert))
+    assert acceptance.ok == (offset <= 0) == analysis.accepted
+    failed = {r.code for r in analysis.reasons if r.level == Level.FAIL}
+    assert failed == (set() if offset <= 0 else {"expired"})

@@ -28,8 +28,9 @@ def test_server_certificate_is_not_ca_and_not_root(pki):
     assert reasons(pki.server_cert("boot")) == {"not-ca": Level.FAIL, "not-root": Level.FAIL}
 
 
-def test_ca_without_basic_constraints_is_not_ca(pki):
-    assert reasons(make_cert(pki.ca_key, ca=None)) == {"not-ca": Level.FAIL}
+def test_self_issued_root_without_basic_constraints_is_only_warned(pki):
+    # The handset accepts an old v1 root: a WARN with its own code, never a FAIL.
+    assert reasons(make_cert(pki.ca_key, ca=None)) == {"no-ca-flag": Level.WARN}
 
 
 def test_intermediate_ca_is_not_a_root(pki):
@@ -39,9 +40,9 @@ def test_intermediate_ca_is_not_a_root(pki):
     assert reasons(inter) == {"not-root": Level.FAIL}
 
 
-def test_same_names_but_wrong_signature_is_not_self_signed(pki):
+def test_same_names_but_wrong_signature_is_only_warned(pki):
     forged = make_cert(pki.other_key, issuer_key=pki.ca_key)  # issuer == subject, other key
-    assert reasons(forged) == {"not-root": Level.FAIL}
+    assert reasons(forged) == {"bad-self-signature": Level.WARN}  # the handset accepts it
 
 
 def test_weak_rsa_key(pki):

@@ -176,10 +176,11 @@ async def test_expired_root_gets_one_reason_not_two(pki):
     assert codes(verdict) == ["expired"]  # the handset's refusal and the rule agree
 
 
-async def test_v1_root_without_basic_constraints_fails_here_though_the_handset_takes_it(pki):
+async def test_v1_root_without_basic_constraints_is_a_warning_as_the_handset_takes_it(pki):
     from tests.check.certs import make_cert, pem
     from tests.servers import HTTPServer
 
     with HTTPServer({"/ca.crt": pem(make_cert(pki.ca_key, ca=None))}) as server:
         verdict = await run(server.url("/ca.crt"))
-    assert codes(verdict) == ["not-ca"]
+    assert codes(verdict) == ["no-ca-flag"]
+    assert verdict.handset_accepts and verdict.level == Level.WARN
