@@ -298,7 +298,7 @@ class HandsetCAApp(App[int]):
                 self._result_done("Created the CA"),
             )
 
-        self.push_screen(CreateCAScreen(), submitted)
+        self.push_screen(CreateCAScreen(_check_new_ca), submitted)
 
     def action_issue(self) -> None:
         from tui.forms import IssueScreen
@@ -318,7 +318,7 @@ class HandsetCAApp(App[int]):
                 self._result_done("Issued"),
             )
 
-        self.push_screen(IssueScreen(self._check_ca_passphrase), submitted)
+        self.push_screen(IssueScreen(self._check_issue), submitted)
 
     def action_sign_csr(self) -> None:
         from tui.forms import SignCSRScreen
@@ -334,7 +334,36 @@ class HandsetCAApp(App[int]):
 
             self.run_job("Signing the CSR…", job, self._result_done("Signed"))
 
-        self.push_screen(SignCSRScreen(self._check_ca_passphrase), submitted)
+        self.push_screen(SignCSRScreen(self._check_sign), submitted)
+
+    def _check_sign(self, request: Any) -> Any:
+        """The Sign form's check: the CSR file can be read, then the CA passphrase."""
+        from core.errors import UserError
+        from tui.forms import FieldError
+
+        try:
+            _read(request.csr_path)
+        except UserError as exc:
+            raise FieldError(str(exc), "path") from None
+        return self._check_ca_passphrase(request)
+
+    def _check_issue(self, request: Any) -> Any:
+        """The Issue form's check: the name, a new key passphrase, then the CA passphrase."""
+        from core.errors import UserError
+        from core.passphrase import check_new_passphrase
+        from core.pki import check_server_name
+        from tui.forms import FieldError
+
+        try:
+            check_server_name(request.name)
+        except UserError as exc:
+            raise FieldError(str(exc), "name") from None
+        if request.key_passphrase is not None:
+            try:
+                check_new_passphrase(request.key_passphrase, "server key passphrase")
+            except UserError as exc:
+                raise FieldError(str(exc), "key_pass", clear=("key_pass", "key_pass2")) from None
+        return self._check_ca_passphrase(request)
 
     def _check_ca_passphrase(self, request: Any) -> Any:
         """The form's check: a wrong CA passphrase keeps the form open (UserError)."""
@@ -566,6 +595,24 @@ def _read(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise UserError(f"Cannot read {path} ({exc.strerror}); check the path.") from None
+
+
+def _check_new_ca(request: Any) -> Any:
+    """The Create CA form's check: core's rules for the passphrase, subject and days, so a
+    mistake keeps the form (and what was typed) open instead of failing in the job."""
+    from core.errors import UserError
+    from core.passphrase import check_new_passphrase
+    from core.pki.ca import check_days
+    from core.pki.names import build_name
+    from tui.forms import FieldError
+
+    try:
+        check_new_passphrase(request.passphrase, "CA key passphrase")
+    except UserError as exc:
+        raise FieldError(str(exc), "passphrase", clear=("passphrase", "passphrase2")) from None
+    build_name(request.subject)
+    check_days(request.days)
+    return request
 
 
 def _sentence(error: BaseException | None) -> str:

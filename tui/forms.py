@@ -30,6 +30,15 @@ class FormError(Exception):
     """One sentence shown in the form; the form stays open."""
 
 
+class FieldError(FormError):
+    """A FormError about one field: the form clears ``clear`` and focuses ``field``."""
+
+    def __init__(self, sentence: str, field: str, clear: tuple[str, ...] = ()) -> None:
+        super().__init__(sentence)
+        self.field = field
+        self.clear = clear
+
+
 def is_wrong_passphrase(sentence: str) -> bool:
     """core's sentence for a passphrase that does not open the key."""
     return "passphrase" in sentence and " is wrong" in sentence
@@ -200,6 +209,10 @@ class FormScreen(ModalScreen[Any]):
             if self.check is not None:
                 request = self.check(request)
         except FormError as exc:
+            if isinstance(exc, FieldError):
+                for field_id in exc.clear:
+                    self.query_one(f"#{field_id}", Input).clear()
+                self.set_focus(self.query_one(f"#{exc.field}"))
             self.show_error(str(exc))
             return
         except UserError as exc:

@@ -248,3 +248,57 @@ def test_help_lists_the_drill_keys() -> None:
     assert "Drills (d)" in text
     for key in ("F7", "F8", "F9", "F10"):
         assert f"\n{key} " in text
+
+
+async def test_a_too_short_ca_passphrase_keeps_the_create_form_open(
+    empty_app: HandsetCAApp,
+) -> None:
+    app = empty_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("c")
+        await fill(pilot, app, country="US", cn="Root CA", passphrase="abc", passphrase2="abc")
+        await pilot.press("enter")
+        await finish_jobs(pilot, app)
+        assert isinstance(app.screen, CreateCAScreen)
+        assert values(app, "country", "cn", "passphrase", "passphrase2") == {
+            "country": "US",
+            "cn": "Root CA",
+            "passphrase": "",
+            "passphrase2": "",
+        }
+        assert app.screen.focused is app.screen.query_one("#passphrase")
+        assert "at least" in str(app.screen.query_one("#error").render())
+        assert not app.workspace.has_ca()
+
+
+async def test_a_short_server_key_passphrase_keeps_the_issue_form_open(
+    frozen_app: HandsetCAApp,
+) -> None:
+    app = frozen_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("i")
+        await fill(pilot, app, name="bs3.example.com", key_pass="ab", key_pass2="ab")
+        await fill(pilot, app, ca_pass=FROZEN_PASSPHRASE)
+        await pilot.press("enter")
+        await finish_jobs(pilot, app)
+        assert isinstance(app.screen, IssueScreen)
+        assert values(app, "name", "key_pass", "ca_pass") == {
+            "name": "bs3.example.com",
+            "key_pass": "",
+            "ca_pass": FROZEN_PASSPHRASE,
+        }
+        assert app.screen.focused is app.screen.query_one("#key_pass")
+
+
+async def test_a_missing_csr_keeps_the_sign_form_open(frozen_app: HandsetCAApp) -> None:
+    from tui.forms import SignCSRScreen
+
+    app = frozen_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s")
+        await fill(pilot, app, path="/nonexistent/server.csr", ca_pass=FROZEN_PASSPHRASE)
+        await pilot.press("enter")
+        await finish_jobs(pilot, app)
+        assert isinstance(app.screen, SignCSRScreen)
+        assert app.screen.focused is app.screen.query_one("#path")
+        assert "/nonexistent/server.csr" in str(app.screen.query_one("#error").render())
