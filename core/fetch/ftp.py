@@ -7,7 +7,6 @@ the fetch is cancelled, so a silent server never holds a thread for long.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import ftplib
 import socket
@@ -26,17 +25,35 @@ from core.fetch.results import (
 )
 from core.fetch.urls import ConnectMap, _Target
 
-_ftp_pool: concurrent.futures.ThreadPoolExecutor | None = None
-_ftp_pool_lock = threading.Lock()
 
+def _run_in_thread(job: _FTPJob) -> asyncio.Future[bytes]:
+    """Run ``job`` in a thread of its own, started now.
 
-def _ftp_executor() -> concurrent.futures.ThreadPoolExecutor:
-    # Our own pool, so many FTP checks do not starve asyncio.to_thread users.
-    global _ftp_pool
-    with _ftp_pool_lock:
-        if _ftp_pool is None:
-            _ftp_pool = concurrent.futures.ThreadPoolExecutor(32, thread_name_prefix="ftp")
-        return _ftp_pool
+    Not a fixed pool: a job queued behind busy threads would spend its caller's total
+    timeout waiting (the checker runs far more fetches at once than a pool's size).
+    Callers bound the concurrency; each thread ends by its job's deadline or abort().
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[bytes] = loop.create_future()
+
+    def settle(result: bytes | None, exc: BaseException | None) -> None:
+        if future.done():
+            return  # cancelled meanwhile
+        if exc is not None:
+            future.set_exception(exc)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def work() -> None:
+        try:
+            result, exc = job.run(), None
+        except BaseException as error:  # handed to the awaiting task
+            result, exc = None, error
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
+            loop.call_soon_threadsafe(settle, result, exc)
+
+    threading.Thread(target=work, name="ftp", daemon=True).start()
+    return future
 
 
 _MAX_FTP_REPLY = 64 * 1024
@@ -62,10 +79,12 @@ class _FTPJob:
     """One blocking FTP download; abort() from another thread unblocks it."""
 
     def __init__(
-        self, t: _Target, host: str, port: int, deadline: float, max_bytes: int, via: str
+        self, t: _Target, host: str, port: int, timeout: float, max_bytes: int, via: str
     ) -> None:
         self.t, self.host, self.port, self.via = t, host, port, via
-        self.deadline, self.max_bytes = deadline, max_bytes
+        # The deadline starts when the job runs (run()); the caller's total timeout
+        # around the whole fetch stays the outer bound.
+        self.timeout, self.deadline, self.max_bytes = timeout, time.monotonic() + timeout, max_bytes
         self._lock = threading.Lock()
         self._socks: list[socket.socket] = []
         self._ftp: ftplib.FTP | None = None
@@ -97,6 +116,7 @@ class _FTPJob:
         return left
 
     def run(self) -> bytes:
+        self.deadline = time.monotonic() + self.timeout
         t = self.t
         path = unquote(t.path).lstrip("/")
         ftp = _BoundedFTP(timeout=self._remaining())
@@ -185,9 +205,8 @@ async def _fetch_ftp(
     if unquote(t.path).lstrip("/") == "":
         raise _Fail(Failure.BAD_URL, "The ftp:// URL names no file; add its path, like /ca.crt.")
     host, port = connect_to.resolve(t.host, t.port) if connect_to else (t.host, t.port)
-    job = _FTPJob(t, host, port, time.monotonic() + timeout, max_bytes, _via(t, connect_to))
-    loop = asyncio.get_running_loop()
-    future = loop.run_in_executor(_ftp_executor(), job.run)
+    job = _FTPJob(t, host, port, timeout, max_bytes, _via(t, connect_to))
+    future = _run_in_thread(job)
     try:
         return await future
     except asyncio.CancelledError:

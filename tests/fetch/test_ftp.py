@@ -139,3 +139,18 @@ async def test_many_stuck_ftp_downloads_stay_bounded_and_free_their_workers(sile
     ok = await fetch(ftp.url("/ca.crt"), timeout=2)
     assert ok.ok and ok.data == ca_pem, ok.message
     assert time.monotonic() - start < 0.5
+
+
+async def test_many_stuck_ftp_fetches_do_not_make_a_good_one_time_out(ftp, ca_pem):
+    """40 downloads stuck on a trickling server (more than any fixed pool) and one good
+    one at once: the good one never waits behind them and eats its own deadline."""
+    with TrickleFTPServer(interval=0.2) as trickle:
+        stuck = [asyncio.ensure_future(fetch(trickle.url(), timeout=2.5)) for _ in range(40)]
+        await asyncio.sleep(0.5)  # they are all connected and stuck in the body now
+        started = time.monotonic()
+        good = await fetch(ftp.url("/ca.crt"), timeout=1.5)
+        elapsed = time.monotonic() - started
+        results = await asyncio.gather(*stuck)
+    assert good.ok, good.message
+    assert good.data == ca_pem and elapsed < 1.0
+    assert all(r.failure == Failure.TIMEOUT for r in results)
