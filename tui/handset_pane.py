@@ -33,6 +33,22 @@ def _cell(label: str, width: int) -> str:
     return label[:width].center(width)
 
 
+def wrap_plain(line: str, width: int) -> list[str]:
+    """A result or detail line in lines of ``width``: at spaces, and a word too long for a
+    line (a URL) after a '/', '@' or ':' or before a '.', not in the middle of a name."""
+    out: list[str] = []
+    for wrapped in textwrap.wrap(line, width, break_long_words=False) or [""]:
+        while len(wrapped) > width:
+            head = wrapped[:width]
+            cut = max((i + 1 for i, c in enumerate(head) if c in "/@:" and i >= 2), default=0)
+            if not cut:  # no '/' to break after: before a dot, else where it must
+                cut = max((i for i, c in enumerate(head) if c == "." and i > 0), default=width)
+            out.append(wrapped[:cut])
+            wrapped = wrapped[cut:]
+        out.append(wrapped)
+    return out
+
+
 def _wrap_entry(entry: str, cursor: int, width: int) -> list[Text]:
     """The entry in lines of ``width``, the cursor drawn as a reverse cell."""
     lines: list[Text] = []
@@ -67,7 +83,7 @@ def phone_lines(screen: Screen, width: int, body_rows: int, spin: str = "") -> l
         body.extend(Text(" ") + line for line in _wrap_entry(shown, screen.entry_cursor, inner - 2))
     elif screen.items and screen.cursor < 0:  # plain lines (results, details)
         for item in screen.items:
-            body.extend(Text(" " + line) for line in textwrap.wrap(item, inner - 1) or [""])
+            body.extend(Text(" " + line) for line in wrap_plain(item, inner - 1))
     elif screen.items:
         numbered = getattr(screen, "numbered", True)
         marked = getattr(screen, "marked", -1)

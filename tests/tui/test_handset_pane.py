@@ -40,3 +40,27 @@ async def test_the_phone_is_centred_in_a_wide_pane(empty_app: HandsetCAApp) -> N
         left = len(top) - len(top.lstrip()) + 1  # + the pane's padding
         right = pane.content_size.width - len(top.rstrip())
         assert abs(left - right) <= 1, (left, right)
+
+
+def test_a_url_on_the_phone_breaks_after_a_slash() -> None:
+    from tui.handset_pane import wrap_plain
+
+    assert wrap_plain("https://bootserver1.example.com/", 27) == [
+        "https://",
+        "bootserver1.example.com/",
+    ]
+    assert wrap_plain("Boot server: x", 27) == ["Boot server: x"]
+
+
+async def test_the_idle_screen_shows_the_boot_server_url_unbroken(
+    frozen_app: HandsetCAApp,
+) -> None:
+    from tests.tui.conftest import SERVER, finish_jobs
+
+    app = frozen_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.start_server(SERVER, None)
+        await finish_jobs(pilot, app)
+        lines = [line.strip("│ ") for line in pane_lines(app)]
+        at = lines.index("https://")
+        assert lines[at + 1] == "bootserver1.example.com/"
