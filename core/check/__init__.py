@@ -7,7 +7,6 @@ Public API (see docs/CONTRACTS.md, "core.check")::
         verdict.level, verdict.reasons, verdict.to_dict(), verdict.to_json()
 """
 
-from core.check.bootrules import parse_boot_server
 from core.check.runner import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
@@ -19,6 +18,7 @@ from core.check.runner import (
 )
 from core.check.table import format_verdict, summary_line
 from core.check.verdict import BootServerResult, CertInfo, Level, Reason, Verdict
+from core.handset.provision import parse_boot_server
 
 __all__ = [
     "DEFAULT_CONCURRENCY",

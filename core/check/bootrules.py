@@ -12,15 +12,8 @@ import ipaddress
 
 from cryptography import x509
 
-from core.check.certrules import common_name
 from core.check.verdict import Reason, fail
-from core.handset import provision
-from core.handset.provision import BootServer
-
-
-def parse_boot_server(spec: str) -> BootServer:
-    """``https://NAME[:PORT]/`` or ``NAME[:PORT]``, read exactly as the handset reads it."""
-    return provision.parse_boot_server(spec)
+from core.handset.accept import certificate_cn
 
 
 def san_names(cert: x509.Certificate) -> list[str]:
@@ -47,7 +40,7 @@ def _wildcard_covers(pattern: str, name: str) -> bool:
 
 def name_reason(cert: x509.Certificate, name: str) -> Reason | None:
     """None when CN == NAME exactly (the handset's rule); else one FAIL with its fix."""
-    cn = common_name(cert)
+    cn = certificate_cn(cert)
     if cn == name:
         return None
     fix = f"reissue the boot server certificate with CN={name}"

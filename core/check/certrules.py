@@ -12,42 +12,24 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
-from cryptography.x509.oid import NameOID
 
 from core.check.verdict import CertInfo, Reason, fail, warn
-from core.handset.accept import EXPIRED, NOT_CA, NOT_ROOT, NOT_YET_VALID, certificate_refusals
-from core.pki.names import name_text as pki_name_text
+from core.handset.accept import (
+    EXPIRED,
+    NOT_CA,
+    NOT_ROOT,
+    NOT_YET_VALID,
+    certificate_cn,
+    certificate_refusals,
+)
+from core.pki.names import name_text
+from core.pki.summary import fingerprint
 
 MIN_RSA_BITS = 2048
 WARN_DAYS_LEFT = 90
 WEAK_HASHES = ("sha1", "md5")
 _REFUSAL_CODES = {NOT_CA: "not-ca", NOT_ROOT: "not-root"}
 _HASH_NAMES = {"sha1": "SHA-1", "md5": "MD5"}
-
-
-def colon_hex(digest: bytes) -> str:
-    """``AB:CD:...`` upper-case colon hex, as ``openssl x509 -fingerprint`` prints."""
-    return ":".join(f"{b:02X}" for b in digest)
-
-
-def fingerprint(cert: x509.Certificate, algorithm: hashes.HashAlgorithm) -> str:
-    return colon_hex(cert.fingerprint(algorithm))
-
-
-def name_text(name: x509.Name) -> str:
-    """OpenSSL-style one-line name: ``C=US, O=Example, CN=Root CA, emailAddress=...``.
-
-    The same text `show`, `ca show` and the workbench print (core.pki.summary).
-    """
-    return pki_name_text(name)
-
-
-def common_name(cert: x509.Certificate) -> str | None:
-    attrs = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    if not attrs:
-        return None
-    value = attrs[0].value
-    return value if isinstance(value, str) else value.decode("utf-8", "replace")
 
 
 def is_ca(cert: x509.Certificate) -> bool:
@@ -114,7 +96,7 @@ def cert_info(cert: x509.Certificate, now: datetime | None = None) -> CertInfo:
     key_type, bits = key_description(cert)
     return CertInfo(
         subject=name_text(cert.subject),
-        cn=common_name(cert),
+        cn=certificate_cn(cert),
         issuer=name_text(cert.issuer),
         serial_hex=f"{cert.serial_number:X}",
         not_before=cert.not_valid_before_utc.isoformat(),

@@ -24,7 +24,13 @@ from core import trust
 from core.check import bootrules, certrules, urlrules
 from core.check.verdict import BootServerResult, CertInfo, Reason, Verdict, fail
 from core.handset import provision
-from core.handset.accept import DER, PRIVATE_KEY, Acceptance, accept_certificate_file
+from core.handset.accept import (
+    DER,
+    PRIVATE_KEY,
+    Acceptance,
+    accept_certificate_file,
+    certificate_cn,
+)
 from core.handset.provision import BootServer
 
 DEFAULT_CONCURRENCY = 50
@@ -248,7 +254,7 @@ class Checker:
             url=target.url,
             name=target.host,
             ok=outcome.ok,
-            cn=certrules.common_name(peer) if peer is not None else None,
+            cn=certificate_cn(peer) if peer is not None else None,
             sha256=certrules.fingerprint(peer, _SHA256) if peer is not None else None,
         )
         return _BootOutcome(reasons, result)

@@ -8,9 +8,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-
 from core.commands.common import add_workspace
 from core.errors import UserError
 from core.locations import CA_PASSPHRASE_ENV, KEY_PASSPHRASE_ENV, workspace_dir
@@ -29,7 +26,7 @@ from core.pki import (
     inspect_bytes,
 )
 from core.pki.ca import check_days
-from core.pki.keys import is_encrypted_pem
+from core.pki.keys import WrongPassphrase, is_encrypted_key
 from core.pki.names import build_name
 from core.pki.workspace import check_out_folder
 
@@ -229,7 +226,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     data = _read(args.file)
-    if not _is_encrypted_key(data):
+    if not is_encrypted_key(data):
         print(inspect_bytes(data, None, what=args.file))
         return 0
     kind = "ca" if Path(args.file).name == "ca.key" else "key"
@@ -237,9 +234,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     for passphrase in _show_passphrases(args, kind):
         try:
             text = inspect_bytes(data, passphrase, what=args.file)
-        except UserError as exc:
-            if "passphrase is wrong" not in str(exc):
-                raise
+        except WrongPassphrase as exc:
             wrong = exc
             continue
         print(text)
@@ -253,20 +248,6 @@ def cmd_show(args: argparse.Namespace) -> int:
         f"{args.file} is an encrypted key; give its passphrase with --passphrase-file FILE, "
         f"${KEY_PASSPHRASE_ENV} or ${CA_PASSPHRASE_ENV}, or at a terminal."
     )
-
-
-def _is_encrypted_key(data: bytes) -> bool:
-    if is_encrypted_pem(data):
-        return True
-    if b"-----BEGIN" in data:
-        return False
-    try:
-        serialization.load_der_private_key(data, None)
-    except TypeError:
-        return True  # DER PKCS#8, encrypted
-    except (ValueError, UnsupportedAlgorithm):
-        pass
-    return False
 
 
 def _show_passphrases(args: argparse.Namespace, kind: str) -> Iterator[bytes]:

@@ -13,6 +13,7 @@ from core.pki.constants import (
     MAX_SERVER_DAYS,
 )
 from core.pki.inspect import inspect_bytes, inspect_file
+from core.pki.keys import WrongPassphrase
 from core.pki.names import Subject, check_server_name
 from core.pki.summary import CertSummary, summarize
 from core.pki.workspace import IssuedPaths, Result, Signer, Workspace
@@ -30,6 +31,7 @@ __all__ = [
     "Signer",
     "Subject",
     "Workspace",
+    "WrongPassphrase",
     "check_server_name",
     "inspect_bytes",
     "inspect_file",

@@ -14,6 +14,10 @@ from core.pki.constants import KEY_SIZES
 PUBLIC_EXPONENT = 65537
 
 
+class WrongPassphrase(UserError):
+    """The passphrase does not open the key (test with isinstance, not the message)."""
+
+
 def generate_rsa(key_size: int) -> rsa.RSAPrivateKey:
     if key_size not in KEY_SIZES:
         sizes = ", ".join(str(s) for s in KEY_SIZES)
@@ -38,6 +42,21 @@ def key_to_pem(key: PrivateKeyTypes, passphrase: bytes | None) -> bytes:
 def is_encrypted_pem(data: bytes) -> bool:
     """True for PKCS#8 ENCRYPTED PRIVATE KEY and legacy Proc-Type: 4,ENCRYPTED keys."""
     return b"-----BEGIN ENCRYPTED PRIVATE KEY-----" in data or b"Proc-Type: 4,ENCRYPTED" in data
+
+
+def is_encrypted_key(data: bytes) -> bool:
+    """True for an encrypted private key file: PEM (PKCS#8 or legacy) or DER PKCS#8."""
+    if is_encrypted_pem(data):
+        return True
+    if b"-----BEGIN" in data:
+        return False
+    try:
+        serialization.load_der_private_key(data, None)
+    except TypeError:
+        return True  # DER PKCS#8, encrypted
+    except (ValueError, UnsupportedAlgorithm):
+        pass
+    return False
 
 
 def load_private_key(
@@ -68,7 +87,7 @@ def load_private_key(
             return loader(data, None)
     except ValueError as exc:
         if passphrase is not None and (is_encrypted_pem(data) or "password" in str(exc).lower()):
-            raise UserError(
+            raise WrongPassphrase(
                 f"The {what} passphrase is wrong; type it again or use the file that holds "
                 "the right one."
             ) from None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.check.bootrules import name_reason, parse_boot_server
+from core.check.bootrules import name_reason
 from core.errors import UserError
+from core.handset.provision import parse_boot_server
 
 TARGET = "boot.example.com"
 

@@ -41,3 +41,23 @@ def test_plain_key_loads_even_when_a_passphrase_is_given(server_key):
 def test_garbage_is_not_a_key():
     with pytest.raises(UserError, match="is not a private key"):
         load_private_key(b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", None)
+
+
+def test_a_wrong_passphrase_is_its_own_error_class(server_key):
+    from core.pki import WrongPassphrase
+    from core.pki.keys import is_encrypted_key
+
+    pem = key_to_pem(server_key, b"right-passphrase")
+    with pytest.raises(WrongPassphrase, match="passphrase is wrong"):
+        load_private_key(pem, b"wrong-passphrase")
+    assert issubclass(WrongPassphrase, UserError)
+    with pytest.raises(UserError) as missing:
+        load_private_key(pem, None)
+    assert not isinstance(missing.value, WrongPassphrase)  # no passphrase is not a wrong one
+    der = server_key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"right-passphrase"),
+    )
+    assert is_encrypted_key(pem) and is_encrypted_key(der)
+    assert not is_encrypted_key(key_to_pem(server_key, None))
