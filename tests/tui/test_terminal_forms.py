@@ -17,7 +17,7 @@ def test_keys_sent_at_once_land_in_their_fields(tmp_path: Path) -> None:
         t.wait_for("CA workbench")
         # The letter, then three fields with Enter between them, in one burst.
         t.keys("c", "US", "Enter", "Colorado", "Enter", "Boulder")
-        shown = t.wait_for("Boulder")
+        shown = t.wait_for("Locality        Boulder")  # not the placeholder "e.g. Boulder"
         lines = [line.strip("┃ ") for line in shown.splitlines()]
         assert "Country         US" in lines, shown
         assert "State/Province  Colorado" in lines, shown
