@@ -372,7 +372,7 @@ class HandsetCAApp(App[int]):
 
     def action_inspect(self) -> None:
         from core.errors import UserError
-        from tui.forms import InspectPickScreen, InspectScreen, is_wrong_passphrase
+        from tui.forms import InspectPickScreen, InspectScreen, wrong_passphrase
 
         def chosen(result: Any) -> None:
             if result is not None:
@@ -384,7 +384,7 @@ class HandsetCAApp(App[int]):
             try:
                 text = self.inspect_text(request.path, request.passphrase)
             except UserError as exc:
-                if is_wrong_passphrase(str(exc)):  # say which file's passphrase
+                if wrong_passphrase(exc):  # say which file's passphrase
                     raise UserError(f"The passphrase of {shown} is wrong.") from None
                 raise
             return shown, text

@@ -44,6 +44,13 @@ def is_wrong_passphrase(sentence: str) -> bool:
     return "passphrase" in sentence and " is wrong" in sentence
 
 
+def wrong_passphrase(error: Exception) -> bool:
+    """core.pki's WrongPassphrase, or a sentence saying so (the boot server's TLS key)."""
+    from core.pki.keys import WrongPassphrase
+
+    return isinstance(error, WrongPassphrase) or is_wrong_passphrase(str(error))
+
+
 def app_sentence(sentence: str) -> str:
     """core's sentence as the app says it: a wrong passphrase is typed again in the form.
 
@@ -219,7 +226,7 @@ class FormScreen(ModalScreen[Any]):
             sentence = str(exc)
             if "passphrase" in sentence and self.PASSPHRASE_FIELD:  # wrong, or needed
                 field = self.query_one(f"#{self.PASSPHRASE_FIELD}", Input)
-                if is_wrong_passphrase(sentence):
+                if wrong_passphrase(exc):
                     field.clear()
                 self.set_focus(field)
             self.show_error(app_sentence(sentence))
