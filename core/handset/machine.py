@@ -110,10 +110,6 @@ class _Overlay:
     slot: int = 0  # the custom CA a detail/confirm screen is about
 
 
-def _colon_hex(data: bytes) -> str:
-    return ":".join(f"{b:02X}" for b in data)
-
-
 class Handset:
     def __init__(self, settings: HandsetSettings | None = None) -> None:
         self.settings = settings or HandsetSettings()
@@ -170,6 +166,20 @@ class Handset:
         builtin, custom = menu.CA_CHOICE_TRUST[self.profiles[number].ca_certificate]
         return Trust(builtin, tuple(ca.cert for ca in self.custom_cas) if custom else ())
 
+    @property
+    def progress(self) -> str:
+        """How far the rehearsal got, for a "next step" hint: "" (no custom CA yet),
+        "installed", "profile" (the profile Provision uses trusts the custom CAs),
+        "provisioned" or "provision_failed" (the last Provision's outcome)."""
+        outcome = self.last_provision
+        if outcome is not None:
+            return "provisioned" if outcome.ok else "provision_failed"
+        if not self.custom_cas:
+            return ""
+        if self.profile_trust(self.choices.provisioning_profile).custom:
+            return "profile"
+        return "installed"
+
     def press(self, key: str) -> Effect | None:
         """One key press; returns the effect the caller must run, if any."""
         node_id = self.screen.node_id
@@ -179,7 +189,7 @@ class Handset:
         self.log.add("key", node_id, key="*" if masked else key, handled=handled)
         if effect is not None:
             self._pending = effect
-            self.log.add("effect", node_id, detail=repr(effect))
+            self.log.add("effect", node_id, detail=_effect_detail(effect))
         self._record_screen()
         return effect
 
@@ -528,7 +538,9 @@ class Handset:
             return
         cert = verdict.cert
         assert cert is not None
-        sha = _colon_hex(cert.fingerprint(hashes.SHA256()))
+        from core.pki.summary import colon_hex  # here: importing core.handset stays light
+
+        sha = colon_hex(cert.fingerprint(hashes.SHA256()))
         for ca in self.custom_cas:
             if ca.sha256 == sha:
                 self._outcome("already_installed", sha)
@@ -574,6 +586,15 @@ class Handset:
         self.last_provision = outcome
         self._outcome(f"provision:{outcome.code}", outcome.message)
         self._result("provision.result", outcome.message, "idle", (effect.url,))
+
+
+def _effect_detail(effect: Effect) -> str:
+    """The effect for the event log, with an FTP password masked (the log is saved)."""
+    if isinstance(effect, Download):
+        from core.fetch.urls import mask_url
+
+        return repr(Download(mask_url(effect.url)))
+    return repr(effect)
 
 
 def _name(failure: object) -> str:

@@ -350,3 +350,29 @@ def test_end_key_can_be_turned_off():
     handset.press("end")
     assert handset.screen.node_id == "configure_ca_cert"
     assert handset.log.ignored_keys() == 1
+
+
+def test_event_log_masks_the_ftp_password_of_a_download():
+    handset = Handset()
+    effect = download(handset, "http://plcmspip:s3cret@bootserver1.example.com/ca.crt")
+    assert "s3cret" in effect.url  # the fetch needs it
+    logged = [e.detail for e in handset.events if e.kind == "effect"]
+    assert logged and all("s3cret" not in d for d in logged)
+    assert "plcmspip:***@bootserver1.example.com" in logged[-1]
+
+
+def test_progress_follows_the_profile_provision_uses(ca):
+    handset = Handset()
+    assert handset.progress == ""
+    download(handset)
+    handset.feed(Fetched(URL, True, pem(ca.cert)))
+    assert handset.progress == "installed"
+    set_all_certificates(handset, profile=2)  # not the one Provision uses (Profile 1)
+    assert handset.choices.provisioning_profile == 1
+    assert handset.progress == "installed"
+    choices = RehearsalChoices(provisioning_profile=2)
+    on_two = Handset(HandsetSettings(choices=choices))
+    download(on_two)
+    on_two.feed(Fetched(URL, True, pem(ca.cert)))
+    set_all_certificates(on_two, profile=2)
+    assert on_two.progress == "profile"
