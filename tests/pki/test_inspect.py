@@ -95,3 +95,27 @@ def test_damaged_pem_block():
 def test_missing_file(tmp_path):
     with pytest.raises(UserError, match="Cannot read"):
         inspect_file(tmp_path / "nothing.crt")
+
+
+def test_inspect_file_refuses_what_is_not_a_small_regular_file(tmp_path):
+    import os
+    import time
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    big = tmp_path / "big.crt"
+    big.write_bytes(b"-" * (1024 * 1024 + 1))
+    for path, words in (
+        (fifo, "not a regular file"),  # would wait for a writer for ever
+        (tmp_path, "not a regular file"),  # a folder
+        (big, "larger than 1024 KiB"),
+    ):
+        started = time.monotonic()
+        with pytest.raises(UserError) as caught:
+            inspect_file(path)
+        assert words in str(caught.value) and str(path) in str(caught.value)
+        assert "\n" not in str(caught.value)
+        assert time.monotonic() - started < 5
+    if os.path.exists("/dev/zero"):
+        with pytest.raises(UserError, match="not a regular file"):
+            inspect_file("/dev/zero")
