@@ -161,6 +161,7 @@ def build_environment(fault: str | None = None, *, start: bool = True) -> Enviro
     from core.drills.faults import FAULTS
 
     root = Path(tempfile.mkdtemp(prefix="handset-ca-drill-"))
+    env: Environment | None = None
     try:
         ws = new_workspace(root / "pki", issue_for=None)
         env = Environment(
@@ -179,5 +180,7 @@ def build_environment(fault: str | None = None, *, start: bool = True) -> Enviro
             FAULTS[fault].setup(env, start=start)
         return env
     except BaseException:
+        if env is not None:  # a server already started must not keep listening
+            env.close()
         shutil.rmtree(root, ignore_errors=True)
         raise

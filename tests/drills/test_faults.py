@@ -64,3 +64,20 @@ async def test_healthy_environment_succeeds_and_closes():
     finally:
         env.close()
     assert not server.running and not env.root.exists()
+
+
+def test_a_failed_set_up_stops_the_server_it_started(monkeypatch):
+    import core.drills.environment as environment
+
+    started = []
+
+    def broken_map(name, server):
+        started.append(server)
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(environment, "name_map", broken_map)
+    with pytest.raises(RuntimeError):
+        build_environment(None)
+    (server,) = started
+    assert not server.running
+    assert not server.root.parent.exists()  # the drill's temp folder
