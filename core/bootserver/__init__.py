@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import NameOID
 
 from core.bootserver import ftpd
 from core.bootserver.httpd import Files, Listener
@@ -154,6 +153,26 @@ class BootServer:
         """True when HTTPS will need the server key's passphrase."""
         paths = self.server_paths()
         return paths is not None and paths[0].is_file() and key_is_encrypted(paths[1])
+
+    def check_key_passphrase(self) -> None:
+        """Before start(), for a form: UserError (one sentence) when HTTPS needs the
+        server key's passphrase and none was given; core.pki's WrongPassphrase when
+        ``key_passphrase`` does not open the key. Reads the key; never starts anything."""
+        from core.pki.inspect import read_small_file
+        from core.pki.keys import load_private_key
+
+        if not self.needs_key_passphrase():
+            return
+        paths = self.server_paths()
+        assert paths is not None
+        if not self.key_passphrase:
+            raise UserError(f"The server key of {self.name} is encrypted; type its passphrase.")
+        load_private_key(
+            read_small_file(paths[1]),
+            self.key_passphrase,
+            what=f"{self.name} server key",
+            kind="key",
+        )
 
     # --- lifecycle ----------------------------------------------------------
     def start(self) -> None:
@@ -366,12 +385,13 @@ class BootServer:
 
 
 def _common_name(path: Path) -> str | None:
+    from core.handset.accept import certificate_cn
+
     try:
         cert = x509.load_pem_x509_certificate(path.read_bytes())
     except (OSError, ValueError):
         return None
-    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return str(names[0].value) if names else None
+    return certificate_cn(cert)
 
 
 def _is_loopback(bind: str) -> bool:

@@ -452,3 +452,18 @@ def test_restart_after_stop_reflects_the_workspace_now(workspace: Path):
     with server:
         assert server.https_port is None and server.https_cn is None
         assert server.connect_to()[1].startswith(f"{NAME}:21:")
+
+
+def test_check_key_passphrase_before_start(bulletin_workspace: Path):
+    from core.pki.keys import WrongPassphrase
+
+    server = BootServer(bulletin_workspace, name=ENCRYPTED_NAME)
+    with pytest.raises(UserError, match="is encrypted; type its passphrase"):
+        server.check_key_passphrase()
+    server.key_passphrase = b"wrong"
+    with pytest.raises(WrongPassphrase):
+        server.check_key_passphrase()
+    server.key_passphrase = KEY_PASS.encode()
+    server.check_key_passphrase()
+    assert not server.running
+    BootServer(bulletin_workspace, name=None).check_key_passphrase()  # no HTTPS: no key
