@@ -10,6 +10,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from cryptography import x509
@@ -132,12 +133,13 @@ class Workspace:
         folder = self.issued_dir / check_folder_name(name)
         return IssuedPaths(folder / SERVER_KEY, folder / SERVER_CSR, folder / SERVER_CRT)
 
-    def issued_summaries(self) -> list[CertSummary]:
+    def issued_summaries(self, now: datetime | None = None) -> list[CertSummary]:
+        """One summary per issued certificate; ``now`` counts days_left (default: the clock)."""
         summaries = []
         for name in self.issued_names():
             crt = self.issued_paths(name).crt
             with contextlib.suppress(FileNotFoundError, UserError):
-                summaries.append(summarize(load_certificate(crt, "certificate"), crt))
+                summaries.append(summarize(load_certificate(crt, "certificate"), crt, now=now))
         return summaries
 
     # ---- the CA --------------------------------------------------------------------------
