@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList
 from textual.worker import Worker, WorkerState
 
-from tui.handset_pane import HandsetPane
+from tui.handset_pane import HandsetPane, fail_pending
 from tui.keybar import KeyBar
 from tui.workbench import ACTIONS, CertLine, Overview, WorkbenchPane
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 Clock = Callable[[], datetime]
 NARROW = 76  # below this width one pane shows at a time; Tab switches
 WIDE = 110  # from this width the handset pane grows
+STOP_TIMEOUT = 10.0  # seconds on_unmount waits for a boot server to stop
 
 
 class MainScreen(Screen[None]):
@@ -106,6 +107,8 @@ class HandsetCAApp(App[int]):
         self.clock = clock
         self.server_options = dict(server_options or {})
         self.server: BootServer | None = None
+        self._starting: BootServer | None = None  # being started by a job
+        self._closing = False  # unmounting: a server that finishes starting stops again
         self._boot_server_set = ""  # the handset's boot server, when publishing set it
         self.blink = True  # text cursors blink; tests and screenshots turn it off
         self._done: dict[Worker[Any], Callable[[Any], None]] = {}
@@ -146,12 +149,8 @@ class HandsetCAApp(App[int]):
                 s = summarize(ws.ca_certificate(), ws.ca_crt_path, now=now)
                 ca = CertLine(s.cn, s.not_after, s.days_left, f"SHA-256 {_short(s.sha256)}")
             issued = tuple(
-                CertLine(
-                    s.path.parent.name if s.path else s.cn,
-                    s.not_after,
-                    s.days_left if now is None else (s.not_after - now).days,
-                )
-                for s in ws.issued_summaries()
+                CertLine(s.path.parent.name if s.path else s.cn, s.not_after, s.days_left)
+                for s in ws.issued_summaries(now=now)
             )
         except UserError as exc:
             return Overview(str(ws.root), error=str(exc), urls=urls, serving=bool(urls))
@@ -165,18 +164,8 @@ class HandsetCAApp(App[int]):
         )
 
     def handset_progress(self) -> str:
-        """How far the handset got, for the workbench's next step (see workbench.Overview)."""
-        from core.handset.menu import CA_CHOICE_TRUST
-
-        handset = self.handset
-        outcome = handset.last_provision
-        if outcome is not None:
-            return "provisioned" if outcome.ok else "provision_failed"
-        if not handset.custom_cas:
-            return ""
-        if any(CA_CHOICE_TRUST.get(p.ca_certificate, (0, 0))[1] for p in handset.profiles.values()):
-            return "profile"
-        return "installed"
+        """How far the handset got (core's Handset.progress), for the workbench's next step."""
+        return self.handset.progress
 
     def refresh_handset_progress(self) -> None:
         """Redraw the next step when the handset moved on (no disk read)."""
@@ -371,8 +360,8 @@ class HandsetCAApp(App[int]):
         return request
 
     def action_inspect(self) -> None:
-        from core.errors import UserError
-        from tui.forms import InspectPickScreen, InspectScreen, wrong_passphrase
+        from core.pki.keys import WrongPassphrase
+        from tui.forms import InspectPickScreen, InspectScreen
 
         def chosen(result: Any) -> None:
             if result is not None:
@@ -383,10 +372,8 @@ class HandsetCAApp(App[int]):
             shown = str(_relative(request.path, self.workspace.root))
             try:
                 text = self.inspect_text(request.path, request.passphrase)
-            except UserError as exc:
-                if wrong_passphrase(exc):  # say which file's passphrase
-                    raise UserError(f"The passphrase of {shown} is wrong.") from None
-                raise
+            except WrongPassphrase:  # say which file's passphrase
+                raise WrongPassphrase(f"The passphrase of {shown} is wrong.") from None
             return shown, text
 
         files = self.workspace_files()
@@ -394,11 +381,9 @@ class HandsetCAApp(App[int]):
 
     def inspect_text(self, path: Path, passphrase: bytes | None = None) -> str:
         """core.pki's description of ``path`` (UserError when it cannot be read)."""
-        from core.pki import inspect_bytes, inspect_file
+        from core.pki import inspect_file
 
-        if passphrase is None:
-            return inspect_file(path)
-        return inspect_bytes(_read(path), passphrase, what=str(path))
+        return inspect_file(path, passphrase)  # a regular file of at most 1 MiB
 
     def workspace_files(self) -> list[Path]:
         ws = self.workspace
@@ -412,6 +397,9 @@ class HandsetCAApp(App[int]):
         return files
 
     def action_publish(self) -> None:
+        if self._busy():  # first: a server handed to a refused job would keep running
+            self.say("Wait: the last job is still running.")
+            return
         if self.server is not None:
             server, self.server = self.server, None
             if self._boot_server_set and self.handset.settings.boot_server == self._boot_server_set:
@@ -435,20 +423,15 @@ class HandsetCAApp(App[int]):
         self.push_screen(PublishScreen(names, self._check_server_key), submitted)
 
     def _check_server_key(self, request: Any) -> Any:
-        """The form's check: the server key opens with the passphrase typed (else UserError)."""
-        from core.bootserver import key_is_encrypted
-        from core.errors import UserError
-        from core.pki.keys import load_private_key
+        """The form's check: core.bootserver says whether the server key opens with the
+        passphrase typed (else UserError, or WrongPassphrase)."""
+        from core.bootserver import BootServer
 
-        if request.name is None:
-            return request
-        key = self.workspace.issued_paths(request.name).key
-        if not key.is_file() or not key_is_encrypted(key):
-            return request
-        if not request.key_passphrase:
-            raise UserError(f"The server key of {request.name} is encrypted; type its passphrase.")
-        what = f"{request.name} server key"
-        load_private_key(_read(key), request.key_passphrase, what=what, kind="key")
+        if request.name is not None:
+            server = BootServer(
+                self.workspace, name=request.name, key_passphrase=request.key_passphrase
+            )
+            server.check_key_passphrase()
         return request
 
     def start_server(self, name: str | None, key_passphrase: bytes | None) -> None:
@@ -458,7 +441,15 @@ class HandsetCAApp(App[int]):
             self.workspace, name=name, key_passphrase=key_passphrase, **self.server_options
         )
 
+        def start() -> None:
+            server.start()
+            if self._closing:  # the app quit while it started
+                server.stop()
+
         def started(_: Any) -> None:
+            self._starting = None
+            if self._closing:
+                return
             self.server = server
             provisioning = server.provisioning_url()
             if provisioning and not self.handset.settings.boot_server:
@@ -469,7 +460,8 @@ class HandsetCAApp(App[int]):
             lines = ["Boot server started: ca.crt is published.", *server.notes]
             self.say("\n".join(lines))
 
-        self.run_job("Starting the boot server…", server.start, started)
+        self._starting = server
+        self.run_job("Starting the boot server…", start, started)
 
     def action_drills(self) -> None:
         """The training drills (tui/drills_screen.py), on this app's workspace."""
@@ -496,10 +488,13 @@ class HandsetCAApp(App[int]):
 
         pane = self.handset_pane
         connect_to = self.server.connect_map() if self.server else None
+        handset = self.handset
         try:
             while effect is not None:
-                await run_effect(self.handset, effect, connect_to=connect_to)
-                effect = self.handset.pending
+                await run_effect(handset, effect, connect_to=connect_to)
+                effect = handset.pending
+        except Exception as exc:  # a bug: say so, and the phone leaves its busy screen
+            self.say(fail_pending(handset, exc))
         finally:
             pane.show_state()
             self.refresh_details()
@@ -567,9 +562,15 @@ class HandsetCAApp(App[int]):
         yield from super().get_system_commands(screen)
 
     async def on_unmount(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-            self.server = None
+        import asyncio
+        import contextlib
+
+        self._closing = True
+        servers = [s for s in (self.server, self._starting) if s is not None]
+        self.server = self._starting = None
+        for server in servers:  # joins its threads: not on the event loop, and bounded
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.to_thread(server.stop), STOP_TIMEOUT)
 
 
 def _profiles(handset: Any) -> list[Any]:
@@ -589,12 +590,10 @@ def _relative(path: Path, root: Path) -> Path:
 
 
 def _read(path: Path) -> bytes:
-    from core.errors import UserError
+    """A typed path's bytes: a regular file of at most 1 MiB (never /dev/zero or a FIFO)."""
+    from core.pki.inspect import read_small_file
 
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"Cannot read {path} ({exc.strerror}); check the path.") from None
+    return read_small_file(path)
 
 
 def _check_new_ca(request: Any) -> Any:

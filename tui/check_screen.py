@@ -9,6 +9,7 @@ When the rehearsal boot server is published, its connect map lets
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -172,21 +173,28 @@ class CheckScreen(Screen[None]):
         error = self.query_one("#check-error", Static)
         error.display = False
         try:
-            typed, path, total, options = self._inputs()
+            typed, path, options = self._inputs()
         except UserError as exc:
             error.update(str(exc))
             error.display = True
             return
         self.counts.clear()
-        self.total = total
         self.query_one("#check-results", RichLog).clear()
+        if path:  # the worker counts the file's URLs (it may be long): not on the loop
+            self.total = None
+            self._status(f"Counting the URLs in {path}… F3 or Esc stops.")
+        else:
+            self._begin(len(typed))
+        self._check(typed, path, options)
+        self.refresh_bindings()
+
+    def _begin(self, total: int) -> None:
+        self.total = total
         bar = self.query_one("#check-progress", ProgressBar)
         bar.update(total=total, progress=0)
         bar.display = True
         noun = "URL" if total == 1 else "URLs"
         self._status(f"Checking {total} {noun}… F3 or Esc stops.")
-        self._check(typed, path, options)
-        self.refresh_bindings()
 
     def action_stop(self) -> None:
         if self.running:
@@ -200,19 +208,17 @@ class CheckScreen(Screen[None]):
 
     # ----- inputs -> core.check
 
-    def _inputs(self) -> tuple[list[str], str, int, CheckOptions]:
-        """Typed URLs, the file, the count and the options; UserError for any bad input."""
+    def _inputs(self) -> tuple[list[str], str, CheckOptions]:
+        """Typed URLs, the file and the options; UserError for any bad input."""
         from core.check import CheckOptions, parse_boot_server
-        from core.check.sources import count_urls, load_ca_file
+        from core.check.sources import load_ca_file
         from core.errors import UserError
 
         typed = self.query_one("#urls", Input).value.split()
         path = self.query_one("#file", Input).value.strip()
-        total = len(typed)
         if path:
             path = str(Path(path).expanduser())
-            total += count_urls(path)
-        if not total:
+        elif not typed:
             raise UserError(NO_URLS)
         boot = [parse_boot_server(spec) for spec in self.query_one("#boot", Input).value.split()]
         options = CheckOptions(boot_servers=boot)
@@ -226,17 +232,22 @@ class CheckScreen(Screen[None]):
         clock = getattr(self.app, "clock", None)
         if clock is not None:
             options.now = clock()
-        return typed, path, total, options
+        return typed, path, options
 
     @work(exclusive=True, exit_on_error=False, group="check")
     async def _check(self, typed: list[str], path: str, options: CheckOptions) -> None:
         from core.check import check_urls, in_input_order, summary_line
-        from core.check.sources import open_url_file, url_lines
+        from core.check.sources import count_urls, open_url_file, url_lines
         from core.errors import UserError
 
         stream: TextIO | None = None
         stopped = True
         try:
+            if path:
+                total = len(typed) + await asyncio.to_thread(count_urls, path)
+                if not total:
+                    raise UserError(NO_URLS)
+                self._begin(total)
             urls: Iterator[str] = iter(typed)
             if path:
                 stream = open_url_file(path)
@@ -269,7 +280,10 @@ class CheckScreen(Screen[None]):
                 stream.close()
             if stopped:  # cancelled (F3, Esc, or the screen closed)
                 done = sum(self.counts.values())
-                self._status(f"Stopped: {done} of {self.total} URLs checked.")
+                if self.total is None:  # while counting the file
+                    self._status("Stopped.")
+                else:
+                    self._status(f"Stopped: {done} of {self.total} URLs checked.")
             if self.is_attached:
                 self.query_one("#check-progress", ProgressBar).display = False
                 self.call_after_refresh(self.refresh_bindings)

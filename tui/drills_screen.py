@@ -8,6 +8,7 @@ the picker from the app with ``open_drills(app)``.
 from __future__ import annotations
 
 import textwrap
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -22,7 +23,7 @@ from textual.widgets import DataTable, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from tui.handset_pane import HandsetPane
+from tui.handset_pane import HandsetPane, fail_pending
 from tui.keybar import KeyBar
 
 if TYPE_CHECKING:
@@ -89,6 +90,11 @@ class DrillPickerScreen(Screen[None]):
         self.start_id = start
         self.drills: list[Drill] = []
         self.error = ""
+        # A session set up by the worker, until a DrillScreen takes it; once the picker
+        # is gone (Esc, quit) the worker closes what it builds itself.
+        self._lock = threading.Lock()
+        self._unclaimed: list[DrillSession] = []
+        self._gone = False
 
     def compose(self) -> ComposeResult:
         from core.drills.loader import load_drills
@@ -142,11 +148,17 @@ class DrillPickerScreen(Screen[None]):
         return any(w.group == "drill-start" and not w.is_finished for w in self.workers)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="drill-start")
-    def _start(self, drill: Drill) -> DrillSession:
+    def _start(self, drill: Drill) -> DrillSession | None:
         from core.drills.session import DrillSession
 
         kw = {"clock": self.clock} if self.clock is not None else {}
-        return DrillSession(drill, self.workspace, **kw)
+        session = DrillSession(drill, self.workspace, **kw)
+        with self._lock:
+            if not self._gone:
+                self._unclaimed.append(session)
+                return session
+        session.close()  # Esc (or quit) while it was set up: its servers and temp folder go
+        return None
 
     @on(Worker.StateChanged)
     def started(self, event: Worker.StateChanged) -> None:
@@ -154,6 +166,10 @@ class DrillPickerScreen(Screen[None]):
             return
         if event.state == WorkerState.SUCCESS:
             session = event.worker.result
+            with self._lock:
+                if session not in self._unclaimed:
+                    return
+                self._unclaimed.remove(session)
             self._show_goal(session.drill)
             self.app.push_screen(DrillScreen(session))
         elif event.state == WorkerState.ERROR:
@@ -161,6 +177,12 @@ class DrillPickerScreen(Screen[None]):
 
     def action_leave(self) -> None:
         self.dismiss(None)
+
+    def on_unmount(self) -> None:
+        with self._lock:
+            self._gone = True
+            sessions, self._unclaimed = self._unclaimed, []
+        close_later(*sessions)
 
     def action_results(self) -> None:
         self.app.push_screen(ResultsScreen(self.workspace))
@@ -272,7 +294,7 @@ class DrillScreen(Screen[None]):
         self.set_interval(1.0, self.refresh_status)
 
     def on_unmount(self) -> None:
-        self.session.close()
+        close_later(self.session)  # stops servers, joins threads: off the event loop
 
     # --- drawing ------------------------------------------------------------------------
     def refresh_status(self) -> None:
@@ -349,6 +371,8 @@ class DrillScreen(Screen[None]):
             while effect is not None:
                 await run_effect(handset, effect, connect_to=self.session.environment.connect_map)
                 effect = handset.pending
+        except Exception as exc:  # a bug: say so, and the phone leaves its busy screen
+            self.hint_text = fail_pending(handset, exc)
         finally:
             self.query_one(DrillHandsetPane).show_state()
             self.after_handset()
@@ -415,6 +439,11 @@ class DrillScreen(Screen[None]):
             saved_note = f"Saved as {md} and .json."
         except UserError as exc:
             saved_note = str(exc)
+        except OSError as exc:  # the disk is full, the folder went away, ...
+            saved_note = (
+                f"The result could not be saved ({exc.strerror or exc}); "
+                "free some space or check the workspace folder, then run the drill again."
+            )
         self.app.switch_screen(SummaryScreen(summary.to_markdown(), saved_note))
 
     def action_abandon(self) -> None:
@@ -537,6 +566,13 @@ class SummaryScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def close_later(*sessions: DrillSession) -> None:
+    """Close drill sessions in a (non-daemon) thread: the UI goes on, Python waits for it
+    at exit, so no server or temp folder is left behind."""
+    if sessions:
+        threading.Thread(target=lambda: [s.close() for s in sessions], name="drill-close").start()
 
 
 def _sentence(error: BaseException | None) -> str:

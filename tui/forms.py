@@ -8,13 +8,14 @@ Enter moves to the next field and submits from the last one; Esc cancels.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import events, on
+from textual import events, on, work
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -22,6 +23,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
 
 BULLETIN = "(bulletin)"
 
@@ -39,25 +41,21 @@ class FieldError(FormError):
         self.clear = clear
 
 
-def is_wrong_passphrase(sentence: str) -> bool:
-    """core's sentence for a passphrase that does not open the key."""
-    return "passphrase" in sentence and " is wrong" in sentence
-
-
-def wrong_passphrase(error: Exception) -> bool:
-    """core.pki's WrongPassphrase, or a sentence saying so (the boot server's TLS key)."""
+def wrong_passphrase(error: BaseException) -> bool:
+    """core.pki's WrongPassphrase (raised by the key loader; the app raises it too)."""
     from core.pki.keys import WrongPassphrase
 
-    return isinstance(error, WrongPassphrase) or is_wrong_passphrase(str(error))
+    return isinstance(error, WrongPassphrase)
 
 
-def app_sentence(sentence: str) -> str:
+def app_sentence(error: BaseException) -> str:
     """core's sentence as the app says it: a wrong passphrase is typed again in the form.
 
     core's CLI wording also offers "the file that holds the right one" (--passphrase-file),
     which the app does not have.
     """
-    if is_wrong_passphrase(sentence):
+    sentence = str(error)
+    if wrong_passphrase(error) and " is wrong" in sentence:
         return sentence.split(" is wrong", 1)[0] + " is wrong; type it again."
     return sentence
 
@@ -79,14 +77,14 @@ class CreateCARequest:
     subject: Any  # core.pki.Subject
     key_size: int
     days: int
-    passphrase: bytes
+    passphrase: bytes = dataclasses.field(repr=False)  # never in a repr (Textual's crash locals)
 
 
 @dataclass(frozen=True)
 class IssueRequest:
     name: str
-    ca_passphrase: bytes
-    key_passphrase: bytes | None
+    ca_passphrase: bytes = dataclasses.field(repr=False)
+    key_passphrase: bytes | None = dataclasses.field(repr=False)
     days: int
     key_size: int
 
@@ -94,14 +92,14 @@ class IssueRequest:
 @dataclass(frozen=True)
 class SignRequest:
     csr_path: Path
-    ca_passphrase: bytes
+    ca_passphrase: bytes = dataclasses.field(repr=False)
     days: int
 
 
 @dataclass(frozen=True)
 class PublishRequest:
     name: str | None
-    key_passphrase: bytes | None
+    key_passphrase: bytes | None = dataclasses.field(repr=False)
 
 
 class FormScreen(ModalScreen[Any]):
@@ -207,31 +205,58 @@ class FormScreen(ModalScreen[Any]):
         raise NotImplementedError
 
     def submit(self) -> None:
-        if self.app.screen is not self:  # already submitted or closed
+        if self.app.screen is not self or self.checking:  # already submitted or closed
             return
-        from core.errors import UserError
-
         try:
             request = self.build()
-            if self.check is not None:
-                request = self.check(request)
         except FormError as exc:
+            self.refused(exc)
+            return
+        if self.check is None:
+            self.dismiss(request)
+            return
+        # The check may decrypt a key or read a file: a thread, so the UI goes on.
+        self._check(request)
+
+    @property
+    def checking(self) -> bool:
+        return any(w.group == "form-check" and not w.is_finished for w in self.workers)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="form-check")
+    def _check(self, request: Any) -> Any:
+        assert self.check is not None
+        return self.check(request)
+
+    @on(Worker.StateChanged)
+    def checked(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "form-check":
+            return
+        if event.state == WorkerState.SUCCESS:
+            if self.app.screen is self:
+                self.dismiss(event.worker.result)
+        elif event.state == WorkerState.ERROR:
+            self.refused(event.worker.error)
+
+    def refused(self, exc: BaseException | None) -> None:
+        """Show why the request was refused; the form stays open with what was typed."""
+        from core.errors import UserError
+
+        if isinstance(exc, FormError):
             if isinstance(exc, FieldError):
                 for field_id in exc.clear:
                     self.query_one(f"#{field_id}", Input).clear()
                 self.set_focus(self.query_one(f"#{exc.field}"))
             self.show_error(str(exc))
-            return
-        except UserError as exc:
+        elif isinstance(exc, UserError):
             sentence = str(exc)
             if "passphrase" in sentence and self.PASSPHRASE_FIELD:  # wrong, or needed
                 field = self.query_one(f"#{self.PASSPHRASE_FIELD}", Input)
                 if wrong_passphrase(exc):
                     field.clear()
                 self.set_focus(field)
-            self.show_error(app_sentence(sentence))
-            return
-        self.dismiss(request)
+            self.show_error(app_sentence(exc))
+        else:  # a bug: one line, never a traceback
+            self.show_error(f"Unexpected error ({type(exc).__name__}: {exc}); please report it.")
 
     def show_error(self, sentence: str) -> None:
         error = self.query_one("#error", Static)
@@ -486,7 +511,7 @@ class PublishScreen(FormScreen):
 @dataclass(frozen=True)
 class InspectRequest:
     path: Path
-    passphrase: bytes | None  # to describe an encrypted key
+    passphrase: bytes | None = dataclasses.field(repr=False)  # to describe an encrypted key
 
 
 class InspectPickScreen(FormScreen):

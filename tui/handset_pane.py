@@ -149,6 +149,28 @@ def legend_lines(screen: Screen) -> list[Text]:
     ]
 
 
+def fail_pending(handset: Handset, error: BaseException) -> str:
+    """After an unexpected error running the handset's effect: feed the phone a NETWORK
+    failure (as core.fetch would report one) so it leaves its busy screen; return the
+    one sentence to show."""
+    from core.fetch import Failure, FetchResult, TLSResult, mask_url
+    from core.handset import Download
+
+    sentence = f"Unexpected error ({type(error).__name__}: {error}); please report it."
+    effect = handset.pending
+    if effect is None:
+        return sentence
+    result: FetchResult | TLSResult
+    if isinstance(effect, Download):
+        result = FetchResult(
+            url=mask_url(effect.url), ok=False, failure=Failure.NETWORK, message=sentence
+        )
+    else:
+        result = TLSResult(ok=False, failure=Failure.NETWORK, message=sentence)
+    handset.feed(result)
+    return sentence
+
+
 class HandsetPane(Widget, can_focus=True):
     """The handset's screen, soft keys and key legend; keys pressed here go to the handset."""
 

@@ -296,3 +296,83 @@ async def test_inspect_an_encrypted_key_with_its_passphrase(frozen_app: HandsetC
         assert isinstance(app.screen, InspectScreen)
         assert "RSA 2048 bit" in app.screen.text
         assert FROZEN_PASSPHRASE not in screen_text(app)
+
+
+async def test_an_unexpected_error_in_a_download_leaves_busy_with_one_sentence(
+    frozen_app: HandsetCAApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import core.handset.runner
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(core.handset.runner, "run_effect", broken)
+    app = frozen_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("tab", "f2", "1", "2", "4", "5", "6", "enter", "1", "2", "1", "1", "1")
+        await pilot.press(*"ca.example.com/ca.crt", "f2")
+        await finish_jobs(pilot, app)
+        assert not app.handset.busy
+        assert app.handset.screen.kind != "busy"
+        assert "RuntimeError: boom" in app.handset.last_message
+        assert "Unexpected error (RuntimeError: boom)" in screen_text(app)
+
+
+async def wait_until(pilot, condition, timeout: float = 20.0) -> None:
+    """Let the app run until ``condition()`` holds (a generous limit, no fixed sleep)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        await pilot.pause(0.02)
+
+
+async def test_publish_while_a_job_runs_keeps_the_server_it_can_stop(
+    frozen_app: HandsetCAApp,
+) -> None:
+    app = frozen_app
+    release = threading.Event()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.start_server(SERVER, None)
+        await finish_jobs(pilot, app)
+        server = app.server
+        assert server is not None and server.running
+        app.run_job("Generating a key…", lambda: release.wait(10), lambda _: None)
+        await pilot.pause()
+        await pilot.press("p")
+        assert app.server is server and server.running  # still known, so p can stop it
+        assert "Wait" in screen_text(app)
+        release.set()
+        await finish_jobs(pilot, app)
+        await pilot.press("p")
+        await finish_jobs(pilot, app)
+        assert app.server is None and not server.running
+
+
+async def test_quitting_while_the_server_starts_stops_it(
+    frozen_app: HandsetCAApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.bootserver import BootServer
+
+    release = threading.Event()
+    real_start = BootServer.start
+    servers: list[BootServer] = []
+
+    def slow_start(self: BootServer) -> None:
+        servers.append(self)
+        real_start(self)
+        release.wait(20)  # "Starting…" for as long as the test wants
+
+    monkeypatch.setattr(BootServer, "start", slow_start)
+    app = frozen_app
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.start_server(SERVER, None)
+            await wait_until(pilot, lambda: bool(servers) and servers[0].running)
+            assert app.server is None  # not started yet, as far as the app knows
+        (server,) = servers
+        assert not server.running
+        assert server._ftp_home is None or not server._ftp_home.exists()
+    finally:
+        release.set()

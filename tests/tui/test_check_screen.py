@@ -106,15 +106,16 @@ async def test_urls_from_a_file_with_comments(
         screen.query_one("#urls", Input).clear()
         file_field = screen.query_one("#file", Input)
         file_field.focus()
-        await pilot.press(*str(listing), "enter")
+        file_field.value = str(listing)  # as pasted: typing it key by key takes seconds
+        await pilot.press("enter")
         await finish_jobs(pilot, app)
         assert sum(screen.counts.values()) == 2
         assert "2 URLs checked: 1 PASS, 0 WARN, 1 FAIL." in screen_text(app)
 
         # A path that cannot be read: one sentence in the view, nothing run.
-        file_field.clear()
-        await pilot.press(*str(in_tmp / "missing.txt"), "enter")
-        await pilot.pause()
+        file_field.value = str(in_tmp / "missing.txt")
+        await pilot.press("enter")
+        await finish_jobs(pilot, app)
         error = str(screen.query_one("#check-error").render())
         assert "missing.txt" in error and "\n" not in error
         assert "Traceback" not in screen_text(app)
@@ -238,3 +239,33 @@ async def test_a_pasted_list_keeps_every_line_and_its_case(empty_app: HandsetCAA
         field.post_message(events.Paste("http://a.example/ca.crt\nHTTP://B.example/CA.crt\n"))
         await pilot.pause()
         assert field.value == "http://a.example/ca.crt HTTP://B.example/CA.crt"
+
+
+async def test_the_url_file_is_counted_off_the_event_loop(
+    live_app: HandsetCAApp, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """count_urls reads the whole file (a FIFO or a huge list): never on the UI's thread."""
+    import threading
+
+    import core.check.sources
+
+    threads: list[threading.Thread] = []
+
+    def count(path: str) -> int:
+        threads.append(threading.current_thread())
+        return 0
+
+    monkeypatch.setattr(core.check.sources, "count_urls", count)
+    listing = in_tmp / "empty.txt"
+    listing.write_text("# nothing yet\n")
+    app = live_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_check(pilot, app)
+        screen.query_one("#urls", Input).clear()
+        file_field = screen.query_one("#file", Input)
+        file_field.focus()
+        file_field.value = str(listing)
+        await pilot.press("enter")
+        await finish_jobs(pilot, app)
+        assert threads and threads[0] is not threading.main_thread()
+        assert "at least one URL" in str(screen.query_one("#check-error").render())

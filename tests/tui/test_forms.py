@@ -163,9 +163,14 @@ async def test_a_wrong_key_passphrase_keeps_the_inspect_form_open(
 
 
 def test_core_sentences_as_the_app_says_them() -> None:
+    from core.errors import UserError
+    from core.pki.keys import WrongPassphrase
+
     core = "The CA key passphrase is wrong; type it again or use the file that holds the right one."
-    assert app_sentence(core) == "The CA key passphrase is wrong; type it again."
-    assert app_sentence("ca.crt already exists.") == "ca.crt already exists."
+    assert app_sentence(WrongPassphrase(core)) == "The CA key passphrase is wrong; type it again."
+    assert app_sentence(UserError("ca.crt already exists.")) == "ca.crt already exists."
+    # Told by its type, not its words: a plain UserError keeps its sentence.
+    assert app_sentence(UserError(core)) == core
 
 
 async def test_a_wrong_server_key_passphrase_keeps_the_publish_form_open(
@@ -302,3 +307,26 @@ async def test_a_missing_csr_keeps_the_sign_form_open(frozen_app: HandsetCAApp) 
         assert isinstance(app.screen, SignCSRScreen)
         assert app.screen.focused is app.screen.query_one("#path")
         assert "/nonexistent/server.csr" in str(app.screen.query_one("#error").render())
+
+
+def test_form_requests_never_show_a_passphrase_in_their_repr() -> None:
+    from pathlib import Path
+
+    from tui.forms import (
+        CreateCARequest,
+        InspectRequest,
+        IssueRequest,
+        PublishRequest,
+        SignRequest,
+    )
+
+    secret = b"hunter2-secret"
+    requests = [
+        CreateCARequest(None, 2048, 365, secret),
+        IssueRequest("boot.example.com", secret, secret, 365, 2048),
+        SignRequest(Path("x.csr"), secret, 365),
+        PublishRequest("boot.example.com", secret),
+        InspectRequest(Path("ca.key"), secret),
+    ]
+    for request in requests:
+        assert "hunter2" not in repr(request)

@@ -47,6 +47,17 @@ async def start_drill(app, pilot, drill_id: str, workspace, clock) -> DrillScree
     return app.screen
 
 
+async def closed(pilot, env, timeout: float = 20.0) -> None:
+    """Wait until the drill's servers are stopped and its temp folder is gone (the screen
+    closes its session in a thread, off the event loop)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while env.server_running or env.root.exists():
+        assert time.monotonic() < deadline, "the drill's session was not closed"
+        await pilot.pause(0.02)
+
+
 def pilot_trainee(app, pilot, screen: DrillScreen) -> Trainee:
     async def press(key: str) -> None:
         await pilot.press(TERMINAL.get(key, key))
@@ -92,7 +103,7 @@ async def test_drill_solved_through_pilot(drill, tmp_path):
         assert summary.elapsed_seconds == 42
         assert summary.hints_used == (1 if drill.hints else 0)
         assert "PASSED" in app.screen.markdown
-        assert not session.environment.root.exists()  # servers stopped, files removed
+        await closed(pilot, session.environment)  # servers stopped, files removed
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, DrillPickerScreen)
@@ -157,7 +168,7 @@ async def test_handset_keys_in_a_drill_do_not_touch_the_apps_handset(tmp_path):
         await pilot.press("f10")  # leave without a result
         await pilot.pause()
         assert isinstance(app.screen, DrillPickerScreen)
-        assert not screen.session.environment.root.exists()
+        await closed(pilot, screen.session.environment)
     assert not (tmp_path / "drills").exists()
 
 
@@ -275,3 +286,81 @@ async def test_d_in_the_app_opens_the_drills(tmp_path):
         await pilot.pause()
         assert isinstance(app.screen, DrillPickerScreen)
         assert app.screen.workspace == tmp_path
+
+
+async def test_an_unexpected_error_in_a_drill_download_leaves_busy(tmp_path, monkeypatch):
+    import core.handset.runner
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_drill(app, pilot, DRILLS[0].id, tmp_path, ManualClock())
+        monkeypatch.setattr(core.handset.runner, "run_effect", broken)
+        handset = screen.session.handset
+        for key in ("soft1", "1", "2", "4", "5", "6", "select", "1", "2", "1", "1", "1"):
+            handset.press(key)
+        for ch in "ca.example.com/ca.crt":
+            handset.press(ch)
+        effect = handset.press("soft1")  # Download
+        assert effect is not None and handset.busy
+        screen._run_effect(effect)
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        assert not handset.busy
+        assert "RuntimeError: boom" in str(screen.query_one("#drill-hint").render())
+
+
+async def test_esc_while_a_drill_is_set_up_closes_its_session(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    import core.drills.session
+
+    release = threading.Event()
+    made = []
+    real = core.drills.session.DrillSession
+
+    class SlowSession(real):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+            release.wait(20)
+
+    monkeypatch.setattr(core.drills.session, "DrillSession", SlowSession)
+    app = make_app(tmp_path)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.push_screen(DrillPickerScreen(tmp_path, clock=ManualClock()))
+            await pilot.pause()
+            await pilot.press("enter")
+            deadline = time.monotonic() + 20
+            while not made:
+                assert time.monotonic() < deadline
+                await pilot.pause(0.02)
+            await pilot.press("escape")
+            assert not isinstance(app.screen, DrillPickerScreen)
+            release.set()
+            await closed(pilot, made[0].environment)
+            assert not isinstance(app.screen, DrillScreen)
+    finally:
+        release.set()
+
+
+async def test_a_full_disk_when_saving_the_result_is_one_sentence(tmp_path, monkeypatch):
+    import errno
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_drill(app, pilot, "bulletin-guided", tmp_path, ManualClock())
+
+        def full() -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(screen.session, "save", full)
+        await pilot.press("f8", "f8")
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+        note = str(app.screen.query_one("#summary-saved").render())
+        assert "No space left on device" in note and "\n" not in note.strip()
