@@ -330,3 +330,28 @@ def test_form_requests_never_show_a_passphrase_in_their_repr() -> None:
     ]
     for request in requests:
         assert "hunter2" not in repr(request)
+
+
+async def test_the_form_check_runs_in_a_thread_and_a_bug_is_one_line(
+    frozen_app: HandsetCAApp,
+) -> None:
+    """The check decrypts the CA key or reads a typed path: never on the event loop."""
+    import threading
+
+    threads: list[threading.Thread] = []
+
+    def check(request: object) -> object:
+        threads.append(threading.current_thread())
+        raise RuntimeError("boom")
+
+    app = frozen_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(IssueScreen(check))
+        await pilot.pause()
+        await fill(pilot, app, name="bootserver2.example.com", ca_pass="whatever")
+        await pilot.press("enter")
+        await finish_jobs(pilot, app)
+        assert threads and threads[0] is not threading.main_thread()
+        assert isinstance(app.screen, IssueScreen)  # open, with what was typed
+        error = str(app.screen.query_one("#error").render())
+        assert "Unexpected error (RuntimeError: boom)" in error and "\n" not in error
