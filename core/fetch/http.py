@@ -111,6 +111,10 @@ def _httpx_errors() -> Iterator[None]:
 _ConnKey = tuple[str, str, int, "str | None"]
 
 
+# What a kept-alive connection that the server already closed fails with.
+_STALE = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError)
+
+
 class _Transport(httpx.AsyncBaseTransport):
     """An httpx transport with an O(1) keep-alive cache.
 
@@ -150,6 +154,20 @@ class _Transport(httpx.AsyncBaseTransport):
         sni = request.extensions.get("sni_hostname")
         key = (url.scheme, url.host, port, sni)
         conn = await self._take(key)
+        if conn is not None:
+            try:
+                with _httpx_errors():
+                    try:
+                        core_response = await conn.handle_async_request(self._core_request(request))
+                    except _STALE:
+                        # The server closed this kept-alive connection (its FIN may
+                        # still be in flight); a GET is idempotent: once more, anew.
+                        await conn.aclose()
+                        conn = None
+            except BaseException:
+                if conn is not None:
+                    await conn.aclose()
+                raise
         if conn is None:
             conn = httpcore.AsyncHTTPConnection(
                 httpcore.Origin(url.raw_scheme, url.raw_host, port),
@@ -157,7 +175,23 @@ class _Transport(httpx.AsyncBaseTransport):
                 keepalive_expiry=5.0,
                 network_backend=self._backend,
             )
-        core_request = httpcore.Request(
+            try:
+                with _httpx_errors():
+                    core_response = await conn.handle_async_request(self._core_request(request))
+            except BaseException:
+                await conn.aclose()
+                raise
+        return httpx.Response(
+            status_code=core_response.status,
+            headers=core_response.headers,
+            stream=_ReleasingStream(self, key, conn, core_response.stream),
+            extensions=core_response.extensions,
+        )
+
+    @staticmethod
+    def _core_request(request: httpx.Request) -> httpcore.Request:
+        url = request.url
+        return httpcore.Request(
             method=request.method,
             url=httpcore.URL(
                 scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
@@ -165,18 +199,6 @@ class _Transport(httpx.AsyncBaseTransport):
             headers=request.headers.raw,
             content=request.stream,
             extensions=request.extensions,
-        )
-        try:
-            with _httpx_errors():
-                core_response = await conn.handle_async_request(core_request)
-        except BaseException:
-            await conn.aclose()
-            raise
-        return httpx.Response(
-            status_code=core_response.status,
-            headers=core_response.headers,
-            stream=_ReleasingStream(self, key, conn, core_response.stream),
-            extensions=core_response.extensions,
         )
 
     async def aclose(self) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
 import time
 import tracemalloc
 
@@ -353,3 +355,60 @@ async def test_ipv6_literal_urls_and_connect_to(ca_pem):
         assert server.requests[1].headers["host"] == "boot.example.com"
     assert direct.ok and direct.data == ca_pem, direct.message
     assert mapped.ok and mapped.data == ca_pem, mapped.message
+
+
+class _DropsSecondRequest:
+    """Keeps a connection alive after one answer, then closes it on the next request
+    without answering: what a kept-alive connection looks like when the server has
+    just timed it out."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            threading.Thread(target=self._talk, args=(conn,), daemon=True).start()
+
+    def _talk(self, conn: socket.socket) -> None:
+        with conn:
+            if not self._read_request(conn):
+                return
+            head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(self.body)}\r\n\r\n"
+            conn.sendall(head.encode() + self.body)
+            self._read_request(conn)  # the next request on this connection: hang up
+
+    @staticmethod
+    def _read_request(conn: socket.socket) -> bool:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(4096)
+            if not chunk:
+                return False
+            data += chunk
+        return True
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+async def test_shared_client_retries_a_kept_alive_connection_the_server_dropped(ca_pem):
+    server = _DropsSecondRequest(ca_pem)
+    try:
+        async with make_client() as client:
+            url = f"http://127.0.0.1:{server.port}/ca.crt"
+            first = await fetch(url, client=client)
+            second = await fetch(url, client=client)  # reuses, is dropped, retries anew
+        assert first.ok and second.ok, second.message
+        assert second.data == ca_pem
+        assert server.accepted == 2
+    finally:
+        server.close()
