@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import Checkbox, Input, ProgressBar, RichLog
 
 from tests.servers import HTTPServer, SilentServer, cert_pem, issue_server, make_ca
@@ -74,6 +75,25 @@ async def test_two_typed_urls_give_one_pass_and_one_fail_with_its_reason(
         assert "SHA-256" in shown and "days left" in shown
         assert shown.index(good) < shown.index(leaf)  # input order
         assert "2 URLs checked: 1 PASS, 0 WARN, 1 FAIL." in screen_text(app)
+
+
+async def test_keys_typed_right_after_k_go_to_the_urls_field_and_enter_runs(
+    live_app: HandsetCAApp, served: HTTPServer
+) -> None:
+    app = live_app
+    url = served.url("/ca.crt")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.action_check()
+        screen = app.screen
+        assert isinstance(screen, CheckScreen) and screen.focused is None  # not drawn yet
+        # What the app does with keys while nothing has the focus: the screen gets them.
+        for key, char in [*((c, c) for c in url + "x"), ("backspace", None), ("enter", "\r")]:
+            screen._forward_event(events.Key(key, char))
+        await pilot.pause()
+        await finish_jobs(pilot, app)
+        assert screen.query_one("#urls", Input).value == url
+        assert f"PASS  {url}" in results(app)
 
 
 async def test_a_typed_url_keeps_its_upper_case_and_fails_for_it(
