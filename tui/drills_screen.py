@@ -547,7 +547,7 @@ class SummaryScreen(Screen[None]):
     SummaryScreen #summary-saved { height: auto; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter,f10", "close", "Close", id="summary_close"),
+        Binding("escape,enter,f10", "close", "Close", id="summary_close", key_display="Esc"),
     ]
 
     def __init__(self, markdown: str, saved_note: str) -> None:

@@ -127,6 +127,7 @@ async def test_f8_asks_before_finishing_a_drill_with_steps_left(tmp_path):
         await pilot.pause()
         assert isinstance(app.screen, SummaryScreen)
         assert not screen.session.summary.passed
+        assert "Esc Close" in screen_text(app)  # spelt as every other footer, not "esc"
 
 
 async def test_the_drill_header_counts_wrong_passwords(tmp_path):
