@@ -459,7 +459,7 @@ class BriefScreen(ModalScreen[None]):
         background: $surface; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter,f9", "close", "Close", id="brief_close"),
+        Binding("escape,enter,f9", "close", "Close", id="brief_close", key_display="Esc"),
     ]
 
     def __init__(self, goal: str) -> None:
@@ -468,6 +468,7 @@ class BriefScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(self.goal, id="brief")
+        yield KeyBar()  # its own keys, not the drill's (which do nothing while it is open)
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -499,6 +500,7 @@ class ConfirmFinishScreen(ModalScreen[bool]):
         )
         box.border_title = "Finish the drill?"
         yield box
+        yield KeyBar()
 
     def action_finish(self) -> None:
         self.dismiss(True)
@@ -516,7 +518,7 @@ class DiagnosisScreen(ModalScreen[str | None]):
         border: heavy $accent; background: $surface; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back to the handset", id="diagnosis_back"),
+        Binding("escape", "back", "Back to the handset", id="diagnosis_back", key_display="Esc"),
     ]
 
     def __init__(self, session: DrillSession) -> None:
@@ -527,6 +529,7 @@ class DiagnosisScreen(ModalScreen[str | None]):
         causes = OptionList(*(Option(c.text, id=c.id) for c in self.session.causes()), id="causes")
         causes.border_title = "What made the phone fail? Enter picks"
         yield causes
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#causes", OptionList).focus()

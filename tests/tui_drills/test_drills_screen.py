@@ -130,6 +130,35 @@ async def test_f8_asks_before_finishing_a_drill_with_steps_left(tmp_path):
         assert "Esc Close" in screen_text(app)  # spelt as every other footer, not "esc"
 
 
+async def test_the_drill_popups_show_their_own_keys_not_the_drills(tmp_path):
+    from tui.drills_screen import BriefScreen, ConfirmFinishScreen
+
+    def footer(app) -> str:
+        return screen_text(app).splitlines()[-1]
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_drill(app, pilot, "bulletin-guided", tmp_path, ManualClock())
+        assert "F7 Hint" in footer(app)
+        for key, popup, shown in [
+            ("f9", BriefScreen, "Esc Close"),
+            ("f8", ConfirmFinishScreen, "F8 Finish  Esc Back to the drill"),
+        ]:
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, popup)
+            assert shown in footer(app) and "F7 Hint" not in footer(app), footer(app)
+            await pilot.press("escape")
+            await pilot.pause()
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_drill(app, pilot, "fault-url-typo", tmp_path, ManualClock())
+        await pilot.press("f8")
+        await pilot.pause()
+        assert isinstance(app.screen, DiagnosisScreen)
+        assert "Esc Back to the handset" in footer(app) and "F7" not in footer(app), footer(app)
+
+
 async def test_the_drill_header_counts_wrong_passwords(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
