@@ -25,6 +25,8 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from tui.keybar import KeyBar
+
 BULLETIN = "(bulletin)"
 
 
@@ -111,7 +113,13 @@ class FormScreen(ModalScreen[Any]):
     # The field cleared and focused when the check says its passphrase is wrong.
     PASSPHRASE_FIELD: ClassVar[str] = ""
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", tooltip="Close without changing anything"),
+        Binding(
+            "escape",
+            "cancel",
+            "Cancel",
+            key_display="Esc",
+            tooltip="Close without changing anything",
+        ),
         # priority: Enter moves the focus as the key arrives, so keys typed ahead of the
         # screen (paste, a fast typist, a slow SSH link) land in the next field.
         Binding("enter", "next_field", "Next field", show=False, priority=True),
@@ -163,6 +171,8 @@ class FormScreen(ModalScreen[Any]):
             with Horizontal(classes="buttons"):
                 yield Button(self.OK, variant="primary", compact=True, id="ok")
                 yield Button("Cancel", compact=True, id="cancel")
+        # The form's own keys: the workbench's letters below would only type into a field.
+        yield KeyBar()
 
     def on_mount(self) -> None:
         blink = getattr(self.app, "blink", True)

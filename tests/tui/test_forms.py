@@ -56,6 +56,18 @@ async def test_keys_typed_ahead_go_to_the_next_field(empty_app: HandsetCAApp) ->
         }
 
 
+async def test_a_form_footer_shows_its_own_keys_not_the_workbench_letters(
+    empty_app: HandsetCAApp,
+) -> None:
+    app = empty_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, CreateCAScreen)
+        footer = screen_text(app).splitlines()[-1]
+        assert "Esc Cancel" in footer and "Issue" not in footer, footer
+
+
 async def test_the_first_keys_after_the_letter_go_to_the_first_field(
     empty_app: HandsetCAApp,
 ) -> None:
