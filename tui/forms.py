@@ -317,10 +317,14 @@ class FormScreen(ModalScreen[Any]):
             event.stop()
             event.prevent_default()
             self.action_next_field()
-        elif event.is_printable or event.key == "backspace":
+        elif event.is_printable:
             event.stop()
             event.prevent_default()
             field.post_message(events.Key(event.key, event.character))
+        elif event.key == "backspace":  # a binding, not a key an Input's on_key handles
+            event.stop()
+            event.prevent_default()
+            field.call_later(field.action_delete_left)  # after the keys before it
 
     @on(Button.Pressed, "#ok")
     def ok(self) -> None:

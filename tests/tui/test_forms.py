@@ -80,6 +80,22 @@ async def test_the_first_keys_after_the_letter_go_to_the_first_field(
         assert app.screen.focused is app.screen.query_one("#state")
 
 
+async def test_a_backspace_typed_before_the_form_is_drawn_deletes(
+    empty_app: HandsetCAApp,
+) -> None:
+    app = empty_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.action_create_ca()
+        screen = app.screen
+        assert isinstance(screen, CreateCAScreen) and screen.focused is None  # not drawn yet
+        # What the app does with keys while nothing has the focus: the screen gets them.
+        for key, char in [("U", "U"), ("S", "S"), ("X", "X"), ("backspace", None)]:
+            screen._forward_event(events.Key(key, char))
+        await pilot.pause()
+        assert values(app, "country") == {"country": "US"}
+
+
 async def test_a_whole_form_typed_in_one_burst_creates_the_ca(live_app: HandsetCAApp) -> None:
     app = live_app
     async with app.run_test(size=(80, 24)) as pilot:
