@@ -7,6 +7,7 @@ reaches it from elsewhere with `ssh -L 8000:127.0.0.1:8000 host`.
 from __future__ import annotations
 
 import argparse
+import importlib
 import shlex
 import sys
 from pathlib import Path
@@ -17,7 +18,6 @@ from core.locations import workspace_dir
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-INSTALL_HINT = "textual-serve is not installed; install it with `pip install 'handset-ca[web]'`."
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -53,19 +53,11 @@ def app_command(workspace: Path, *, drills: bool = False) -> str:
     return shlex.join(argv)
 
 
-def load_server_class() -> type:
-    """textual_serve's Server, imported lazily: it is an optional extra."""
-    try:
-        from textual_serve.server import Server
-    except ImportError:
-        raise UserError(INSTALL_HINT) from None
-    return Server
-
-
 def run(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise UserError(f"The port {args.port} is not usable; give a number from 1 to 65535.")
-    server_class = load_server_class()
+    # The server is the app's business (tui/), loaded only now, as core.cli loads tui.app.
+    server_class = importlib.import_module("tui.web").load_server_class()
     workspace = workspace_dir(getattr(args, "workspace", None))
     command = app_command(workspace, drills=args.drills)
     server = server_class(command, host=args.host, port=args.port, title="handset-ca")
