@@ -26,6 +26,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Label, ProgressBar, RichLog, Static
 
+from tui.early_keys import EarlyKeys
 from tui.keybar import KeyBar
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class MarkCheckbox(Checkbox):
         return super()._button
 
 
-class CheckScreen(Screen[None]):
+class CheckScreen(EarlyKeys, Screen[None]):
     """URLs, a file, boot servers, the CA toggle; then a progress bar and the verdicts."""
 
     AUTO_FOCUS = "#urls"
@@ -88,7 +89,6 @@ class CheckScreen(Screen[None]):
         super().__init__()
         self.counts: Counter[str] = Counter()
         self.total: int | None = None
-        self._early_keys: list[events.Key] = []
 
     # ----- what the app offers
 
@@ -161,30 +161,8 @@ class CheckScreen(Screen[None]):
             return True if self.running else None  # shown dim when there is nothing to stop
         return True
 
-    def _forward_event(self, event: events.Event) -> None:
-        # Keys typed right after `k` arrive before the fields exist and come to the
-        # screen; note them, and on_key gives them to the URLs field (as forms do).
-        if isinstance(event, events.Key) and self.focused is None and not event.is_forwarded:
-            self._early_keys.append(event)
-        super()._forward_event(event)
-
-    def on_key(self, event: events.Key) -> None:
-        if event not in self._early_keys:
-            return
-        self._early_keys.remove(event)
-        field = self.focused
-        if not isinstance(field, Input):
-            return
-        if event.is_printable:
-            field.post_message(events.Key(event.key, event.character))
-        elif event.key == "backspace":
-            field.call_later(field.action_delete_left)  # after the keys before it
-        elif event.key == "enter":
-            field.call_later(self.action_run)  # once the field has the keys before it
-        else:
-            return
-        event.stop()
-        event.prevent_default()
+    def early_enter(self, field: Input) -> None:
+        field.call_later(self.action_run)  # once the field has the keys before it
 
     @on(Input.Submitted)
     def submitted(self) -> None:

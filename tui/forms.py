@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import events, on, work
+from textual import on, work
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -25,6 +25,7 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from tui.early_keys import EarlyKeys
 from tui.keybar import KeyBar
 
 BULLETIN = "(bulletin)"
@@ -104,7 +105,7 @@ class PublishRequest:
     key_passphrase: bytes | None = dataclasses.field(repr=False)
 
 
-class FormScreen(ModalScreen[Any]):
+class FormScreen(EarlyKeys, ModalScreen[Any]):
     """A titled list of labelled fields, notes, a message line, OK and Cancel."""
 
     TITLE: ClassVar[str] = ""
@@ -131,7 +132,6 @@ class FormScreen(ModalScreen[Any]):
         what was typed, and shows the sentence."""
         super().__init__()
         self.check = check
-        self._early_keys: list[events.Key] = []
 
     def fields(self) -> tuple[Field, ...]:
         """The form's fields, in order (subclasses)."""
@@ -299,32 +299,8 @@ class FormScreen(ModalScreen[Any]):
         await asyncio.gather(*handled)
         self.submit()
 
-    def _forward_event(self, event: events.Event) -> None:
-        # Keys that arrive before the fields exist come to the screen; note them, and
-        # on_key gives them to the first field once it has the focus.
-        if isinstance(event, events.Key) and self.focused is None and not event.is_forwarded:
-            self._early_keys.append(event)
-        super()._forward_event(event)
-
-    def on_key(self, event: events.Key) -> None:
-        if event not in self._early_keys:
-            return
-        self._early_keys.remove(event)
-        field = self.focused
-        if not isinstance(field, Input):
-            return
-        if event.key == "enter":
-            event.stop()
-            event.prevent_default()
-            self.action_next_field()
-        elif event.is_printable:
-            event.stop()
-            event.prevent_default()
-            field.post_message(events.Key(event.key, event.character))
-        elif event.key == "backspace":  # a binding, not a key an Input's on_key handles
-            event.stop()
-            event.prevent_default()
-            field.call_later(field.action_delete_left)  # after the keys before it
+    def early_enter(self, field: Input) -> None:
+        self.action_next_field()
 
     @on(Button.Pressed, "#ok")
     def ok(self) -> None:
