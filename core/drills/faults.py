@@ -79,7 +79,8 @@ def _der_setup(env: Environment, start: bool) -> None:
         env.start_server()
 
 
-def _der_fix(env: Environment) -> None:
+def _give_the_good_url(env: Environment) -> None:
+    """The fix for a job sheet that names the wrong URL."""
     env.job_sheet.url = env.good_url()
 
 
@@ -98,10 +99,6 @@ def _typo_setup(env: Environment, start: bool) -> None:
     env.job_sheet.url = f"http://{BOOT_SERVER_NAME}{TYPO_PATH}"
     if start:
         env.start_server()
-
-
-def _typo_fix(env: Environment) -> None:
-    env.job_sheet.url = env.good_url()
 
 
 def _typo_evidence(env: Environment, handset: Handset) -> list[str]:
@@ -276,8 +273,14 @@ def _password_evidence(env: Environment, handset: Handset) -> list[str]:
 FAULTS: dict[str, Fault] = {
     f.id: f
     for f in (
-        Fault("der-served", "refused:der", _der_setup, _der_fix, _der_evidence),
-        Fault("url-typo", "download_failed:http_status", _typo_setup, _typo_fix, _typo_evidence),
+        Fault("der-served", "refused:der", _der_setup, _give_the_good_url, _der_evidence),
+        Fault(
+            "url-typo",
+            "download_failed:http_status",
+            _typo_setup,
+            _give_the_good_url,
+            _typo_evidence,
+        ),
         Fault("server-down", "download_failed:refused", _down_setup, _down_fix, _down_evidence),
         Fault("stale-ca", "provision:untrusted", _stale_setup, _stale_fix, _stale_evidence),
         Fault("cn-mismatch", "provision:name_mismatch", _cn_setup, _cn_fix, _cn_evidence),
