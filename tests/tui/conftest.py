@@ -103,3 +103,15 @@ async def choose(pilot, app: HandsetCAApp, label: str) -> None:
     assert app.handset.screen.cursor == target
     await pilot.press("enter")
     await pilot.pause()
+
+
+async def trust_all_certificates(pilot, app: HandsetCAApp) -> None:
+    """Bulletin steps 6-7 after an install: close the result, back to TLS Security,
+    Configure TLS Profiles > Platform Profile 1 > CA Certificate > All Certificates, End."""
+    await pilot.press("enter")  # close the result
+    while app.handset.screen.title != "TLS Security":
+        await pilot.press("escape")
+    for label in ("Configure TLS Profiles", "Platform Profile 1", "CA Certificate"):
+        await choose(pilot, app, label)
+    await choose(pilot, app, "All Certificates")
+    await pilot.press("f6")  # End

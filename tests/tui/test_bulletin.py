@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from tests.tui.conftest import SERVER, choose, fill, finish_jobs, screen_text
+from tests.tui.conftest import (
+    SERVER,
+    choose,
+    fill,
+    finish_jobs,
+    screen_text,
+    trust_all_certificates,
+)
 from tui.app import HandsetCAApp
 from tui.forms import CreateCAScreen, IssueScreen, PublishScreen
 from tui.handset_pane import HandsetPane
@@ -70,14 +77,7 @@ async def test_bulletin_end_to_end(live_app: HandsetCAApp) -> None:
         assert "installed" in screen_text(app)
 
         # Configure TLS Profiles > profile > CA Certificate > All Certificates, End.
-        await pilot.press("enter")  # close the result
-        while app.handset.screen.title != "TLS Security":
-            await pilot.press("escape")
-        await choose(pilot, app, "Configure TLS Profiles")
-        await choose(pilot, app, "Platform Profile 1")
-        await choose(pilot, app, "CA Certificate")
-        await choose(pilot, app, "All Certificates")
-        await pilot.press("f6")  # End
+        await trust_all_certificates(pilot, app)
         assert app.handset.screen.kind == "idle"
         assert app.handset.profiles[1].ca_certificate == "All Certificates"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from tests.tui.conftest import SERVER, choose, finish_jobs, screen_text
+from tests.tui.conftest import SERVER, finish_jobs, screen_text, trust_all_certificates
 from tui.app import HandsetCAApp
 from tui.workbench import wrap_url
 
@@ -60,14 +60,7 @@ async def test_the_next_step_follows_the_handset(frozen_app: HandsetCAApp) -> No
         assert "Configure TLS Profiles" in next_step_shown(app)
         assert "Settings > Advanced" not in next_step_shown(app)
 
-        await pilot.press("enter")  # close the result
-        while app.handset.screen.title != "TLS Security":
-            await pilot.press("escape")
-        await choose(pilot, app, "Configure TLS Profiles")
-        await choose(pilot, app, "Platform Profile 1")
-        await choose(pilot, app, "CA Certificate")
-        await choose(pilot, app, "All Certificates")
-        await pilot.press("f6")  # End
+        await trust_all_certificates(pilot, app)
         assert "Provision (F3)" in next_step_shown(app)
 
         await pilot.press("f3")
