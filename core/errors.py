@@ -1,4 +1,11 @@
-"""The one exception type a user can cause and read."""
+"""The one exception type a user can cause and read, and the sentence for everything else."""
+
+from __future__ import annotations
+
+import re
+
+# A URL's password inside free text (an exception message): user:secret@ -> user:***@.
+_URL_PASSWORD = re.compile(r"(\w+://[^/\s:@]*:)[^@\s/]*@")
 
 
 class UserError(Exception):
@@ -8,3 +15,28 @@ class UserError(Exception):
     overwrites. The CLI prints it without a traceback; the TUI shows it in a
     message line. Code raising it must leave the disk unchanged.
     """
+
+
+def unexpected_error_sentence(exc: BaseException) -> str:
+    """One line for a bug: the exception's type and the first line of its message.
+
+    The messages of what we raise never carry a passphrase; a URL's password is
+    masked all the same. Every front end (CLI, app, drill screen, checker) says
+    an unexpected error with this sentence; $HANDSET_CA_DEBUG shows the traceback.
+    """
+    lines = str(exc).strip().splitlines()
+    message = lines[0] if lines else ""
+    if len(message) > 200:
+        message = message[:197] + "..."
+    message = _URL_PASSWORD.sub(r"\1***@", message)
+    detail = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return f"Unexpected error ({detail}); please report it."
+
+
+def error_sentence(exc: BaseException | None) -> str:
+    """What to show for ``exc``: a UserError's own sentence, else the unexpected-error one."""
+    if isinstance(exc, UserError):
+        return str(exc)
+    if exc is None:
+        return "Unexpected error (no detail); please report it."
+    return unexpected_error_sentence(exc)

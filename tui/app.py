@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList
 from textual.worker import Worker, WorkerState
 
+from core.errors import error_sentence
 from tui.handset_pane import HandsetPane, fail_pending
 from tui.keybar import KeyBar
 from tui.workbench import ACTIONS, CertLine, Overview, WorkbenchPane
@@ -243,7 +244,7 @@ class HandsetCAApp(App[int]):
         if event.state == WorkerState.SUCCESS and done is not None:
             done(worker.result)
         elif event.state == WorkerState.ERROR:
-            self.say(_sentence(worker.error))
+            self.say(error_sentence(worker.error))
         self.refresh_overview()
 
     def _result_done(self, verb: str) -> Callable[[Any], None]:
@@ -413,7 +414,7 @@ class HandsetCAApp(App[int]):
         try:
             names = self.workspace.issued_names()
         except Exception as exc:
-            self.say(_sentence(exc))
+            self.say(error_sentence(exc))
             return
 
         def submitted(request: Any) -> None:
@@ -614,15 +615,6 @@ def _check_new_ca(request: Any) -> Any:
     return request
 
 
-def _sentence(error: BaseException | None) -> str:
-    """A user's error as its sentence; anything else as one line, never a traceback."""
-    from core.errors import UserError
-
-    if isinstance(error, UserError):
-        return str(error)
-    return f"Unexpected error ({type(error).__name__}: {error}); please report it."
-
-
 def make_app(
     workspace: str | Path | None = None,
     *,
@@ -649,4 +641,21 @@ def run_app(workspace: str | None = None) -> int:
     finally:
         if app.server is not None:
             app.server.stop()
+    return app.return_code or 0
+
+
+def drills_app(workspace: str | Path | None = None, drill_id: str | None = None) -> App[Any]:
+    """The app, opened on the drill picker (or straight into ``drill_id``)."""
+    from core.locations import workspace_dir
+    from tui.drills_screen import open_drills
+
+    app = make_app(workspace)
+    app.call_later(open_drills, app, Path(workspace_dir(workspace)), start=drill_id)
+    return app
+
+
+def run_drills_app(workspace: str | Path | None = None, drill_id: str | None = None) -> int:
+    """`handset-ca drills run [ID]`."""
+    app = drills_app(workspace, drill_id)
+    app.run()
     return app.return_code or 0

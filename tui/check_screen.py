@@ -26,6 +26,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Label, ProgressBar, RichLog, Static
 
+from core.errors import error_sentence
 from tui.early_keys import EarlyKeys
 from tui.keybar import KeyBar
 
@@ -275,10 +276,8 @@ class CheckScreen(EarlyKeys, Screen[None]):
                 "check the file and run again."
             )
         except Exception as exc:  # never a traceback: one line, as the rest of the app
-            from tui.app import _sentence
-
             stopped = False
-            self._error(_sentence(exc))
+            self._error(error_sentence(exc))
         finally:
             if stream is not None:
                 stream.close()

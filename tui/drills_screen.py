@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from core.errors import error_sentence
 from tui.handset_pane import HandsetPane, fail_pending
 from tui.keybar import KeyBar
 
@@ -49,23 +50,6 @@ def open_drills(app: App[Any], workspace: Path | None = None, *, start: str | No
         ws = getattr(app, "workspace", None)
         workspace = Path(ws.root) if ws is not None else None
     app.push_screen(DrillPickerScreen(workspace, start=start))
-
-
-def drills_app(workspace: str | Path | None = None, drill_id: str | None = None) -> App[Any]:
-    """The app, opened on the drill picker (or straight into ``drill_id``)."""
-    from core.locations import workspace_dir
-    from tui.app import make_app
-
-    app = make_app(workspace)
-    app.call_later(open_drills, app, Path(workspace_dir(workspace)), start=drill_id)
-    return app
-
-
-def run_drills_app(workspace: str | Path | None = None, drill_id: str | None = None) -> int:
-    """`handset-ca drills run [ID]`."""
-    app = drills_app(workspace, drill_id)
-    app.run()
-    return app.return_code or 0
 
 
 class DrillPickerScreen(Screen[None]):
@@ -173,7 +157,7 @@ class DrillPickerScreen(Screen[None]):
             self._show_goal(session.drill)
             self.app.push_screen(DrillScreen(session))
         elif event.state == WorkerState.ERROR:
-            self.query_one("#drill-goal", Static).update(_sentence(event.worker.error))
+            self.query_one("#drill-goal", Static).update(error_sentence(event.worker.error))
 
     def action_leave(self) -> None:
         self.dismiss(None)
@@ -576,11 +560,3 @@ def close_later(*sessions: DrillSession) -> None:
     at exit, so no server or temp folder is left behind."""
     if sessions:
         threading.Thread(target=lambda: [s.close() for s in sessions], name="drill-close").start()
-
-
-def _sentence(error: BaseException | None) -> str:
-    from core.errors import UserError
-
-    if isinstance(error, UserError):
-        return str(error)
-    return f"Unexpected error ({type(error).__name__}: {error}); please report it."

@@ -25,6 +25,7 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from core.errors import unexpected_error_sentence
 from tui.early_keys import EarlyKeys
 from tui.keybar import KeyBar
 
@@ -266,7 +267,7 @@ class FormScreen(EarlyKeys, ModalScreen[Any]):
                 self.set_focus(field)
             self.show_error(app_sentence(exc))
         else:  # a bug: one line, never a traceback
-            self.show_error(f"Unexpected error ({type(exc).__name__}: {exc}); please report it.")
+            self.show_error(unexpected_error_sentence(exc))
 
     def show_error(self, sentence: str) -> None:
         error = self.query_one("#error", Static)

@@ -23,6 +23,7 @@ from core import fetch as fetchmod
 from core import trust
 from core.check import bootrules, certrules, urlrules
 from core.check.verdict import BootServerResult, CertInfo, Reason, Verdict, fail
+from core.errors import unexpected_error_sentence
 from core.handset import provision
 from core.handset.accept import (
     DER,
@@ -131,8 +132,7 @@ class Checker:
             verdict.reasons.append(
                 fail(
                     "internal-error",
-                    f"The checker failed unexpectedly ({type(exc).__name__}: {exc}); "
-                    f"please report it with this URL.",
+                    f"The checker failed on this URL: {unexpected_error_sentence(exc)}",
                 )
             )
         verdict.elapsed_ms = int((time.monotonic() - started) * 1000)
