@@ -1,30 +1,20 @@
 """The headless command `handset-ca`: the same core calls the TUI makes.
 
 With no subcommand it opens the Textual app. Each group of subcommands lives
-in its own module with ``register(subparsers)``; each parser sets ``func``.
+in its own module of handset_ca.commands with ``register(subparsers)``; each
+parser sets ``func``.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
-import re
 import sys
 
-from core.errors import UserError
+from core.errors import UserError, unexpected_error_sentence
+from handset_ca.commands import check, drills, pki, rehearse, serve, web
 
-_URL_PASSWORD = re.compile(r"(\w+://[^/\s:@]*:)[^@\s/]*@")
-
-# Modules that add subcommands; imported only when the CLI is built.
-COMMAND_MODULES = (
-    "core.commands.pki",
-    "core.commands.rehearse",
-    "core.commands.serve",
-    "core.commands.check",
-    "core.commands.drills",
-    "core.commands.web",
-)
+COMMAND_MODULES = (pki, rehearse, serve, check, drills, web)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,19 +25,23 @@ def build_parser() -> argparse.ArgumentParser:
             "emulated Spectralink 8400 handset. Without a command, opens the app."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"handset-ca {_version()}")
     parser.add_argument(
         "--workspace", help="workspace folder (default ./pki or $HANDSET_CA_WORKSPACE)"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue  # that command group has not been built yet
-            raise
+    for module in COMMAND_MODULES:
         module.register(sub)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("handset-ca")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,8 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command is None:
-            app_module = importlib.import_module("tui.app")
-            return app_module.run_app(workspace=args.workspace) or 0
+            # Lazy: headless commands must not pay for (or need) Textual.
+            from tui.app import run_app
+
+            return run_app(workspace=args.workspace) or 0
         return args.func(args) or 0
     except UserError as exc:
         print(f"handset-ca: {exc}", file=sys.stderr)
@@ -74,18 +70,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def unexpected_error_line(exc: BaseException) -> str:
-    """One line for a bug: the exception's type and the first line of its message.
-
-    The messages of what we raise never carry a passphrase; set $HANDSET_CA_DEBUG
-    to see the traceback instead.
-    """
-    lines = str(exc).strip().splitlines()
-    message = lines[0] if lines else ""
-    if len(message) > 200:
-        message = message[:197] + "..."
-    message = _URL_PASSWORD.sub(r"\1***@", message)  # a URL's password, just in case
-    detail = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-    return f"unexpected error ({detail}); please report it"
+    """The CLI's line for a bug: core's sentence, lower-cased after "handset-ca: "."""
+    sentence = unexpected_error_sentence(exc)
+    return sentence[0].lower() + sentence[1:].removesuffix(".")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The app in a browser, through textual-serve (an optional extra).
 
 Lives in tui/ because it serves the Textual app; `handset-ca web` in core
-reaches it lazily, as core.cli reaches tui.app.
+reaches it lazily, as handset_ca.cli reaches tui.app.
 """
 
 from __future__ import annotations

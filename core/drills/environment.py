@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import shutil
 import socket
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,15 +112,6 @@ class Environment:
     def good_url(self) -> str:
         return f"http://{BOOT_SERVER_NAME}/ca.crt"
 
-    # --- fault ------------------------------------------------------------------------
-    def fix(self) -> None:
-        """Repair the fault the way a technician would; the job sheet is corrected too."""
-        from core.drills.faults import FAULTS
-
-        if self.fault is not None and not self.fixed:
-            FAULTS[self.fault].fix(self)
-        self.fixed = True
-
     def close(self) -> None:
         if self._closed:
             return
@@ -154,33 +144,3 @@ def new_workspace(folder: Path, *, issue_for: str | None = BOOT_SERVER_NAME) -> 
     if issue_for:
         ws.issue(issue_for, REHEARSAL_PASSPHRASE)
     return ws
-
-
-def build_environment(fault: str | None = None, *, start: bool = True) -> Environment:
-    """A healthy rehearsal, or one with ``fault`` set up, servers running."""
-    from core.drills.faults import FAULTS
-
-    root = Path(tempfile.mkdtemp(prefix="handset-ca-drill-"))
-    env: Environment | None = None
-    try:
-        ws = new_workspace(root / "pki", issue_for=None)
-        env = Environment(
-            root=root,
-            workspace=ws,
-            server_root=ws.root,
-            job_sheet=JobSheet(url=f"http://{BOOT_SERVER_NAME}/ca.crt"),
-            settings=HandsetSettings(boot_server=BOOT_SERVER_NAME),
-            fault=fault,
-        )
-        if fault is None:
-            ws.issue(BOOT_SERVER_NAME, REHEARSAL_PASSPHRASE)
-            if start:
-                env.start_server()
-        else:
-            FAULTS[fault].setup(env, start=start)
-        return env
-    except BaseException:
-        if env is not None:  # a server already started must not keep listening
-            env.close()
-        shutil.rmtree(root, ignore_errors=True)
-        raise

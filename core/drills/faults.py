@@ -1,6 +1,6 @@
 """The faults a drill sets up for real, how to repair each, and the evidence.
 
-Each fault changes a healthy rehearsal (environment.build_environment) so the
+Each fault changes a healthy rehearsal (build_environment, below) so the
 handset fails for exactly that reason, with its own servers and files:
 
 - der-served      the job sheet's URL serves ca.der (DER): the phone refuses it
@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -31,10 +33,11 @@ from core.drills.environment import (
     CA_SUBJECT,
     REHEARSAL_PASSPHRASE,
     Environment,
+    JobSheet,
     new_workspace,
 )
 from core.fileio import write_atomic
-from core.handset import ALL_CERTIFICATES, DEFAULT_ADMIN_PASSWORD, Handset
+from core.handset import ALL_CERTIFICATES, DEFAULT_ADMIN_PASSWORD, Handset, HandsetSettings
 from core.pki import Workspace
 from core.pki.ca import build_ca_certificate
 from core.pki.keys import generate_rsa, key_to_pem
@@ -297,3 +300,38 @@ FAULTS: dict[str, Fault] = {
         ),
     )
 }
+
+
+def fix_fault(env: Environment) -> None:
+    """Repair ``env``'s fault the way a technician would; the job sheet is corrected too."""
+    if env.fault is not None and not env.fixed:
+        FAULTS[env.fault].fix(env)
+    env.fixed = True
+
+
+def build_environment(fault: str | None = None, *, start: bool = True) -> Environment:
+    """A healthy rehearsal, or one with ``fault`` set up, servers running."""
+    root = Path(tempfile.mkdtemp(prefix="handset-ca-drill-"))
+    env: Environment | None = None
+    try:
+        ws = new_workspace(root / "pki", issue_for=None)
+        env = Environment(
+            root=root,
+            workspace=ws,
+            server_root=ws.root,
+            job_sheet=JobSheet(url=f"http://{BOOT_SERVER_NAME}/ca.crt"),
+            settings=HandsetSettings(boot_server=BOOT_SERVER_NAME),
+            fault=fault,
+        )
+        if fault is None:
+            ws.issue(BOOT_SERVER_NAME, REHEARSAL_PASSPHRASE)
+            if start:
+                env.start_server()
+        else:
+            FAULTS[fault].setup(env, start=start)
+        return env
+    except BaseException:
+        if env is not None:  # a server already started must not keep listening
+            env.close()
+        shutil.rmtree(root, ignore_errors=True)
+        raise

@@ -20,7 +20,8 @@ from pathlib import Path
 from core.drills.catalog import FAULT_INFO
 from core.drills.checker import StepChecker
 from core.drills.clock import Clock, WallClock, monotonic, utc_now
-from core.drills.environment import Environment, build_environment
+from core.drills.environment import Environment
+from core.drills.faults import build_environment
 from core.drills.model import Drill
 from core.drills.report import Diagnosis, StepResult, Summary, save_summary
 from core.errors import UserError

@@ -7,20 +7,20 @@ import ssl
 
 import httpx
 
-from core.fetch.ftp import _fetch_ftp
-from core.fetch.http import _fetch_http, make_client
+from core.fetch.ftp import fetch_ftp
+from core.fetch.http import fetch_http, make_client
 from core.fetch.results import (
     DEFAULT_TIMEOUT,
     MAX_BYTES,
     MAX_REDIRECTS,
     Failure,
+    FetchFailed,
     FetchResult,
-    _Fail,
-    _State,
-    _timeout_message,
-    _via,
+    FetchState,
+    timeout_message,
+    via_text,
 )
-from core.fetch.urls import ConnectMap, _parse, mask_url
+from core.fetch.urls import ConnectMap, mask_url, parse_url
 
 
 async def fetch(
@@ -42,33 +42,33 @@ async def fetch(
     if client is not None and ssl_context is not None:
         raise ValueError("pass ssl_context to make_client() when sharing a client")
     result = FetchResult(url=url, ok=False, final_url=mask_url(url) if isinstance(url, str) else "")
-    state: _State | None = None
+    state: FetchState | None = None
     try:
         async with asyncio.timeout(timeout):
-            target = _parse(url)
-            state = _State(target)
+            target = parse_url(url)
+            state = FetchState(target)
             state.url = url
             if target.scheme == "ftp":
-                result.data = await _fetch_ftp(state, connect_to, timeout, max_bytes)
+                result.data = await fetch_ftp(state, connect_to, timeout, max_bytes)
             elif client is not None:
-                result.data = await _fetch_http(
+                result.data = await fetch_http(
                     state, client, connect_to, timeout, max_bytes, max_redirects
                 )
             else:
                 async with make_client(ssl_context, timeout=timeout) as own:
-                    result.data = await _fetch_http(
+                    result.data = await fetch_http(
                         state, own, connect_to, timeout, max_bytes, max_redirects
                     )
         result.ok = True
-    except _Fail as f:
+    except FetchFailed as f:
         result.failure, result.message = f.failure, f.message
         if f.status is not None:
             result.status = f.status
     except TimeoutError:
         assert state is not None  # parsing cannot time out
         result.failure = Failure.TIMEOUT
-        result.message = _timeout_message(
-            state.target, timeout, state.in_body, _via(state.target, connect_to)
+        result.message = timeout_message(
+            state.target, timeout, state.in_body, via_text(state.target, connect_to)
         )
     if state is not None:
         result.final_url = mask_url(state.url)

@@ -16,14 +16,14 @@ from urllib.parse import unquote
 
 from core.fetch.results import (
     Failure,
-    _Fail,
-    _os_failure,
-    _State,
-    _timeout_message,
-    _too_large,
-    _via,
+    FetchFailed,
+    FetchState,
+    os_failure,
+    timeout_message,
+    too_large_failure,
+    via_text,
 )
-from core.fetch.urls import ConnectMap, _Target
+from core.fetch.urls import ConnectMap, Target
 
 
 def _run_in_thread(job: _FTPJob) -> asyncio.Future[bytes]:
@@ -79,7 +79,7 @@ class _FTPJob:
     """One blocking FTP download; abort() from another thread unblocks it."""
 
     def __init__(
-        self, t: _Target, host: str, port: int, timeout: float, max_bytes: int, via: str
+        self, t: Target, host: str, port: int, timeout: float, max_bytes: int, via: str
     ) -> None:
         self.t, self.host, self.port, self.via = t, host, port, via
         # The deadline starts when the job runs (run()); the caller's total timeout
@@ -130,7 +130,7 @@ class _FTPJob:
                 ftp.login(user, t.password or ("anonymous@" if user == "anonymous" else ""))
             except ftplib.error_perm as e:
                 code = str(e)[:3]
-                raise _Fail(
+                raise FetchFailed(
                     Failure.FTP_LOGIN,
                     f"The FTP server at {t.where} refused the login for user {user!r} "
                     f"({code}); check the user name and password in the URL.",
@@ -141,7 +141,7 @@ class _FTPJob:
             except ftplib.error_perm as e:
                 code = str(e)[:3]
                 if code == "550":
-                    raise _Fail(
+                    raise FetchFailed(
                         Failure.NOT_FOUND,
                         f"The FTP server at {t.where} has no file /{path} (550); check the "
                         "path and file name in the URL.",
@@ -158,7 +158,7 @@ class _FTPJob:
                         break
                     data += chunk
                     if len(data) > self.max_bytes:
-                        raise _too_large(t, self.max_bytes)
+                        raise too_large_failure(t, self.max_bytes)
             ftp.sock.settimeout(self._remaining())
             ftp.voidresp()
             return bytes(data)
@@ -166,46 +166,50 @@ class _FTPJob:
             ftp.close()
 
 
-def _ftp_error(exc: BaseException, job: _FTPJob, timeout: float) -> _Fail:
+def _ftp_error(exc: BaseException, job: _FTPJob, timeout: float) -> FetchFailed:
     t = job.t
-    if isinstance(exc, _Fail):
+    if isinstance(exc, FetchFailed):
         return exc
     if isinstance(exc, TimeoutError):
-        return _Fail(Failure.TIMEOUT, _timeout_message(t, timeout, job.in_body, job.via))
+        return FetchFailed(Failure.TIMEOUT, timeout_message(t, timeout, job.in_body, job.via))
     if isinstance(exc, (ftplib.error_proto, EOFError)):
-        return _Fail(
+        return FetchFailed(
             Failure.NETWORK,
             f"The FTP server at {t.where} broke off or sent something that is not FTP"
             f"{job.via}; check that an FTP server runs on this port.",
         )
     if isinstance(exc, ftplib.Error):
         code = str(exc)[:3]
-        return _Fail(
+        return FetchFailed(
             Failure.NETWORK,
             f"The FTP server at {t.where} refused the download ({code}); check the URL and "
             "the server's log.",
         )
-    classified = _os_failure(exc, t.where, job.via)
+    classified = os_failure(exc, t.where, job.via)
     if classified is not None:
         return classified
-    return _Fail(
+    return FetchFailed(
         Failure.NETWORK,
         f"The FTP connection to {t.where} failed{job.via}; check that an FTP server runs "
         "on this port.",
     )
 
 
-async def _fetch_ftp(
-    state: _State, connect_to: ConnectMap | None, timeout: float, max_bytes: int
+async def fetch_ftp(
+    state: FetchState, connect_to: ConnectMap | None, timeout: float, max_bytes: int
 ) -> bytes:
     t = state.target
     for value in (t.path, t.username or "", t.password or ""):
         if any(c in unquote(value) for c in "\r\n\0"):
-            raise _Fail(Failure.BAD_URL, "The URL hides a line break (%0d or %0a); remove it.")
+            raise FetchFailed(
+                Failure.BAD_URL, "The URL hides a line break (%0d or %0a); remove it."
+            )
     if unquote(t.path).lstrip("/") == "":
-        raise _Fail(Failure.BAD_URL, "The ftp:// URL names no file; add its path, like /ca.crt.")
+        raise FetchFailed(
+            Failure.BAD_URL, "The ftp:// URL names no file; add its path, like /ca.crt."
+        )
     host, port = connect_to.resolve(t.host, t.port) if connect_to else (t.host, t.port)
-    job = _FTPJob(t, host, port, timeout, max_bytes, _via(t, connect_to))
+    job = _FTPJob(t, host, port, timeout, max_bytes, via_text(t, connect_to))
     future = _run_in_thread(job)
     try:
         return await future

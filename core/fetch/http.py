@@ -21,15 +21,15 @@ from core import trust
 from core.fetch.results import (
     DEFAULT_TIMEOUT,
     Failure,
-    _Fail,
-    _os_failure,
-    _State,
-    _status_message,
-    _timeout_message,
-    _too_large,
-    _via,
+    FetchFailed,
+    FetchState,
+    os_failure,
+    status_message,
+    timeout_message,
+    too_large_failure,
+    via_text,
 )
-from core.fetch.urls import DEFAULT_PORTS, ConnectMap, _parse, _Target
+from core.fetch.urls import DEFAULT_PORTS, ConnectMap, Target, parse_url
 
 USER_AGENT = "handset-ca (Spectralink 8400 rehearsal)"
 _BASE_HEADERS = {"Accept": "*/*", "Accept-Encoding": "identity", "User-Agent": USER_AGENT}
@@ -43,7 +43,7 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 class _Body:
     """Collects a body up to `limit` decoded bytes; gzip/zlib decoded on the fly."""
 
-    def __init__(self, encoding: str, limit: int, fail: _Fail) -> None:
+    def __init__(self, encoding: str, limit: int, fail: FetchFailed) -> None:
         self.limit = limit
         self.fail = fail
         self.raw = 0
@@ -254,16 +254,16 @@ def make_client(
     )
 
 
-def _not_http(t: _Target, via: str) -> _Fail:
-    return _Fail(
+def _not_http(t: Target, via: str) -> FetchFailed:
+    return FetchFailed(
         Failure.NETWORK,
         f"The server at {t.where} did not answer in HTTP{via}; check that the URL's "
         "scheme and port are those of a web server.",
     )
 
 
-async def _fetch_http(
-    state: _State,
+async def fetch_http(
+    state: FetchState,
     client: httpx.AsyncClient,
     connect_to: ConnectMap | None,
     timeout: float,
@@ -273,7 +273,7 @@ async def _fetch_http(
     redirects = 0
     while True:
         t = state.target
-        via = _via(t, connect_to)
+        via = via_text(t, connect_to)
         headers: dict[str, str] = {"Accept-Encoding": "identity"}
         extensions: dict[str, object] = {}
         chost, cport = connect_to.resolve(t.host, t.port) if connect_to else (t.host, t.port)
@@ -294,7 +294,7 @@ async def _fetch_http(
                 "GET", request_url, headers=headers, extensions=extensions, timeout=timeout
             )
         except httpx.InvalidURL:
-            raise _Fail(
+            raise FetchFailed(
                 Failure.BAD_URL, "The URL contains characters that are not allowed; correct it."
             ) from None
         try:
@@ -304,15 +304,15 @@ async def _fetch_http(
             # raises for one it cannot parse (such as "javascript:x").
             if isinstance(exc, httpx.RemoteProtocolError) and "location header" not in str(exc):
                 raise _not_http(t, via) from None
-            raise _Fail(
+            raise FetchFailed(
                 Failure.BAD_URL,
                 f"The server at {t.where} redirected to a URL that cannot be used; fix the "
                 "server's redirect or give the certificate's final URL.",
             ) from None
         except httpx.TimeoutException:
-            raise _Fail(Failure.TIMEOUT, _timeout_message(t, timeout, False, via)) from None
+            raise FetchFailed(Failure.TIMEOUT, timeout_message(t, timeout, False, via)) from None
         except httpx.HTTPError as exc:
-            classified = _os_failure(exc, t.where, via)
+            classified = os_failure(exc, t.where, via)
             if classified is not None:
                 raise classified from None
             raise _not_http(t, via) from None
@@ -322,14 +322,14 @@ async def _fetch_http(
             if response.status_code in _REDIRECT_STATUSES:
                 location = response.headers.get("location")
                 if location is None:
-                    raise _Fail(
+                    raise FetchFailed(
                         Failure.HTTP_STATUS,
-                        _status_message(t, response.status_code),
+                        status_message(t, response.status_code),
                         response.status_code,
                     )
                 redirects += 1
                 if redirects > max_redirects:
-                    raise _Fail(
+                    raise FetchFailed(
                         Failure.REDIRECTS,
                         f"The server at {t.where} redirected more than {max_redirects} times "
                         "(a loop?); give the certificate's final URL instead.",
@@ -338,9 +338,9 @@ async def _fetch_http(
                 state.target, state.url = _redirect_target(state.url, location, t)
                 continue
             if not 200 <= response.status_code < 300:
-                raise _Fail(
+                raise FetchFailed(
                     Failure.HTTP_STATUS,
-                    _status_message(t, response.status_code),
+                    status_message(t, response.status_code),
                     response.status_code,
                 )
             return await _read_body(state, response, t, max_bytes, timeout)
@@ -348,25 +348,25 @@ async def _fetch_http(
             await response.aclose()
 
 
-def _redirect_target(current: str, location: str, t: _Target) -> tuple[_Target, str]:
+def _redirect_target(current: str, location: str, t: Target) -> tuple[Target, str]:
     new_url = urljoin(current, location.strip())
     try:
-        new = _parse(new_url)
-    except _Fail as f:
+        new = parse_url(new_url)
+    except FetchFailed as f:
         if f.failure is Failure.SCHEME:
             scheme = new_url.partition(":")[0].lower()
-            raise _Fail(
+            raise FetchFailed(
                 Failure.SCHEME,
                 f"The server at {t.where} redirected to a {scheme}: URL, but a handset "
                 "follows redirects only to http or https; give the certificate's final URL.",
             ) from None
-        raise _Fail(
+        raise FetchFailed(
             Failure.BAD_URL,
             f"The server at {t.where} redirected to a URL that cannot be used "
             f"({f.message[:-1]}); fix the server's redirect.",
         ) from None
     if new.scheme == "ftp":
-        raise _Fail(
+        raise FetchFailed(
             Failure.SCHEME,
             f"The server at {t.where} redirected to an ftp: URL, but a handset follows "
             "redirects only to http or https; type the ftp:// URL itself.",
@@ -375,17 +375,17 @@ def _redirect_target(current: str, location: str, t: _Target) -> tuple[_Target, 
 
 
 async def _read_body(
-    state: _State, response: httpx.Response, t: _Target, max_bytes: int, timeout: float
+    state: FetchState, response: httpx.Response, t: Target, max_bytes: int, timeout: float
 ) -> bytes:
     encoding = response.headers.get("content-encoding", "").strip().lower()
     if encoding not in _DECODABLE:
-        raise _Fail(
+        raise FetchFailed(
             Failure.NETWORK,
             f"The server at {t.where} sent the file compressed as {encoding[:20]!r}, which a "
             "handset cannot read; serve ca.crt uncompressed.",
             response.status_code,
         )
-    too_large = _too_large(t, max_bytes, response.status_code)
+    too_large = too_large_failure(t, max_bytes, response.status_code)
     length = response.headers.get("content-length", "")
     if length.isdigit() and int(length) > max_bytes:
         raise too_large
@@ -395,15 +395,15 @@ async def _read_body(
         async for chunk in response.aiter_raw():
             body.feed(chunk)
     except zlib.error:
-        raise _Fail(
+        raise FetchFailed(
             Failure.NETWORK,
             f"The server at {t.where} sent a damaged compressed file; serve ca.crt uncompressed.",
             response.status_code,
         ) from None
     except httpx.TimeoutException:
-        raise _Fail(Failure.TIMEOUT, _timeout_message(t, timeout, True, "")) from None
+        raise FetchFailed(Failure.TIMEOUT, timeout_message(t, timeout, True, "")) from None
     except httpx.HTTPError:
-        raise _Fail(
+        raise FetchFailed(
             Failure.NETWORK,
             f"The server at {t.where} broke off the download; try again or check the server.",
             response.status_code,

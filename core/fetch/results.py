@@ -1,7 +1,7 @@
 """What a download or handshake came to, and the sentences that say why.
 
-Failure, FetchResult and TLSResult are public; _Fail carries a classified
-failure up to fetch(), and the message helpers below build the one sentence
+FetchResult and TLSResult are public; FetchFailed (failures.py) carries a
+classified failure up to fetch(), and the message helpers below build the one sentence
 (what went wrong, what to do) every failure comes with.
 """
 
@@ -12,35 +12,18 @@ import socket
 import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING
+
+from core.fetch.failures import Failure, FetchFailed
 
 if TYPE_CHECKING:
     from cryptography import x509
 
-    from core.fetch.urls import ConnectMap, _Target
+    from core.fetch.urls import ConnectMap, Target
 
 DEFAULT_TIMEOUT = 10.0
 MAX_BYTES = 64 * 1024
 MAX_REDIRECTS = 5
-
-
-class Failure(StrEnum):
-    """Why a download failed; values are stable (used in JSON output)."""
-
-    BAD_URL = "bad_url"
-    SCHEME = "scheme"
-    NOT_RESOLVED = "not_resolved"
-    REFUSED = "refused"
-    TIMEOUT = "timeout"
-    TLS_UNTRUSTED = "tls_untrusted"
-    TLS_ERROR = "tls_error"
-    HTTP_STATUS = "http_status"
-    TOO_LARGE = "too_large"
-    REDIRECTS = "redirects"
-    FTP_LOGIN = "ftp_login"
-    NOT_FOUND = "not_found"
-    NETWORK = "network"
 
 
 @dataclass
@@ -64,18 +47,10 @@ class TLSResult:
     peer_cert: x509.Certificate | None = None  # leaf, when the handshake completed
 
 
-class _Fail(Exception):
-    def __init__(self, failure: Failure, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.failure = failure
-        self.message = message
-        self.status = status
-
-
-class _State:
+class FetchState:
     """What fetch() learned so far, for the result and for timeout messages."""
 
-    def __init__(self, target: _Target) -> None:
+    def __init__(self, target: Target) -> None:
         self.target = target
         self.url = ""
         self.status: int | None = None
@@ -91,8 +66,8 @@ def _size(n: int) -> str:
     return f"{n // 1024} KiB" if n % 1024 == 0 else f"{n} bytes"
 
 
-def _too_large(t: _Target, max_bytes: int, status: int | None = None) -> _Fail:
-    return _Fail(
+def too_large_failure(t: Target, max_bytes: int, status: int | None = None) -> FetchFailed:
+    return FetchFailed(
         Failure.TOO_LARGE,
         f"The file at {t.where} is larger than {_size(max_bytes)}, far too large for a CA "
         "certificate; check that the URL names the ca.crt file.",
@@ -100,7 +75,7 @@ def _too_large(t: _Target, max_bytes: int, status: int | None = None) -> _Fail:
     )
 
 
-def _via(t: _Target, connect_to: ConnectMap | None) -> str:
+def via_text(t: Target, connect_to: ConnectMap | None) -> str:
     """' (connected to X via --connect-to)' when the map sends t elsewhere."""
     if not connect_to:
         return ""
@@ -137,7 +112,7 @@ def _causes(exc: BaseException) -> Iterable[BaseException]:
                 todo.append(nxt)
 
 
-def _tls_failure(e: ssl.SSLError, where: str, download: bool) -> _Fail:
+def _tls_failure(e: ssl.SSLError, where: str, download: bool) -> FetchFailed:
     if isinstance(e, ssl.SSLCertVerificationError):
         reason = _VERIFY_REASONS.get(e.verify_code)
         if reason is None:
@@ -147,28 +122,32 @@ def _tls_failure(e: ssl.SSLError, where: str, download: bool) -> _Fail:
             hint += "or use an http:// or ftp:// URL"
         else:
             hint = "fix the server's certificate or the trust list"
-        return _Fail(Failure.TLS_UNTRUSTED, f"The HTTPS certificate of {where} {reason}; {hint}.")
+        return FetchFailed(
+            Failure.TLS_UNTRUSTED, f"The HTTPS certificate of {where} {reason}; {hint}."
+        )
     reason = getattr(e, "reason", None) or e.__class__.__name__
-    return _Fail(
+    return FetchFailed(
         Failure.TLS_ERROR,
         f"The TLS handshake with {where} failed ({reason}); check that the port serves "
         "HTTPS and that the URL says https:// only where it should.",
     )
 
 
-def _os_failure(exc: BaseException, where: str, via: str, download: bool = True) -> _Fail | None:
+def os_failure(
+    exc: BaseException, where: str, via: str, download: bool = True
+) -> FetchFailed | None:
     """A classified failure from the first telling cause, or None."""
     for e in _causes(exc):
         if isinstance(e, ssl.SSLError):
             return _tls_failure(e, where, download)
         if isinstance(e, socket.gaierror):
-            return _Fail(
+            return FetchFailed(
                 Failure.NOT_RESOLVED,
                 f"The server name in {where} could not be found{via}; check the spelling, "
                 "or use the server's IP address.",
             )
         if isinstance(e, ConnectionRefusedError):
-            return _Fail(
+            return FetchFailed(
                 Failure.REFUSED,
                 f"Nothing is listening at {where}{via}; check the port and that the "
                 "server is running.",
@@ -176,7 +155,7 @@ def _os_failure(exc: BaseException, where: str, via: str, download: bool = True)
     return None
 
 
-def _timeout_message(t: _Target, timeout: float, started_body: bool, via: str) -> str:
+def timeout_message(t: Target, timeout: float, started_body: bool, via: str) -> str:
     if started_body:
         return (
             f"The download from {t.where} did not finish within {timeout:g} s (the server "
@@ -188,7 +167,7 @@ def _timeout_message(t: _Target, timeout: float, started_body: bool, via: str) -
     )
 
 
-def _status_message(t: _Target, status: int) -> str:
+def status_message(t: Target, status: int) -> str:
     try:
         phrase = http.HTTPStatus(status).phrase
     except ValueError:

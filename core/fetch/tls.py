@@ -8,8 +8,8 @@ import ssl
 from cryptography import x509
 
 from core import trust
-from core.fetch.results import DEFAULT_TIMEOUT, Failure, TLSResult, _Fail, _os_failure
-from core.fetch.urls import ConnectMap, _valid_host
+from core.fetch.results import DEFAULT_TIMEOUT, Failure, FetchFailed, TLSResult, os_failure
+from core.fetch.urls import ConnectMap, valid_host
 
 
 async def tls_handshake(
@@ -27,7 +27,7 @@ async def tls_handshake(
     leaf when the handshake completed.
     """
     host = host.strip("[]")
-    if not _valid_host(host.lower()) or len(host) > 253:
+    if not valid_host(host.lower()) or len(host) > 253:
         return TLSResult(
             False,
             Failure.BAD_URL,
@@ -57,9 +57,9 @@ async def tls_handshake(
             "check that it is up and serves HTTPS on this port.",
         )
     except OSError as exc:  # before ValueError: SSLCertVerificationError is both
-        classified = _os_failure(exc, where, via, download=False)
+        classified = os_failure(exc, where, via, download=False)
         if classified is None:
-            classified = _Fail(
+            classified = FetchFailed(
                 Failure.NETWORK,
                 f"The connection to {where} broke during the TLS handshake{via}; check that "
                 "the port serves HTTPS.",

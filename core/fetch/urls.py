@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from core.errors import UserError
-from core.fetch.results import Failure, _Fail
+from core.fetch.failures import Failure, FetchFailed
 
 SCHEMES = ("http", "https", "ftp")
 DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21}
@@ -123,7 +123,7 @@ def mask_url(url: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Target:
+class Target:
     scheme: str
     host: str  # lower case, no brackets
     port: int  # explicit or the scheme's default
@@ -151,50 +151,50 @@ def _check_characters(url: str) -> None:
         return  # the usual case, checked in C
     for ch in url:
         if ch == " ":
-            raise _Fail(
+            raise FetchFailed(
                 Failure.BAD_URL,
                 "The URL contains a space, which a handset cannot send; "
                 "remove it or write it as %20.",
             )
         if ord(ch) > 126:
-            raise _Fail(
+            raise FetchFailed(
                 Failure.BAD_URL,
                 f"The URL contains the non-ASCII character {ch!r}, which a handset cannot "
                 "type; use only plain ASCII letters, digits and punctuation.",
             )
         if ord(ch) < 32 or ord(ch) == 127:
-            raise _Fail(
+            raise FetchFailed(
                 Failure.BAD_URL,
                 "The URL contains a control character (a tab or line break?); retype it.",
             )
 
 
-def _valid_host(host: str) -> bool:
+def valid_host(host: str) -> bool:
     """A DNS-like name or an IP literal (IPv6 without brackets); lower case expected."""
     if ":" in host:
         return all(c in "0123456789abcdef:." for c in host)
     return bool(_HOST_RE.fullmatch(host)) and not host.startswith(".") and ".." not in host
 
 
-def _no_scheme() -> _Fail:
-    return _Fail(
+def _no_scheme() -> FetchFailed:
+    return FetchFailed(
         Failure.BAD_URL,
         "The URL does not start with http://, https:// or ftp://; add the scheme.",
     )
 
 
-def _unknown_scheme(scheme: str) -> _Fail:
-    return _Fail(
+def _unknown_scheme(scheme: str) -> FetchFailed:
+    return FetchFailed(
         Failure.SCHEME,
         f"The URL uses {scheme}:, but a handset downloads only over "
         "http, https or ftp; start it with one of those.",
     )
 
 
-def _parse(url: str) -> _Target:
-    """Validate a URL the way we fetch it; _Fail(BAD_URL or SCHEME) when unusable."""
+def parse_url(url: str) -> Target:
+    """Validate a URL the way we fetch it; FetchFailed(BAD_URL or SCHEME) when unusable."""
     if not isinstance(url, str) or not url:
-        raise _Fail(Failure.BAD_URL, "The URL is empty; type one like http://server/ca.crt.")
+        raise FetchFailed(Failure.BAD_URL, "The URL is empty; type one like http://server/ca.crt.")
     _check_characters(url)
     if "://" not in url:
         scheme = url.partition(":")[0].lower()
@@ -205,7 +205,7 @@ def _parse(url: str) -> _Target:
         parts: SplitResult = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise _Fail(
+        raise FetchFailed(
             Failure.BAD_URL,
             "The URL has a bad host or port (a port is a number from 1 to 65535); correct it.",
         ) from None
@@ -216,19 +216,19 @@ def _parse(url: str) -> _Target:
         raise _unknown_scheme(scheme)
     host = (parts.hostname or "").lower()
     if not host:
-        raise _Fail(
+        raise FetchFailed(
             Failure.BAD_URL, "The URL has no server name after '//'; add the boot server's name."
         )
-    if not _valid_host(host):
-        raise _Fail(
+    if not valid_host(host):
+        raise FetchFailed(
             Failure.BAD_URL,
             f"The server name {host!r} in the URL is not a valid host name; correct it.",
         )
     if port == 0:
-        raise _Fail(Failure.BAD_URL, "The URL has port 0; use a port from 1 to 65535.")
+        raise FetchFailed(Failure.BAD_URL, "The URL has port 0; use a port from 1 to 65535.")
     username = unquote(parts.username) if parts.username is not None else None
     password = unquote(parts.password) if parts.password is not None else None
-    return _Target(
+    return Target(
         scheme=scheme,
         host=host,
         port=port or DEFAULT_PORTS[scheme],

@@ -25,9 +25,9 @@ from core.check import (
     summary_line,
 )
 from core.check.sources import count_urls, load_ca_file, open_url_file, url_lines
-from core.commands.common import add_workspace
 from core.errors import UserError
 from core.fetch import ConnectMap
+from handset_ca.commands.common import add_workspace
 
 USAGE_ERROR = 2
 BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool killed by it

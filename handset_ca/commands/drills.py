@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from core.commands.common import add_workspace
 from core.drills.catalog import FAULT_INFO
 from core.drills.loader import find_drill, load_drills, trainer_dir
 from core.drills.report import format_clock, past_results, result_cells, results_dir
 from core.locations import DRILLS_ENV, workspace_dir
+from handset_ca.commands.common import add_workspace
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -89,7 +89,7 @@ def run_run(args: argparse.Namespace) -> int:
     workspace = workspace_dir(getattr(args, "workspace", None))
     if args.drill is not None:
         find_drill(args.drill, workspace)  # a wrong id is one sentence here, not in the app
-    from tui.drills_screen import run_drills_app  # the app, only when asked for
+    from tui.app import run_drills_app  # the app, only when asked for
 
     return run_drills_app(workspace, args.drill)
 

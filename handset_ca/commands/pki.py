@@ -8,7 +8,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from core.commands.common import add_workspace
 from core.errors import UserError
 from core.locations import CA_PASSPHRASE_ENV, KEY_PASSPHRASE_ENV, workspace_dir
 from core.passphrase import ask, read_passphrase, read_passphrase_file
@@ -29,6 +28,7 @@ from core.pki.ca import check_days
 from core.pki.keys import WrongPassphrase, is_encrypted_key
 from core.pki.names import build_name
 from core.pki.workspace import check_out_folder
+from handset_ca.commands.common import add_workspace
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -17,9 +17,9 @@ from core.bootserver import (
     BootServer,
     Request,
 )
-from core.commands.common import add_workspace
 from core.locations import workspace_dir
 from core.passphrase import read_passphrase
+from handset_ca.commands.common import add_workspace
 
 # Ctrl+C and a service manager's stop both end the server cleanly, with exit 0.
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)

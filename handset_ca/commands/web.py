@@ -7,14 +7,13 @@ reaches it from elsewhere with `ssh -L 8000:127.0.0.1:8000 host`.
 from __future__ import annotations
 
 import argparse
-import importlib
 import shlex
 import sys
 from pathlib import Path
 
-from core.commands.common import add_workspace
 from core.errors import UserError
 from core.locations import workspace_dir
+from handset_ca.commands.common import add_workspace
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -47,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def app_command(workspace: Path, *, drills: bool = False) -> str:
     """The shell command textual-serve runs for each browser session."""
-    argv = [sys.executable, "-m", "core.cli", "--workspace", str(workspace.resolve())]
+    argv = [sys.executable, "-m", "handset_ca.cli", "--workspace", str(workspace.resolve())]
     if drills:
         argv += ["drills", "run"]
     return shlex.join(argv)
@@ -56,8 +55,10 @@ def app_command(workspace: Path, *, drills: bool = False) -> str:
 def run(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise UserError(f"The port {args.port} is not usable; give a number from 1 to 65535.")
-    # The server is the app's business (tui/), loaded only now, as core.cli loads tui.app.
-    server_class = importlib.import_module("tui.web").load_server_class()
+    # Lazy: textual-serve is loaded only by the command that needs it.
+    from tui.web import load_server_class
+
+    server_class = load_server_class()
     workspace = workspace_dir(getattr(args, "workspace", None))
     command = app_command(workspace, drills=args.drills)
     server = server_class(command, host=args.host, port=args.port, title="handset-ca")

@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from core.cli import main
 from core.drills.loader import find_drill
 from core.drills.session import DrillSession
 from core.locations import DRILLS_ENV
+from handset_ca.cli import main
 from tests.drills.keys import Trainee
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,7 +92,7 @@ def test_report_skips_a_damaged_result(tmp_path, capsys):
 def test_web_without_textual_serve_says_how_to_install(tmp_path):
     code = (
         "import sys; sys.modules['textual_serve'] = None\n"
-        "from core.cli import main\n"
+        "from handset_ca.cli import main\n"
         f"sys.exit(main(['web', '--workspace', {str(tmp_path)!r}]))\n"
     )
     result = subprocess.run(
@@ -106,13 +106,13 @@ def test_web_without_textual_serve_says_how_to_install(tmp_path):
 
 
 def test_web_command_runs_this_python_on_the_workspace(tmp_path):
-    from core.commands.web import app_command
+    from handset_ca.commands.web import app_command
 
     command = shlex.split(app_command(tmp_path / "my ws", drills=True))
     assert command == [
         sys.executable,
         "-m",
-        "core.cli",
+        "handset_ca.cli",
         "--workspace",
         str(tmp_path / "my ws"),
         "drills",
@@ -138,7 +138,7 @@ def test_web_serves_the_app_on_localhost_only(tmp_path):
         [
             sys.executable,
             "-m",
-            "core.cli",
+            "handset_ca.cli",
             "web",
             "--port",
             str(port),

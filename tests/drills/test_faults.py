@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.drills.catalog import FAULT_INFO
-from core.drills.environment import build_environment
-from core.drills.faults import FAULTS
+from core.drills.faults import FAULTS, build_environment, fix_fault
 from core.drills.loader import load_drills
 from core.drills.session import DrillSession
 from tests.drills.keys import Trainee
@@ -45,7 +44,7 @@ async def test_fault_fails_for_its_reason_then_fix_succeeds(fault):
         )
         assert not before.handset.last_provision or not before.handset.last_provision.ok
 
-        env.fix()
+        fix_fault(env)
         after = DrillSession(drill, environment=env)  # a phone fresh from the box
         outcome = await Trainee(after).follow(env.job_sheet)
         assert outcome == "provision:ok", after.handset.last_message
