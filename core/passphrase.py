@@ -81,7 +81,7 @@ def read_passphrase(
 
 
 def ask(prompt: str) -> str:
-    """getpass; Ctrl+C leaves the cursor after the prompt, so mark it for core.cli."""
+    """getpass; Ctrl+C leaves the cursor after the prompt, so mark it for handset_ca.cli."""
     try:
         return getpass.getpass(prompt)
     except KeyboardInterrupt as exc:

@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from core.cli import main
 from core.fileio import write_atomic
 from core.pki import Workspace
+from handset_ca.cli import main
 
 
 def test_an_unexpected_error_is_one_line(ca_template, capsys, monkeypatch):

@@ -3,14 +3,14 @@
 import subprocess
 import sys
 
-CORE_MODULES = ["core", "core.cli"]
+CORE_MODULES = ["core", "handset_ca.cli"]
 
 
 def test_importing_core_loads_no_textual():
     code = (
         "import importlib, pkgutil, sys, core\n"
-        "import core.cli\n"
-        "core.cli.build_parser()\n"
+        "import handset_ca.cli\n"
+        "handset_ca.cli.build_parser()\n"
         "for m in pkgutil.walk_packages(core.__path__, 'core.'):\n"
         "    importlib.import_module(m.name)\n"
         "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"

@@ -12,8 +12,8 @@ from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
 from core.check import CheckOptions, check_url
-from core.cli import main
 from core.handset.accept import DAMAGED, accept_certificate_file
+from handset_ca.cli import main
 from tests.handset.certs import NOW, new_key, pem
 from tests.servers import HTTPServer, Route, build_cert, subject_name
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.cli import main
+from handset_ca.cli import main
 from tests.handset.certs import pem
 from tests.servers import FTPServer, HTTPServer, Route
 

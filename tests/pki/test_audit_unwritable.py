@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.cli import main
 from core.errors import UserError
 from core.pki import Workspace
+from handset_ca.cli import main
 
 from .conftest import CA_PASS
 

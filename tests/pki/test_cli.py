@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.cli import main
 from core.pki import Workspace
+from handset_ca.cli import main
 
 from .conftest import CA_PASS
 

@@ -227,7 +227,7 @@ async def test_a_broken_trainer_drill_is_named_in_the_picker(tmp_path, monkeypat
 
 
 async def test_drills_run_opens_straight_into_a_drill(tmp_path):
-    from tui.drills_screen import drills_app
+    from tui.app import drills_app
 
     app = drills_app(tmp_path, "fault-ca-expired")
     async with app.run_test(size=(80, 24)) as pilot:

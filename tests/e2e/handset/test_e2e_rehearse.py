@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from core.cli import main
+from handset_ca.cli import main
 from tests.e2e.handset.conftest import NAME
 from tests.handset.certs import der
 from tests.servers import HTTPServer, Route
@@ -122,7 +122,7 @@ def test_rehearse_as_a_real_command(http_server):
         [
             sys.executable,
             "-m",
-            "core.cli",
+            "handset_ca.cli",
             "rehearse",
             f"http://{NAME}/ca.crt",
             "--quiet",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
+from handset_ca.cli import main
 
 from .conftest import openssl
 
