@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-# A URL's password inside free text (an exception message): user:secret@ -> user:***@.
-_URL_PASSWORD = re.compile(r"(\w+://[^/\s:@]*:)[^@\s/]*@")
+from core.redact import mask_urls_in
 
 
 class UserError(Exception):
@@ -28,7 +25,7 @@ def unexpected_error_sentence(exc: BaseException) -> str:
     message = lines[0] if lines else ""
     if len(message) > 200:
         message = message[:197] + "..."
-    message = _URL_PASSWORD.sub(r"\1***@", message)
+    message = mask_urls_in(message)
     detail = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
     return f"Unexpected error ({detail}); please report it."
 

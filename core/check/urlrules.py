@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from core.check.verdict import Reason, fail, warn
+from core.redact import mask_url
 
 SCHEMES = ("http", "https", "ftp")
 DEFAULT_SCHEME = "http"  # the handset's URL field starts as "http://" (bulletin)
@@ -47,18 +48,6 @@ def split_netloc(rest: str) -> tuple[str, str, str]:
     return userinfo, hostport, tail
 
 
-def mask_password(url: str) -> str:
-    """``ftp://user:secret@host/x`` -> ``ftp://user:***@host/x``; anything else unchanged."""
-    m = _SCHEME_RE.match(url)
-    if not m:
-        return url
-    userinfo, hostport, tail = split_netloc(url[m.end() :])
-    if ":" not in userinfo:
-        return url
-    user = userinfo.split(":", 1)[0]
-    return f"{url[: m.end()]}{user}:***@{hostport}{tail}"
-
-
 def analyse_url(url: str) -> UrlReport:
     """Typing and scheme rules for one URL (no network)."""
     given = url.strip()
@@ -70,7 +59,7 @@ def analyse_url(url: str) -> UrlReport:
             url,
             "",
             "",
-            mask_password(given).encode("unicode_escape").decode("ascii"),
+            mask_url(given).encode("unicode_escape").decode("ascii"),
             [fail("bad-url", "The URL contains control characters; retype it.")],
         )
 
@@ -88,7 +77,7 @@ def analyse_url(url: str) -> UrlReport:
                 "URL field starts with; write the scheme to be sure.",
             )
         )
-    display = mask_password(fetch_url if not m else given)
+    display = mask_url(fetch_url if not m else given)
     if scheme not in SCHEMES:
         reasons.append(
             fail(
@@ -145,7 +134,7 @@ def analyse_url(url: str) -> UrlReport:
     if any(ch.isupper() for ch in _PERCENT_RE.sub("", tail)):
         places.append("the path")
     if places:
-        typed = mask_password(
+        typed = mask_url(
             f"{scheme}://{userinfo.lower()}{'@' if userinfo else ''}{hostport}"
             f"{_lower_keeping_escapes(tail)}"
         )

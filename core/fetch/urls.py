@@ -9,6 +9,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 from core.errors import UserError
 from core.fetch.failures import Failure, FetchFailed
+from core.redact import mask_url as mask_url  # re-exported: fetch callers mask what they log
 
 SCHEMES = ("http", "https", "ftp")
 DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21}
@@ -102,24 +103,6 @@ class ConnectMap:
 
 # ---------------------------------------------------------------------------
 # URLs
-
-
-def mask_url(url: str) -> str:
-    """The URL with any password replaced by ***, safe to show or log."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    end = len(rest)
-    for ch in "/?#":
-        i = rest.find(ch)
-        if 0 <= i < end:
-            end = i
-    netloc = rest[:end]
-    userinfo, at, hostport = netloc.rpartition("@")
-    if not at or ":" not in userinfo:
-        return url
-    user = userinfo.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{hostport}{rest[end:]}"
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.check.urlrules import analyse_url, mask_password
+from core.check.urlrules import analyse_url
 from core.check.verdict import Level
+from core.redact import mask_url, mask_urls_in
 
 
 def codes(url: str) -> list[str]:
@@ -77,7 +78,14 @@ def test_unusable_urls(url):
     assert not report.fetchable
 
 
-def test_mask_password():
-    assert mask_password("ftp://u:p@h/x") == "ftp://u:***@h/x"
-    assert mask_password("ftp://u@h/x") == "ftp://u@h/x"
-    assert mask_password("http://h/a@b") == "http://h/a@b"
+def test_mask_url():
+    assert mask_url("ftp://u:p@h/x") == "ftp://u:***@h/x"
+    assert mask_url("ftp://u@h/x") == "ftp://u@h/x"
+    assert mask_url("http://h/a@b") == "http://h/a@b"
+
+
+def test_mask_urls_in_text():
+    line = "fetch of ftp://plcmspip:s3cret@10.0.0.5/ca.crt failed; try http://a:b@h/"
+    assert mask_urls_in(line) == (
+        "fetch of ftp://plcmspip:***@10.0.0.5/ca.crt failed; try http://a:***@h/"
+    )
