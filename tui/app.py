@@ -40,7 +40,8 @@ class MainScreen(Screen[None]):
     """The two panes and the key bar."""
 
     AUTO_FOCUS = "#actions"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+    # Not a ClassVar: Screen declares it as an instance attribute.
+    HORIZONTAL_BREAKPOINTS: list[tuple[int, str]] | None = [  # noqa: RUF012
         (0, "-narrow"),
         (NARROW, "-normal"),
         (WIDE, "-wide"),

@@ -135,8 +135,10 @@ class DrillPickerScreen(Screen[None]):
     def _start(self, drill: Drill) -> DrillSession | None:
         from core.drills.session import DrillSession
 
-        kw = {"clock": self.clock} if self.clock is not None else {}
-        session = DrillSession(drill, self.workspace, **kw)
+        if self.clock is None:
+            session = DrillSession(drill, self.workspace)
+        else:
+            session = DrillSession(drill, self.workspace, clock=self.clock)
         with self._lock:
             if not self._gone:
                 self._unclaimed.append(session)
@@ -558,5 +560,10 @@ class SummaryScreen(Screen[None]):
 def close_later(*sessions: DrillSession) -> None:
     """Close drill sessions in a (non-daemon) thread: the UI goes on, Python waits for it
     at exit, so no server or temp folder is left behind."""
+
+    def close_all() -> None:
+        for session in sessions:
+            session.close()
+
     if sessions:
-        threading.Thread(target=lambda: [s.close() for s in sessions], name="drill-close").start()
+        threading.Thread(target=close_all, name="drill-close").start()

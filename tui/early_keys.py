@@ -8,6 +8,7 @@ right after the key that opened the screen is lost.
 from __future__ import annotations
 
 from textual import events
+from textual.widget import Widget
 from textual.widgets import Input
 
 
@@ -18,7 +19,7 @@ class EarlyKeys:
     would bring Screen's default CSS back over ModalScreen's.
     """
 
-    focused: object
+    focused: Widget | None  # Screen's attribute (the mixin is only used on screens)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

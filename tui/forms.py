@@ -25,7 +25,7 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from core.errors import unexpected_error_sentence
+from core.errors import error_sentence
 from tui.early_keys import EarlyKeys
 from tui.keybar import KeyBar
 
@@ -267,7 +267,7 @@ class FormScreen(EarlyKeys, ModalScreen[Any]):
                 self.set_focus(field)
             self.show_error(app_sentence(exc))
         else:  # a bug: one line, never a traceback
-            self.show_error(unexpected_error_sentence(exc))
+            self.show_error(error_sentence(exc))
 
     def show_error(self, sentence: str) -> None:
         error = self.query_one("#error", Static)

@@ -117,8 +117,8 @@ def phone_lines(screen: Screen, width: int, body_rows: int, spin: str = "") -> l
         row(line)
     for _ in range(body_rows + MESSAGE_ROWS - len(body) - len(message)):
         row("")
-    for line in message:
-        row(Text(" " + line, style="italic"))
+    for said in message:
+        row(Text(" " + said, style="italic"))
     cell = inner // 4
     soft = Text()
     labels = screen.softkeys

@@ -62,8 +62,9 @@ class WholeCellScrollBarRender(ScrollBarRender):
 
 def whole_cell_scrollbars(widget: Widget) -> None:
     """Draw ``widget``'s scroll bars with WholeCellScrollBarRender."""
-    widget.vertical_scrollbar.renderer = WholeCellScrollBarRender
-    widget.horizontal_scrollbar.renderer = WholeCellScrollBarRender
+    # Textual declares renderer a ClassVar, yet reads it from the instance: set per widget.
+    widget.vertical_scrollbar.renderer = WholeCellScrollBarRender  # type: ignore[misc]
+    widget.horizontal_scrollbar.renderer = WholeCellScrollBarRender  # type: ignore[misc]
 
 
 def _table(title: str, headers: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> Table:

@@ -129,8 +129,8 @@ def overview_text(view: Overview, width: int | None = None, *, compact: bool = F
         text.append(names + (f" and {more} more" if more > 0 else "") + "\n")
     else:
         text.append("\n")
-        for line in view.issued[:MAX_ISSUED_SHOWN]:
-            text.append(f" {line.name}\n").append(_expiry(line))
+        for cert in view.issued[:MAX_ISSUED_SHOWN]:
+            text.append(f" {cert.name}\n").append(_expiry(cert))
         if len(view.issued) > MAX_ISSUED_SHOWN:
             text.append(f" and {len(view.issued) - MAX_ISSUED_SHOWN} more (v to inspect)\n")
     text.append("Boot server ", style="bold")
@@ -231,7 +231,7 @@ class WorkbenchPane(Vertical, can_focus=False):
             self.mount(bar, before="#actions")
             self.set_status(label)
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if event.option.id:
-            self.run_action(f"app.{event.option.id}")
+            await self.run_action(f"app.{event.option.id}")

@@ -11,7 +11,13 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    Awaitable,
+    Callable,
+    Iterable,
+)
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -337,7 +343,7 @@ async def check_urls(
     *,
     progress: Progress | None = None,
     total: int | None = None,
-) -> AsyncIterator[Verdict]:
+) -> AsyncGenerator[Verdict, None]:
     """Yield one Verdict per URL as each finishes (``Verdict.index`` gives input order).
 
     At most ``options.concurrency`` URLs run at once and at most that many wait
@@ -397,7 +403,7 @@ async def check_urls(
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def in_input_order(verdicts: AsyncIterable[Verdict]) -> AsyncIterator[Verdict]:
+async def in_input_order(verdicts: AsyncIterable[Verdict]) -> AsyncGenerator[Verdict, None]:
     """Re-order a check_urls stream by index, holding only the ones that came early."""
     waiting: dict[int, Verdict] = {}
     expected = 0

@@ -159,6 +159,7 @@ class _FTPJob:
                     data += chunk
                     if len(data) > self.max_bytes:
                         raise too_large_failure(t, self.max_bytes)
+            assert ftp.sock is not None  # connected: voidcmd above succeeded
             ftp.sock.settimeout(self._remaining())
             ftp.voidresp()
             return bytes(data)

@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         if args.from_file == "-":
             stream, total = sys.stdin, None
         elif args.from_file:
-            total += count_urls(args.from_file)
+            total = len(args.urls) + count_urls(args.from_file)
             if not total:
                 raise UserError(NO_URLS)
             stream = open_url_file(args.from_file)
@@ -160,10 +160,10 @@ async def _run(
         async for verdict in verdicts:
             counts[verdict.level] += 1
             text = verdict.to_json() if as_json else "\n".join(format_verdict(verdict, width))
-            if shared:
+            if shared and bar is not None:
                 bar.clear()
             out.write(text + "\n")
-            if shared:
+            if shared and bar is not None:
                 out.flush()
                 bar.draw()
     finally:
