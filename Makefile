@@ -4,17 +4,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# compat: the source folder on sys.path, as before setuptools' lenient mode, which
+# warns at every install; new modules need no reinstall.
+EDITABLE := --config-settings editable_mode=compat
 
 .PHONY: run test lint format screenshots bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[ftp]'
+	$(BIN)/pip install --quiet -e '.[ftp]' $(EDITABLE)
 	touch $@
 
 $(TEST_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/pip install --quiet -e '.[ftp,test]'
+	$(BIN)/pip install --quiet -e '.[ftp,test]' $(EDITABLE)
 	touch $@
 
 run: $(STAMP)
