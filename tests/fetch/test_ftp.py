@@ -64,11 +64,9 @@ async def test_file_in_a_subfolder(ftp, ftp_root, ca_pem):
 
 
 async def test_big_file_is_cut_at_the_cap(ftp):
-    start = time.monotonic()
-    result = await fetch(ftp.url("/big.bin"), timeout=2)
-    assert result.failure is Failure.TOO_LARGE
+    result = await fetch(ftp.url("/big.bin"), timeout=30)
+    assert result.failure is Failure.TOO_LARGE  # the cap stopped it, not the deadline
     assert "64 KiB" in result.message
-    assert time.monotonic() - start < 2
 
 
 async def test_connect_to_maps_the_ftp_server(ftp, ca_pem):
@@ -102,7 +100,7 @@ async def test_cancelling_a_fetch_stops_its_ftp_worker_at_once(silent):
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(fetch(silent.url("ftp"), timeout=10), 0.3)
     assert silent.accepted() == 1
-    assert silent.closed_by_clients(within=1.0)
+    assert silent.closed_by_clients(within=5.0)  # long before the fetch's own 10 s
 
 
 async def test_http_server_is_not_an_ftp_server(web):
@@ -123,34 +121,34 @@ async def test_ftp_trickle_is_stopped_by_the_total_deadline():
 async def test_endless_ftp_greeting_is_cut_short():
     with TrickleFTPServer(flood_banner=True) as server:
         start = time.monotonic()
-        result = await fetch(server.url(), timeout=5)
-    assert result.failure is Failure.NETWORK
+        result = await fetch(server.url(), timeout=30)
+    assert result.failure is Failure.NETWORK  # the reply cap stopped it, not the deadline
     assert "not FTP" in result.message
-    assert time.monotonic() - start < 2  # stopped by the reply cap, not the deadline
+    assert time.monotonic() - start < 15
 
 
 async def test_many_stuck_ftp_downloads_stay_bounded_and_free_their_workers(silent, ftp, ca_pem):
     # More than the FTP worker pool holds, each with a long deadline, cancelled from
     # outside: every worker must be freed at once, or the next download would queue.
-    stuck = asyncio.gather(*(fetch(silent.url("ftp"), timeout=10) for _ in range(40)))
+    stuck = asyncio.gather(*(fetch(silent.url("ftp"), timeout=30) for _ in range(40)))
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(stuck, 0.5)
     start = time.monotonic()
-    ok = await fetch(ftp.url("/ca.crt"), timeout=2)
+    ok = await fetch(ftp.url("/ca.crt"), timeout=20)
     assert ok.ok and ok.data == ca_pem, ok.message
-    assert time.monotonic() - start < 0.5
+    assert time.monotonic() - start < 10  # not held until the stuck ones' 30 s
 
 
 async def test_many_stuck_ftp_fetches_do_not_make_a_good_one_time_out(ftp, ca_pem):
     """40 downloads stuck on a trickling server (more than any fixed pool) and one good
     one at once: the good one never waits behind them and eats its own deadline."""
     with TrickleFTPServer(interval=0.2) as trickle:
-        stuck = [asyncio.ensure_future(fetch(trickle.url(), timeout=2.5)) for _ in range(40)]
+        stuck = [asyncio.ensure_future(fetch(trickle.url(), timeout=4)) for _ in range(40)]
         await asyncio.sleep(0.5)  # they are all connected and stuck in the body now
-        started = time.monotonic()
-        good = await fetch(ftp.url("/ca.crt"), timeout=1.5)
-        elapsed = time.monotonic() - started
+        good = await fetch(ftp.url("/ca.crt"), timeout=3)
+        still_stuck = sum(not f.done() for f in stuck)
         results = await asyncio.gather(*stuck)
     assert good.ok, good.message
-    assert good.data == ca_pem and elapsed < 1.0
+    assert good.data == ca_pem
+    assert still_stuck == 40  # the good one finished while every stuck one still ran
     assert all(r.failure == Failure.TIMEOUT for r in results)
