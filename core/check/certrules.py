@@ -22,10 +22,10 @@ from core.handset.accept import (
     certificate_cn,
     certificate_refusals,
 )
+from core.pki.constants import MIN_RSA_BITS
 from core.pki.names import name_text
 from core.pki.summary import fingerprint
 
-MIN_RSA_BITS = 2048
 WARN_DAYS_LEFT = 90
 WEAK_HASHES = ("sha1", "md5")
 _REFUSAL_CODES = {NOT_CA: "not-ca", NOT_ROOT: "not-root"}

@@ -63,3 +63,28 @@ def build_ca_certificate(
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public), critical=False)
     )
     return builder.sign(key, hashes.SHA256())
+
+
+def ca_problems(cert: x509.Certificate) -> list[str]:
+    """What strict TLS clients hold against a CA certificate the handset itself accepts.
+
+    The bulletin's `openssl req -new -x509` writes no keyUsage. RFC 5280 requires
+    keyCertSign on a CA, and strict verifiers check it: `openssl verify -x509_strict`
+    and Python's ssl.VERIFY_X509_STRICT (on by default in Python 3.13's default
+    context) refuse every certificate under such a CA.
+    """
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        usage = None
+    except ValueError:  # a malformed extension: other checks say so
+        return []
+    if usage is not None and usage.key_cert_sign:
+        return []
+    what = "has no keyUsage extension" if usage is None else "has a keyUsage without keyCertSign"
+    return [
+        f"The CA certificate {what} (openssl req -x509 as in the bulletin makes it so): "
+        "phones accept it, but strict TLS clients (openssl verify -x509_strict, Python 3.13 "
+        "by default) refuse every certificate it issued, the boot server's included; to "
+        "serve such clients, make a new CA with handset-ca ca init and put it on the phones."
+    ]
