@@ -22,6 +22,7 @@ from core.handset.accept import (
     certificate_cn,
     certificate_refusals,
 )
+from core.pki.ca import ca_problems
 from core.pki.constants import MIN_RSA_BITS
 from core.pki.names import name_text
 from core.pki.summary import fingerprint
@@ -135,6 +136,8 @@ def cert_reasons(
                 "handset-ca ca init.",
             )
         )
+    if info.is_ca and NOT_CA not in refusals:
+        reasons += [warn("ca-no-key-usage", problem) for problem in ca_problems(cert)]
     if NOT_ROOT not in refusals and not info.self_signed:
         reasons.append(
             warn(
