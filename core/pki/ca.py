@@ -8,6 +8,7 @@ import secrets
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from core.errors import UserError
 from core.pki.constants import MAX_DAYS
@@ -28,7 +29,8 @@ def validity(days: int, now: dt.datetime | None = None) -> tuple[dt.datetime, dt
 def build_ca_certificate(
     key: rsa.RSAPrivateKey, subject: Subject, days: int, now: dt.datetime | None = None
 ) -> x509.Certificate:
-    """v3, critical CA:TRUE, keyCertSign+cRLSign, subject key identifier.
+    """v3, critical CA:TRUE, keyCertSign+cRLSign, subject key identifier; a subject
+    e-mail address is repeated as an rfc822Name subjectAltName (RFC 5280 4.1.2.6).
 
     openssl req -x509 also sets CA:TRUE (not critical) and an authority key
     identifier; we make basicConstraints critical as RFC 5280 asks of CAs.
@@ -62,7 +64,18 @@ def build_ca_certificate(
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public), critical=False)
     )
+    emails = subject_emails(name)
+    if emails:  # RFC 5280 4.1.2.6: an e-mail address in the subject goes in the SAN too
+        builder = builder.add_extension(x509.SubjectAlternativeName(emails), critical=False)
     return builder.sign(key, hashes.SHA256())
+
+
+def subject_emails(name: x509.Name) -> list[x509.GeneralName]:
+    """The subject's emailAddress values as rfc822Names (openssl's subjectAltName=email:copy)."""
+    return [
+        x509.RFC822Name(str(attr.value))
+        for attr in name.get_attributes_for_oid(NameOID.EMAIL_ADDRESS)
+    ]
 
 
 def ca_problems(cert: x509.Certificate) -> list[str]:

@@ -13,11 +13,12 @@ from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPri
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from core.errors import UserError
-from core.pki.ca import check_days, validity
+from core.pki.ca import check_days, subject_emails, validity
 from core.pki.constants import MAX_SERVER_DAYS, MIN_RSA_BITS
 from core.pki.names import (
     Subject,
     build_name,
+    check_email,
     check_server_name,
     common_name,
     common_names,
@@ -133,13 +134,14 @@ def certificate_names(
     The CN first; then, with ``csr_names`` "copy", the DNS names and IP addresses
     the CSR asks for, each checked as the CN is (a bad one refuses the signing,
     naming it); names of other kinds are left out with a warning. With "drop",
-    the CN alone.
+    the CN alone. Either way an e-mail address in the subject is repeated as an
+    rfc822Name, as RFC 5280 4.1.2.6 asks.
     """
     if csr_names not in CSR_NAMES:
         raise UserError(f"--csr-names must be copy or drop, not {csr_names!r}.")
     names: list[x509.GeneralName] = [san_for(common_name(csr.subject))]
     if csr_names == CSR_NAMES_DROP:
-        return names, []
+        return names + subject_emails(csr.subject), []
     try:
         asked = list(csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value)
     except x509.ExtensionNotFound:
@@ -171,6 +173,11 @@ def certificate_names(
         if _key(name) not in seen:
             seen.add(_key(name))
             names.append(name)
+    for email in subject_emails(csr.subject):  # RFC 5280 4.1.2.6, as the CA does
+        check_email(str(email.value))
+        if _key(email) not in seen:
+            seen.add(_key(email))
+            names.append(email)
     warnings = []
     if others:
         kinds = ", ".join(sorted(set(others)))

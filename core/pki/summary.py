@@ -49,13 +49,15 @@ def key_bits(public_key: object) -> int:
 
 
 def san_texts(cert: x509.Certificate) -> tuple[str, ...]:
-    """The DNS names and IP addresses a certificate carries, as openssl prints them."""
+    """The DNS names, IP addresses and e-mail addresses a certificate carries, as openssl
+    prints them."""
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except (x509.ExtensionNotFound, ValueError):
         return ()
     texts = [f"DNS:{n}" for n in san.get_values_for_type(x509.DNSName)]
     texts += [f"IP Address:{n}" for n in san.get_values_for_type(x509.IPAddress)]
+    texts += [f"email:{n}" for n in san.get_values_for_type(x509.RFC822Name)]
     return tuple(texts)
 
 

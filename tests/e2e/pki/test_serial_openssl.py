@@ -42,7 +42,9 @@ def openssl_next(root: Path, text: str) -> int | None:
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("text", [t for t, _ in READ_AS_OPENSSL] + REFUSED_BY_OPENSSL)
+@pytest.mark.parametrize(
+    "text", [t for t, _ in READ_AS_OPENSSL] + REFUSED_BY_OPENSSL, ids=lambda t: repr(t)[:24]
+)
 def test_the_next_serial_is_openssls(mini_ca, tmp_path, text):
     expected = openssl_next(mini_ca, text)
     path = tmp_path / "ca.srl"
