@@ -192,6 +192,42 @@ def _key(name: x509.GeneralName) -> tuple[str, str]:
     return (type(name).__name__, str(name.value).lower())
 
 
+def names_preview(csr_data: bytes) -> str:
+    """One sentence for the Sign form before it signs: the names the certificate will
+    carry (default policy), or why the CSR would be refused."""
+    csr = load_csr(csr_data)
+    cns = common_names(csr.subject)
+    if len(cns) != 1:
+        check_for_ca_subject(csr.subject)
+    check_server_name(cns[0])
+    names, _ = certificate_names(csr)
+    return "The certificate will carry: " + ", ".join(general_name_text(n) for n in names) + "."
+
+
+def general_name_text(name: x509.GeneralName) -> str:
+    """As openssl prints a subjectAltName entry."""
+    if isinstance(name, x509.DNSName):
+        return f"DNS:{name.value}"
+    if isinstance(name, x509.IPAddress):
+        return f"IP Address:{name.value}"
+    if isinstance(name, x509.RFC822Name):
+        return f"email:{name.value}"
+    return str(name.value)
+
+
+def check_for_ca_subject(subject: x509.Name) -> None:
+    """Exactly one CN: phones and check read the first, a signer might file the last."""
+    cns = common_names(subject)
+    if not cns:
+        check_server_name("")
+    if len(cns) > 1:
+        raise UserError(
+            f"The CSR's subject has {len(cns)} Common Names ({', '.join(map(repr, cns))}), and "
+            "phones read only one; make the CSR again with the boot server's name as its "
+            "only Common Name."
+        )
+
+
 def check_public_key(key: object) -> list[str]:
     """Refuse keys too weak or not for TLS; warn about what is unknown for handsets."""
     if isinstance(key, rsa.RSAPublicKey):
@@ -240,13 +276,7 @@ def check_for_ca(
 ) -> list[str]:
     """Everything that can refuse a signing, done before anything is written."""
     subject = csr.subject  # each access parses it again
-    cns = common_names(subject)
-    if len(cns) > 1:
-        raise UserError(
-            f"The CSR's subject has {len(cns)} Common Names ({', '.join(map(repr, cns))}), and "
-            "phones read only one; make the CSR again with the boot server's name as its "
-            "only Common Name."
-        )
+    check_for_ca_subject(subject)
     if subject == ca_cert.subject:
         raise UserError(
             "The CSR's subject is the CA's own subject, and Issuer and Subject must differ; "
