@@ -16,10 +16,17 @@ from core.locations import CA_PASSPHRASE_ENV, KEY_PASSPHRASE_ENV
 ENV_FOR = {"ca": CA_PASSPHRASE_ENV, "key": KEY_PASSPHRASE_ENV}
 LABEL_FOR = {"ca": "CA key passphrase", "key": "server key passphrase"}
 MIN_NEW_LENGTH = 4  # openssl refuses to encrypt a key with a shorter passphrase
+MAX_BYTES = 1023  # openssl's PEM_BUFSIZE less one; cryptography refuses longer ones too
 
 
 def check_new_passphrase(passphrase: bytes, label: str = "passphrase") -> None:
-    """A passphrase for a new key: UserError when openssl would refuse it (under 4)."""
+    """A passphrase for a new key: UserError when openssl would refuse it (under 4
+    characters, or over 1,023 bytes)."""
+    if len(passphrase) > MAX_BYTES:
+        raise UserError(
+            f"The {label} is {len(passphrase):,} bytes long, and keys can be encrypted with "
+            f"at most {MAX_BYTES:,} (openssl's limit too); choose a shorter one."
+        )
     if len(passphrase.decode("utf-8", "replace")) < MIN_NEW_LENGTH:
         raise UserError(
             f"The {label} must be at least {MIN_NEW_LENGTH} characters (openssl refuses "

@@ -145,11 +145,16 @@ class HandsetCAApp(App[int]):
         now = self.clock() if self.clock else None
         ws = self.workspace
         urls = tuple(self.server.urls()) if self.server else ()
+        notes: tuple[str, ...] = ()
         try:
             ca = None
             if ws.has_ca():
-                s = summarize(ws.ca_certificate(), ws.ca_crt_path, now=now)
+                from core.pki.ca import ca_problems
+
+                cert = ws.ca_certificate()
+                s = summarize(cert, ws.ca_crt_path, now=now)
                 ca = CertLine(s.cn, s.not_after, s.days_left, f"SHA-256 {_short(s.sha256)}")
+                notes = tuple(ca_problems(cert))  # e.g. the bulletin's CA without keyUsage
             issued = tuple(
                 CertLine(s.path.parent.name if s.path else s.cn, s.not_after, s.days_left)
                 for s in ws.issued_summaries(now=now)
@@ -162,6 +167,7 @@ class HandsetCAApp(App[int]):
             issued=issued,
             urls=urls,
             serving=self.server is not None,
+            notes=notes,
             handset=self.handset_progress(),
         )
 

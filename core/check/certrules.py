@@ -22,10 +22,11 @@ from core.handset.accept import (
     certificate_cn,
     certificate_refusals,
 )
+from core.pki.ca import ca_problems
+from core.pki.constants import MIN_RSA_BITS
 from core.pki.names import name_text
 from core.pki.summary import fingerprint
 
-MIN_RSA_BITS = 2048
 WARN_DAYS_LEFT = 90
 WEAK_HASHES = ("sha1", "md5")
 _REFUSAL_CODES = {NOT_CA: "not-ca", NOT_ROOT: "not-root"}
@@ -135,6 +136,8 @@ def cert_reasons(
                 "handset-ca ca init.",
             )
         )
+    if info.is_ca and NOT_CA not in refusals:
+        reasons += [warn("ca-no-key-usage", problem) for problem in ca_problems(cert)]
     if NOT_ROOT not in refusals and not info.self_signed:
         reasons.append(
             warn(

@@ -8,6 +8,7 @@ import secrets
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from core.errors import UserError
 from core.pki.constants import MAX_DAYS
@@ -28,7 +29,8 @@ def validity(days: int, now: dt.datetime | None = None) -> tuple[dt.datetime, dt
 def build_ca_certificate(
     key: rsa.RSAPrivateKey, subject: Subject, days: int, now: dt.datetime | None = None
 ) -> x509.Certificate:
-    """v3, critical CA:TRUE, keyCertSign+cRLSign, subject key identifier.
+    """v3, critical CA:TRUE, keyCertSign+cRLSign, subject key identifier; a subject
+    e-mail address is repeated as an rfc822Name subjectAltName (RFC 5280 4.1.2.6).
 
     openssl req -x509 also sets CA:TRUE (not critical) and an authority key
     identifier; we make basicConstraints critical as RFC 5280 asks of CAs.
@@ -62,4 +64,40 @@ def build_ca_certificate(
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public), critical=False)
     )
+    emails = subject_emails(name)
+    if emails:  # RFC 5280 4.1.2.6: an e-mail address in the subject goes in the SAN too
+        builder = builder.add_extension(x509.SubjectAlternativeName(emails), critical=False)
     return builder.sign(key, hashes.SHA256())
+
+
+def subject_emails(name: x509.Name) -> list[x509.GeneralName]:
+    """The subject's emailAddress values as rfc822Names (openssl's subjectAltName=email:copy)."""
+    return [
+        x509.RFC822Name(str(attr.value))
+        for attr in name.get_attributes_for_oid(NameOID.EMAIL_ADDRESS)
+    ]
+
+
+def ca_problems(cert: x509.Certificate) -> list[str]:
+    """What strict TLS clients hold against a CA certificate the handset itself accepts.
+
+    The bulletin's `openssl req -new -x509` writes no keyUsage. RFC 5280 requires
+    keyCertSign on a CA, and strict verifiers check it: `openssl verify -x509_strict`
+    and Python's ssl.VERIFY_X509_STRICT (on by default in Python 3.13's default
+    context) refuse every certificate under such a CA.
+    """
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        usage = None
+    except ValueError:  # a malformed extension: other checks say so
+        return []
+    if usage is not None and usage.key_cert_sign:
+        return []
+    what = "has no keyUsage extension" if usage is None else "has a keyUsage without keyCertSign"
+    return [
+        f"The CA certificate {what} (openssl req -x509 as in the bulletin makes it so): "
+        "phones accept it, but strict TLS clients (openssl verify -x509_strict, Python 3.13 "
+        "by default) refuse every certificate it issued, the boot server's included; to "
+        "serve such clients, make a new CA with handset-ca ca init and put it on the phones."
+    ]

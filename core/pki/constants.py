@@ -4,6 +4,7 @@ from __future__ import annotations
 
 DEFAULT_CA_KEY_SIZE = 2048  # bulletin: openssl genrsa -des3 -out ca.key 2048
 KEY_SIZES = (2048, 3072, 4096)
+MIN_RSA_BITS = 2048  # smaller RSA keys are refused when signing and FAIL in `check`
 DEFAULT_CA_DAYS = 2555  # bulletin: seven years
 DEFAULT_SERVER_KEY_SIZE = 2048
 DEFAULT_SERVER_DAYS = 365  # bulletin: openssl x509 -days 365

@@ -52,6 +52,8 @@ _SHORT = {
 }
 _MAX_LEN = {NameOID.COMMON_NAME: 64, NameOID.EMAIL_ADDRESS: 128}
 _HOST_LABEL = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?")
+_LDH_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")  # RFC 1034 preferred
+MAX_DNS_NAME = 253
 _FOLDER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._:-]{0,252}")
 
 
@@ -108,6 +110,11 @@ def name_text(name: x509.Name) -> str:
             short = attr.oid.dotted_string
         parts.append(f"{short}={attr.value}")
     return ", ".join(parts)
+
+
+def common_names(name: x509.Name) -> list[str]:
+    """Every CN in ``name``, in certificate order (signing refuses more than one)."""
+    return [str(attr.value) for attr in name.get_attributes_for_oid(NameOID.COMMON_NAME)]
 
 
 def common_name(name: x509.Name) -> str:
@@ -169,6 +176,38 @@ def check_server_name(name: str) -> list[str]:
             "phones get the name from DHCP exactly as written."
         )
     return warnings
+
+
+def san_name_problem(name: str, *, allow_wildcard: bool = False) -> str | None:
+    """Why ``name`` (a DNS name asked for in a CSR) cannot go into a certificate, or None.
+
+    The CN's rules (a host name, no blank, no trailing dot) in the strict RFC 1034
+    form RFC 5280 asks of dNSName: letters, digits and inner hyphens, labels of at
+    most 63 characters, 253 in all. A wildcard only as the whole leftmost label of a
+    name with at least two more labels, and only when the user allowed it.
+    """
+    if not name:
+        return "it is empty"
+    if any(ch.isspace() for ch in name):
+        return "it contains a blank"
+    if name.endswith("."):
+        return "it ends with a dot"
+    if len(name) > MAX_DNS_NAME:
+        return f"it is longer than {MAX_DNS_NAME} characters"
+    if parse_ip(name) is not None:
+        return f"it is an IP address written as a DNS name; ask for it as IP:{name}"
+    labels = name.split(".")
+    if "*" in name:
+        if not allow_wildcard:
+            return "it is a wildcard, which is signed only with --allow-wildcard"
+        if labels[0] != "*" or "*" in ".".join(labels[1:]) or len(labels) < 3:
+            return "a wildcard must be the whole leftmost label of a name such as *.example.com"
+        labels = labels[1:]
+    if len(labels) > 1 and all(label.isascii() and label.isdigit() for label in labels):
+        return "it is all digits and dots but not an IPv4 address"
+    if not all(label.isascii() and _LDH_LABEL.fullmatch(label) for label in labels):
+        return "a host name has only letters, digits, inner hyphens and dots"
+    return None
 
 
 def check_folder_name(name: str) -> str:

@@ -19,18 +19,60 @@ from core.errors import UserError
 from core.fileio import write_atomic
 
 RANDOM_BITS = 159  # openssl's SERIAL_RAND_BITS
+MAX_FILE = 64 * 1024  # openssl reads a line at a time; a serial file is one short line
 MAX_SERIAL = (1 << 159) - 1  # RFC 5280: at most 20 octets, positive
 
 
+_HEX = frozenset("0123456789abcdefABCDEF")
+_LINE = 1023  # openssl reads lines with BIO_gets(bp, buf, 1024)
+
+
 def parse_serial(text: str) -> int:
-    """Parse an openssl serial file; lines may continue with a trailing backslash."""
-    digits = "".join(line.strip().rstrip("\\") for line in text.splitlines())
-    if not digits:
-        raise ValueError("empty")
-    value = int(digits, 16)
-    if value < 0:
-        raise ValueError("negative")
-    return value
+    """Read a serial file exactly as openssl's a2i_ASN1_INTEGER does (apps' load_serial).
+
+    The first line's leading hex digits, anything after them ignored; at least two
+    digits and an even number of them (a leading "00" is dropped first); a line
+    ending in a backslash continues, with openssl's quirk of dropping the digit before
+    it. So "0x1F", "+10", "1_0", "-0", "F" and " 7F" are refused (openssl: "unable to
+    load number") and "12\n34" reads as 0x12. ValueError when openssl would refuse.
+    """
+    pos = 0
+
+    def gets() -> str:
+        nonlocal pos
+        end = text.find("\n", pos, pos + _LINE)
+        end = pos + _LINE if end < 0 else end + 1
+        line = text[pos:end]
+        pos += len(line)
+        return line
+
+    digits = ""
+    first = True
+    line = gets()
+    while True:
+        line = line.removesuffix("\n")
+        if not line:
+            raise ValueError("short line")
+        line = line.removesuffix("\r")
+        if not line:
+            raise ValueError("short line")
+        again = line.endswith("\\")
+        end = next((i for i, ch in enumerate(line) if ch not in _HEX), len(line))
+        line = line[:end]
+        if len(line) < 2:
+            raise ValueError("short line")
+        if first:
+            first = False
+            if line.startswith("00"):
+                line = line[2:]
+        count = len(line) - again
+        if count % 2:
+            raise ValueError("odd number of characters")
+        digits += line[:count]
+        if not again:
+            break
+        line = gets()
+    return int(digits or "0", 16)
 
 
 def format_serial(value: int) -> str:
@@ -44,16 +86,18 @@ def format_serial(value: int) -> str:
 def read_last(path: Path) -> int | None:
     """The last serial used, or None when there is no serial file yet."""
     try:
-        text = path.read_text(encoding="ascii")
+        text = path.read_bytes()[:MAX_FILE].decode("latin-1")  # bytes as openssl sees them
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError):
+    except OSError:
         text = ""
     try:
         return parse_serial(text)
     except ValueError:
         raise UserError(
-            f"{path} is not an openssl serial file (one line of hex); fix or move it away."
+            f'{path} is not an openssl serial file, and openssl would say "unable to load '
+            'number" too: it must start with an even number of hex digits (e.g. 01); fix '
+            "or move it away."
         ) from None
 
 

@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from core.errors import UserError
-from core.pki.ca import check_days, validity
-from core.pki.constants import MAX_SERVER_DAYS
-from core.pki.names import Subject, build_name, check_server_name, common_name, parse_ip
+from core.pki.ca import check_days, subject_emails, validity
+from core.pki.constants import MAX_SERVER_DAYS, MIN_RSA_BITS
+from core.pki.names import (
+    Subject,
+    build_name,
+    check_email,
+    check_server_name,
+    common_name,
+    common_names,
+    parse_ip,
+    san_name_problem,
+)
+
+# What `sign` does with the names a CSR asks for in its subjectAltName.
+CSR_NAMES_COPY = "copy"  # DNS names and IP addresses, each checked as the CN is
+CSR_NAMES_DROP = "drop"  # the CN alone
+CSR_NAMES = (CSR_NAMES_COPY, CSR_NAMES_DROP)
+EC_UNKNOWN = (
+    "Unknown (not in the bulletin or the vendor documents): whether a handset accepts a "
+    "boot server certificate with an {kind} key; the bulletin makes RSA keys, so try one "
+    "handset before relying on it."
+)
 
 
 def build_csr(key: rsa.RSAPrivateKey, subject: Subject) -> x509.CertificateSigningRequest:
@@ -44,27 +65,204 @@ def load_csr(data: bytes) -> x509.CertificateSigningRequest:
             "That file is not a certificate signing request (PEM or DER); give the .csr "
             "file made with openssl req -new or handset-ca."
         ) from None
-    try:
-        valid = csr.is_signature_valid
-    except Exception:  # an algorithm the library cannot check
-        valid = False
-    if not valid:
-        raise UserError(
-            "The CSR's signature does not verify, so it was altered or damaged; make it "
-            "again from the server key."
-        )
+    problem = signature_problem(csr)
+    if problem is not None:
+        raise UserError(problem)
     return csr
 
 
-def requested_sans(csr: x509.CertificateSigningRequest) -> list[x509.GeneralName]:
-    """The DNS and IP names a CSR asks for; anything else it asks for is ignored."""
+def signature_problem(csr: x509.CertificateSigningRequest) -> str | None:
+    """Why the CSR's own signature is not accepted, or None.
+
+    A SHA-1 signature is checked by hand (cryptography no longer verifies it) and
+    accepted: a CSR's signature only proves that its maker holds the private key,
+    and the certificate is signed with SHA-256 whatever the CSR used.
+    """
     try:
-        ext = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        if csr.is_signature_valid:
+            return None
+    except Exception:  # an algorithm the library cannot check
+        pass
+    try:
+        algorithm = csr.signature_hash_algorithm
+    except UnsupportedAlgorithm:
+        return (
+            f"The CSR is signed with {_algorithm_name(csr)}, which cannot be checked; make it "
+            "again with openssl req -new -sha256."
+        )
+    if isinstance(algorithm, hashes.MD5):
+        return (
+            "The CSR is signed with MD5, which is broken; make it again with "
+            "openssl req -new -sha256."
+        )
+    if isinstance(algorithm, hashes.SHA1) and _verifies_by_hand(csr, algorithm):
+        return None
+    return (
+        "The CSR's signature does not verify, so it was altered or damaged; make it "
+        "again from the server key."
+    )
+
+
+def _algorithm_name(csr: x509.CertificateSigningRequest) -> str:
+    oid = csr.signature_algorithm_oid
+    name = getattr(oid, "_name", "")
+    return oid.dotted_string if not name or name == "Unknown OID" else name
+
+
+def _verifies_by_hand(csr: x509.CertificateSigningRequest, algorithm: hashes.HashAlgorithm) -> bool:
+    try:
+        key = csr.public_key()
+        params = csr.signature_algorithm_parameters
+        if isinstance(key, rsa.RSAPublicKey):
+            key.verify(csr.signature, csr.tbs_certrequest_bytes, params, algorithm)  # type: ignore[arg-type]
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(csr.signature, csr.tbs_certrequest_bytes, ec.ECDSA(algorithm))
+        else:
+            return False
+    except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+def certificate_names(
+    csr: x509.CertificateSigningRequest,
+    csr_names: str = CSR_NAMES_COPY,
+    allow_wildcard: bool = False,
+) -> tuple[list[x509.GeneralName], list[str]]:
+    """The subjectAltName the certificate will carry, and warnings.
+
+    The CN first; then, with ``csr_names`` "copy", the DNS names and IP addresses
+    the CSR asks for, each checked as the CN is (a bad one refuses the signing,
+    naming it); names of other kinds are left out with a warning. With "drop",
+    the CN alone. Either way an e-mail address in the subject is repeated as an
+    rfc822Name, as RFC 5280 4.1.2.6 asks.
+    """
+    if csr_names not in CSR_NAMES:
+        raise UserError(f"--csr-names must be copy or drop, not {csr_names!r}.")
+    names: list[x509.GeneralName] = [san_for(common_name(csr.subject))]
+    if csr_names == CSR_NAMES_DROP:
+        return names + subject_emails(csr.subject), []
+    try:
+        asked = list(csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value)
     except x509.ExtensionNotFound:
+        return names, []
+    except ValueError:  # a malformed extension
+        raise UserError(
+            "The CSR's subjectAltName cannot be read; make the CSR again, or sign with "
+            "--csr-names drop to use the Common Name alone."
+        ) from None
+    seen = {_key(names[0])}
+    others: list[str] = []
+    for name in asked:
+        if isinstance(name, x509.DNSName):
+            problem = san_name_problem(name.value, allow_wildcard=allow_wildcard)
+            if problem is not None:
+                raise UserError(
+                    f"The CSR asks for the name {name.value!r}, which cannot be signed: "
+                    f"{problem}; make the CSR again without it, or sign with "
+                    "--csr-names drop to use the Common Name alone."
+                )
+        elif not isinstance(name, x509.IPAddress):
+            others.append(type(name).__name__)
+            continue
+        elif not isinstance(name.value, ipaddress.IPv4Address | ipaddress.IPv6Address):
+            raise UserError(
+                f"The CSR asks for the address range {name.value}, which cannot be signed; "
+                "make the CSR again with single addresses, or sign with --csr-names drop."
+            )
+        if _key(name) not in seen:
+            seen.add(_key(name))
+            names.append(name)
+    for email in subject_emails(csr.subject):  # RFC 5280 4.1.2.6, as the CA does
+        check_email(str(email.value))
+        if _key(email) not in seen:
+            seen.add(_key(email))
+            names.append(email)
+    warnings = []
+    if others:
+        kinds = ", ".join(sorted(set(others)))
+        warnings.append(
+            f"The CSR also asks for {len(others)} name(s) of other kinds ({kinds}); only DNS "
+            "names and IP addresses are copied, so those were left out."
+        )
+    return names, warnings
+
+
+def _key(name: x509.GeneralName) -> tuple[str, str]:
+    return (type(name).__name__, str(name.value).lower())
+
+
+def names_preview(csr_data: bytes) -> str:
+    """One sentence for the Sign form before it signs: the names the certificate will
+    carry (default policy), or why the CSR would be refused."""
+    csr = load_csr(csr_data)
+    cns = common_names(csr.subject)
+    if len(cns) != 1:
+        check_for_ca_subject(csr.subject)
+    check_server_name(cns[0])
+    names, _ = certificate_names(csr)
+    return "The certificate will carry: " + ", ".join(general_name_text(n) for n in names) + "."
+
+
+def general_name_text(name: x509.GeneralName) -> str:
+    """As openssl prints a subjectAltName entry."""
+    if isinstance(name, x509.DNSName):
+        return f"DNS:{name.value}"
+    if isinstance(name, x509.IPAddress):
+        return f"IP Address:{name.value}"
+    if isinstance(name, x509.RFC822Name):
+        return f"email:{name.value}"
+    return str(name.value)
+
+
+def check_for_ca_subject(subject: x509.Name) -> None:
+    """Exactly one CN: phones and check read the first, a signer might file the last."""
+    cns = common_names(subject)
+    if not cns:
+        check_server_name("")
+    if len(cns) > 1:
+        raise UserError(
+            f"The CSR's subject has {len(cns)} Common Names ({', '.join(map(repr, cns))}), and "
+            "phones read only one; make the CSR again with the boot server's name as its "
+            "only Common Name."
+        )
+
+
+def check_public_key(key: object) -> list[str]:
+    """Refuse keys too weak or not for TLS; warn about what is unknown for handsets."""
+    if isinstance(key, rsa.RSAPublicKey):
+        if key.key_size < MIN_RSA_BITS:
+            raise UserError(
+                f"The CSR's RSA key has {key.key_size} bits, under {MIN_RSA_BITS}; make a "
+                f"new key of at least {MIN_RSA_BITS} bits (openssl genrsa -out server.key "
+                f"{MIN_RSA_BITS}) and a new CSR."
+            )
         return []
-    except ValueError:  # a malformed extension: ignore, as we copy none
-        return []
-    return [n for n in ext.value if isinstance(n, x509.DNSName | x509.IPAddress)]
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return [EC_UNKNOWN.format(kind=f"EC ({key.curve.name})")]
+    if isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+        kind = "Ed25519" if isinstance(key, ed25519.Ed25519PublicKey) else "Ed448"
+        return [EC_UNKNOWN.format(kind=kind)]
+    what = "DSA" if isinstance(key, dsa.DSAPublicKey) else type(key).__name__
+    raise UserError(
+        f"The CSR's key is {what}, which TLS servers no longer use; make an RSA key "
+        f"(openssl genrsa -out server.key {MIN_RSA_BITS}) and a new CSR."
+    )
+
+
+def key_usage(key: object) -> x509.KeyUsage:
+    """digitalSignature for every key; keyEncipherment for RSA only (RFC 5480, RFC 8410)."""
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=isinstance(key, rsa.RSAPublicKey),
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
 
 
 def check_for_ca(
@@ -72,15 +270,32 @@ def check_for_ca(
     ca_cert: x509.Certificate,
     days: int,
     now: dt.datetime | None = None,
+    *,
+    csr_names: str = CSR_NAMES_COPY,
+    allow_wildcard: bool = False,
 ) -> list[str]:
     """Everything that can refuse a signing, done before anything is written."""
     subject = csr.subject  # each access parses it again
+    check_for_ca_subject(subject)
     if subject == ca_cert.subject:
         raise UserError(
             "The CSR's subject is the CA's own subject, and Issuer and Subject must differ; "
             "make the CSR with the boot server's name as Common Name."
         )
     warnings = check_server_name(common_name(subject))
+    try:
+        public_key = csr.public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        raise UserError(
+            "The CSR's public key cannot be read; make an RSA key and a new CSR."
+        ) from None
+    warnings += check_public_key(public_key)
+    warnings += certificate_names(csr, csr_names, allow_wildcard)[1]
+    if isinstance(_hash(csr), hashes.SHA1):
+        warnings.append(
+            "The CSR is signed with SHA-1: accepted, since a CSR's signature only proves "
+            "that the boot server holds the key; the certificate is signed with SHA-256."
+        )
     _, not_after = validity(check_days(days), now)
     if days > MAX_SERVER_DAYS:
         warnings.append(
@@ -95,6 +310,13 @@ def check_for_ca(
     return warnings
 
 
+def _hash(csr: x509.CertificateSigningRequest) -> hashes.HashAlgorithm | None:
+    try:
+        return csr.signature_hash_algorithm
+    except UnsupportedAlgorithm:
+        return None
+
+
 def sign_server_csr(
     csr: x509.CertificateSigningRequest,
     ca_key: CertificateIssuerPrivateKeyTypes,
@@ -102,20 +324,22 @@ def sign_server_csr(
     serial: int,
     days: int,
     now: dt.datetime | None = None,
+    *,
+    csr_names: str = CSR_NAMES_COPY,
+    allow_wildcard: bool = False,
 ) -> tuple[x509.Certificate, list[str]]:
     """Sign ``csr`` as a v3 TLS server certificate; return it with warnings.
 
     The extensions are ours, never the CSR's (a CSR cannot get CA:TRUE): SAN
-    with the CN plus the DNS/IP names asked for, CA:FALSE, digitalSignature +
-    keyEncipherment, serverAuth, and both key identifiers.
+    with the CN plus the checked DNS/IP names asked for (see certificate_names),
+    CA:FALSE, digitalSignature (+ keyEncipherment for RSA keys), serverAuth, and
+    both key identifiers.
     """
-    warnings = check_for_ca(csr, ca_cert, days, now)
+    warnings = check_for_ca(
+        csr, ca_cert, days, now, csr_names=csr_names, allow_wildcard=allow_wildcard
+    )
     not_before, not_after = validity(days, now)
-    cn = common_name(csr.subject)
-    sans: list[x509.GeneralName] = [san_for(cn)]
-    for name in requested_sans(csr):
-        if name not in sans:
-            sans.append(name)
+    sans, _ = certificate_names(csr, csr_names, allow_wildcard)
     ca_public = ca_cert.public_key()
     builder = (
         x509.CertificateBuilder()
@@ -127,20 +351,7 @@ def sign_server_csr(
         .not_valid_after(not_after)
         .add_extension(x509.SubjectAlternativeName(sans), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=True,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(key_usage(csr.public_key()), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(csr.public_key()), critical=False)
         .add_extension(_authority_key_id(ca_cert, ca_public), critical=False)

@@ -27,6 +27,9 @@ class CertSummary:
     sha256: str  # "AB:CD:..." upper-case colon hex, as openssl prints
     sha1: str
     path: Path | None = None
+    names: tuple[
+        str, ...
+    ] = ()  # subjectAltName, openssl style: "DNS:a.example", "IP Address:10.0.0.5"
 
 
 def colon_hex(data: bytes) -> str:
@@ -43,6 +46,19 @@ def key_bits(public_key: object) -> int:
     if isinstance(public_key, ec.EllipticCurvePublicKey):
         return public_key.curve.key_size
     return 0
+
+
+def san_texts(cert: x509.Certificate) -> tuple[str, ...]:
+    """The DNS names, IP addresses and e-mail addresses a certificate carries, as openssl
+    prints them."""
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except (x509.ExtensionNotFound, ValueError):
+        return ()
+    texts = [f"DNS:{n}" for n in san.get_values_for_type(x509.DNSName)]
+    texts += [f"IP Address:{n}" for n in san.get_values_for_type(x509.IPAddress)]
+    texts += [f"email:{n}" for n in san.get_values_for_type(x509.RFC822Name)]
+    return tuple(texts)
 
 
 def is_ca(cert: x509.Certificate) -> bool:
@@ -78,6 +94,7 @@ def summarize(
         sha256=fingerprint(cert, hashes.SHA256()),
         sha1=fingerprint(cert, hashes.SHA1()),
         path=Path(path) if path is not None else None,
+        names=san_texts(cert),
     )
 
 

@@ -39,7 +39,7 @@ from core.pki.constants import (
 )
 from core.pki.keys import generate_rsa, key_to_pem, load_private_key
 from core.pki.names import Subject, build_name, check_folder_name, check_server_name, common_name
-from core.pki.sign import build_csr, check_for_ca, load_csr, sign_server_csr
+from core.pki.sign import CSR_NAMES_COPY, build_csr, check_for_ca, load_csr, sign_server_csr
 from core.pki.summary import CertSummary, summarize
 
 PEM = serialization.Encoding.PEM
@@ -166,9 +166,10 @@ class Workspace:
                 )
         key = generate_rsa(key_size)
         cert = build_ca_certificate(key, subject, days)
-        self._ensure_folder(self.root)
+        key_pem = key_to_pem(key, passphrase)  # before the folder: a refusal leaves no trace
+        warnings = self._ensure_folder(self.root)
         with self._disk_errors():
-            write_atomic(self.ca_key_path, key_to_pem(key, passphrase), 0o600)
+            write_atomic(self.ca_key_path, key_pem, 0o600)
             summary = summarize(cert, self.ca_crt_path)
             try:
                 write_atomic(self.ca_crt_path, cert.public_bytes(PEM), 0o644)
@@ -177,7 +178,7 @@ class Workspace:
                 self.ca_crt_path.unlink(missing_ok=True)  # ours, from a moment ago
                 self.ca_key_path.unlink(missing_ok=True)
                 raise
-        return Result(cert, summary, [self.ca_key_path, self.ca_crt_path], [])
+        return Result(cert, summary, [self.ca_key_path, self.ca_crt_path], warnings)
 
     def load_ca(
         self, passphrase: bytes
@@ -236,6 +237,7 @@ class Workspace:
             files[paths.crt] = (cert.public_bytes(PEM), 0o644)
             summary = summarize(cert, paths.crt)
             self._publish_folder(paths.crt.parent, files, ("issue", summary))
+        warnings += self.open_folder_warnings()
         return Result(cert, summary, [paths.key, paths.csr, paths.crt], warnings)
 
     def sign_csr(
@@ -245,13 +247,19 @@ class Workspace:
         *,
         days: int = DEFAULT_SERVER_DAYS,
         out: Path | None = None,
+        csr_names: str = CSR_NAMES_COPY,
+        allow_wildcard: bool = False,
     ) -> Result:
         """Sign a CSR made elsewhere (the bulletin: copy only the CSR to the CA).
 
         Without ``out`` the CSR and certificate go to issued/<CN>/ (no key there).
+        ``csr_names`` "copy" copies the CSR's DNS and IP names, checked; "drop"
+        signs with the CN alone (see core.pki.sign.certificate_names).
         """
         with self.signer(ca_passphrase) as signer:
-            return signer.sign(csr_data, days=days, out=out)
+            return signer.sign(
+                csr_data, days=days, out=out, csr_names=csr_names, allow_wildcard=allow_wildcard
+            )
 
     @contextlib.contextmanager
     def signer(self, ca_passphrase: bytes) -> Iterator[Signer]:
@@ -354,16 +362,48 @@ class Workspace:
             raise
         fsync_dir(self.issued_dir)
 
-    def _ensure_folder(self, folder: Path) -> None:
+    def _ensure_folder(self, folder: Path) -> list[str]:
+        """Make ``folder`` (0700); one that exists open to others is tightened, and said so."""
         try:
             folder.mkdir(mode=0o700, parents=True)
         except FileExistsError:
             if not folder.is_dir():
                 raise UserError(f"{folder} is a file, not a folder; move it away.") from None
-            return
+            return self._tighten(folder)
         except OSError as exc:
             raise UserError(f"Cannot create {folder} ({exc.strerror}); check the path.") from None
         os.chmod(folder, 0o700)  # umask may have widened it
+        return []
+
+    def _tighten(self, folder: Path) -> list[str]:
+        """A folder that will hold ca.key must not be open to others: make it 0700."""
+        try:
+            mode = folder.stat().st_mode & 0o777
+            if not mode & 0o077:
+                return []
+            os.chmod(folder, 0o700)
+        except OSError as exc:
+            raise UserError(
+                f"{folder} is open to other users and cannot be made private "
+                f"({exc.strerror}); run chmod 700 {folder} or choose another workspace."
+            ) from None
+        return [
+            f"{folder} was open to other users (mode {mode:04o}) and will hold the CA key; "
+            "it is now 0700 (only you)."
+        ]
+
+    def open_folder_warnings(self) -> list[str]:
+        """A warning when the workspace, which holds ca.key, is open to other users."""
+        try:
+            mode = self.root.stat().st_mode & 0o777
+        except OSError:
+            return []
+        if not mode & 0o077:
+            return []
+        return [
+            f"{self.root} holds the CA key but is open to other users (mode {mode:04o}); "
+            f"run chmod 700 {self.root}."
+        ]
 
     def _audit(self, action: str, summary: CertSummary) -> None:
         self._audit_many([(action, summary.subject, summary.serial_hex, summary.sha256)])
@@ -393,11 +433,18 @@ class Signer:
         self.ca_cert = ca_cert
 
     def sign(
-        self, csr_data: bytes, *, days: int = DEFAULT_SERVER_DAYS, out: Path | None = None
+        self,
+        csr_data: bytes,
+        *,
+        days: int = DEFAULT_SERVER_DAYS,
+        out: Path | None = None,
+        csr_names: str = CSR_NAMES_COPY,
+        allow_wildcard: bool = False,
     ) -> Result:
         ws = self.workspace
         csr = load_csr(csr_data)
-        warnings = check_for_ca(csr, self.ca_cert, days)
+        policy = {"csr_names": csr_names, "allow_wildcard": allow_wildcard}
+        warnings = check_for_ca(csr, self.ca_cert, days, **policy)
         name = common_name(csr.subject)
         if out is None:
             paths = ws.issued_paths(name)
@@ -413,7 +460,7 @@ class Signer:
             ws._check_issued_dir()
         with ws._locked():
             number = ws._reserve()
-            cert, _ = sign_server_csr(csr, self.ca_key, self.ca_cert, number, days)
+            cert, _ = sign_server_csr(csr, self.ca_key, self.ca_cert, number, days, **policy)
             crt_pem = cert.public_bytes(PEM)
             summary = summarize(cert, targets[-1])
             if out is None:
@@ -437,6 +484,7 @@ class Signer:
                 except BaseException:
                     out.unlink(missing_ok=True)  # ours, from a moment ago: leave no trace
                     raise
+        warnings += ws.open_folder_warnings()
         return Result(cert, summary, targets, warnings)
 
     def sign_batch(

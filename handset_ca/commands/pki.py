@@ -24,9 +24,10 @@ from core.pki import (
     check_server_name,
     inspect_bytes,
 )
-from core.pki.ca import check_days
+from core.pki.ca import ca_problems, check_days
 from core.pki.keys import WrongPassphrase, is_encrypted_key
 from core.pki.names import build_name
+from core.pki.sign import CSR_NAMES, CSR_NAMES_COPY
 from core.pki.workspace import check_out_folder
 from handset_ca.commands.common import add_workspace
 
@@ -82,6 +83,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     sign.add_argument(
         "--out", metavar="FILE", help="where to write the certificate (default issued/<CN>/)"
+    )
+    sign.add_argument(
+        "--csr-names",
+        choices=CSR_NAMES,
+        default=CSR_NAMES_COPY,
+        help="copy: the CN plus the CSR's DNS and IP names, each checked as the CN is "
+        "(default); drop: the CN alone",
+    )
+    sign.add_argument(
+        "--allow-wildcard",
+        action="store_true",
+        help="sign a wildcard name (*.example.com) asked for in the CSR",
     )
     sign.set_defaults(func=cmd_sign)
 
@@ -146,6 +159,7 @@ def summary_lines(summary: CertSummary) -> list[str]:
         f"  Valid:    {summary.not_before:%Y-%m-%d} to {summary.not_after:%Y-%m-%d} "
         f"({summary.days_left} days left)",
         f"  SHA-256:  {summary.sha256}",
+        *([f"  Names:    {', '.join(summary.names)}"] if summary.names else []),
     ]
 
 
@@ -179,6 +193,8 @@ def cmd_ca_show(args: argparse.Namespace) -> int:
         ws.ca_certificate()  # raises the "no CA" sentence
     print(f"CA in {ws.root}")
     print("\n".join(summary_lines(summary)))
+    for problem in ca_problems(ws.ca_certificate()):
+        print(f"  Warning:  {problem}")
     issued = ws.issued_summaries()
     print(f"Issued: {len(issued)}")
     for item in issued:
@@ -219,7 +235,14 @@ def cmd_sign(args: argparse.Namespace) -> int:
         if out.exists() or out.is_symlink():
             raise UserError(f"{out} already exists; move it away or choose another --out.")
     ca_passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
-    result = ws.sign_csr(data, ca_passphrase, days=args.days, out=out)
+    result = ws.sign_csr(
+        data,
+        ca_passphrase,
+        days=args.days,
+        out=out,
+        csr_names=args.csr_names,
+        allow_wildcard=args.allow_wildcard,
+    )
     _report(f"Signed {args.csr}; copy the certificate back to the boot server.", result)
     return 0
 

@@ -34,8 +34,14 @@ def make_cert(
     san: list[str] | None = None,
     org: str = "Check Tests",
 ) -> x509.Certificate:
-    """Self-signed unless issuer_key/issuer_name are given."""
+    """Self-signed unless issuer_key/issuer_name are given; a CA gets keyCertSign and
+    cRLSign, as RFC 5280 asks (without them check warns ca-no-key-usage)."""
     start = start or NOW - timedelta(days=1)
+    usage = x509.KeyUsage(
+        digital_signature=False, content_commitment=False, key_encipherment=False,
+        data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+        encipher_only=False, decipher_only=False,
+    )  # fmt: skip
     return build_cert(
         key,
         name(cn, org),
@@ -46,6 +52,7 @@ def make_cert(
         issuer_key=issuer_key,
         sans=san or (),
         hash_alg=hash_alg,
+        extensions=[(usage, True)] if ca else (),
     )
 
 

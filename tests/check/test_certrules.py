@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from core.check.certrules import ca_match_reason, cert_info, cert_reasons
 from core.check.verdict import Level
-from tests.check.certs import NOW, make_cert, sha1_root
+from tests.check.certs import NOW, key_pem, make_cert, sha1_root
 
 
 def reasons(cert, now=NOW):
@@ -69,7 +69,29 @@ def test_no_cn(pki):
 def test_sha1_signature_warns(pki, tmp_path):
     cert = sha1_root(pki.ca_key, tmp_path)
     got = reasons(cert, cert.not_valid_before_utc + timedelta(minutes=1))
-    assert got == {"weak-signature": Level.WARN}
+    # openssl req -x509 writes no keyUsage: said too (issue 11, case 10)
+    assert got == {"weak-signature": Level.WARN, "ca-no-key-usage": Level.WARN}
+
+
+def test_a_ca_without_key_usage_warns_what_it_means_for_clients(pki, tmp_path):
+    """The bulletin's own `openssl req -new -x509` CA has no keyUsage (issue 11, case 10)."""
+    import subprocess
+
+    from cryptography import x509
+
+    key = tmp_path / "ca.key"
+    key.write_bytes(key_pem(pki.ca_key))
+    out = subprocess.run(
+        ["openssl", "req", "-new", "-x509", "-key", str(key), "-subj", "/CN=Root CA",
+         "-days", "2555"],
+        capture_output=True, check=True, timeout=30,
+    )  # fmt: skip
+    cert = x509.load_pem_x509_certificate(out.stdout)
+    got = cert_reasons(cert, cert_info(cert, NOW), NOW)
+    (reason,) = [r for r in got if r.code == "ca-no-key-usage"]
+    assert reason.level == Level.WARN
+    assert "no keyUsage" in reason.message and "-x509_strict" in reason.message
+    assert "Python 3.13" in reason.message
 
 
 def test_ca_match_same_stale_and_different(pki):

@@ -238,3 +238,28 @@ def test_issued_that_is_a_file_takes_no_serial(ws, server_key):
     with pytest.raises(UserError, match="is a file, not a folder"):
         ws.sign_csr(csr_with(server_key, "a.example.com"), CA_PASS)
     assert snapshot(ws.root) == before
+
+
+def test_the_sign_forms_preview_lists_the_names_or_the_refusal(server_key):
+    """What the app's Sign form shows before it signs (issue 11, case 1)."""
+    from core.pki.sign import names_preview
+
+    good = csr_with(
+        server_key,
+        "boot.example.com",
+        (
+            x509.SubjectAlternativeName(
+                [x509.DNSName("www.example.com"), x509.IPAddress(ipaddress.ip_address("10.0.0.5"))]
+            ),
+            False,
+        ),
+    )
+    assert names_preview(good) == (
+        "The certificate will carry: DNS:boot.example.com, DNS:www.example.com, "
+        "IP Address:10.0.0.5."
+    )
+    bad = csr_with(
+        server_key, "boot.example.com", (x509.SubjectAlternativeName([x509.DNSName("a..b")]), False)
+    )
+    with pytest.raises(UserError, match=r"'a\.\.b'"):
+        names_preview(bad)

@@ -206,6 +206,9 @@ async def test_sign_an_imported_csr(frozen_app: HandsetCAApp, in_tmp) -> None:
         assert isinstance(app.screen, SignCSRScreen)
         assert "Do not transmit the server key" in screen_text(app)
         await fill(pilot, app, path=str(path), ca_pass=FROZEN_PASSPHRASE)
+        # The names the certificate will carry, before it signs (issue 11, case 1).
+        live = str(app.screen.query_one("#live").render())
+        assert "The certificate will carry: DNS:bootserver2.example.com." in live
         await pilot.press("enter")
         await finish_jobs(pilot, app)
         assert "bootserver2.example.com" in app.workspace.issued_names()
