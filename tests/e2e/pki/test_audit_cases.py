@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
 from core.pki import Workspace
+from handset_ca.cli import main
 from tests.conftest import CA_PASS
 
 from .conftest import PASS, openssl

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from core.cli import main
+from handset_ca.cli import main
 from tests.conftest import CA_PASS
 from tests.pki.conftest import snapshot
 
