@@ -60,15 +60,6 @@ def prepare_csrs(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-def ours_batch(root: Path, csrs: list[Path]) -> tuple[float, float]:
-    ws = Workspace(root)
-    data = [p.read_bytes() for p in csrs]
-    clock = Clock()
-    with ws.signer(PASS.encode()) as signer:
-        signer.sign_batch(data, root / "batch")
-    return clock.stop()
-
-
 def ours(root: Path, csrs: list[Path], *, to_issued: bool) -> tuple[float, float]:
     ws = Workspace(root)
     out_dir = root / "out"
@@ -124,11 +115,10 @@ def main() -> None:
         template = base / "template"
         Workspace(template).create_ca(Subject(cn="Bench Root CA", country="US"), PASS.encode())
         csrs = prepare_csrs(base, count)
-        for name in ("batch", "ours", "issued", "openssl"):
+        for name in ("ours", "issued", "openssl"):
             shutil.copytree(template, base / name)
 
         runs = {
-            "sign_batch": ours_batch(base / "batch", csrs),
             "sign --out": ours(base / "ours", csrs, to_issued=False),
             "issued/": ours(base / "issued", csrs, to_issued=True),
         }
@@ -140,7 +130,6 @@ def main() -> None:
         f"{count} certificates from prepared CSRs, same CA and run (load {os.getloadavg()[0]:.1f})"
     )
     print(f"  {'':<40}{'wall':>7}   {'wall/cert':>10} {'cpu/cert':>10}")
-    line("handset-ca sign_batch (one new folder)", runs["sign_batch"], count)
     line("handset-ca sign, one --out file each", runs["sign --out"], count)
     line("handset-ca sign into issued/<CN>/", runs["issued/"], count)
     line("openssl x509 -req once per certificate", t_openssl, count)

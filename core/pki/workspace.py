@@ -487,62 +487,6 @@ class Signer:
         warnings += ws.open_folder_warnings()
         return Result(cert, summary, targets, warnings)
 
-    def sign_batch(
-        self, csrs: list[bytes], out_dir: Path, *, days: int = DEFAULT_SERVER_DAYS
-    ) -> list[Result]:
-        """Sign many CSRs into a new folder ``out_dir`` as <CN>.crt, all or nothing.
-
-        One serial reservation, one fsync pass and one rename for the whole
-        batch: a crash leaves either no folder or the complete one, and at
-        worst a gap in the serials.
-        """
-        ws = self.workspace
-        out_dir = Path(out_dir)
-        checked = []
-        names: set[str] = set()
-        for data in csrs:
-            csr = load_csr(data)
-            warnings = check_for_ca(csr, self.ca_cert, days)
-            name = check_folder_name(common_name(csr.subject)) + ".crt"
-            if name in names:
-                raise UserError(f"Two CSRs ask for {name[:-4]}; sign them in separate batches.")
-            names.add(name)
-            checked.append((csr, name, warnings))
-        check_out_folder(out_dir.parent, "the batch folder")
-        if out_dir.exists() or out_dir.is_symlink():
-            raise UserError(f"{out_dir} already exists; choose a new folder for the batch.")
-        results = []
-        with ws._locked():
-            first = ws._reserve(len(checked))
-            tmp = out_dir.parent / f".{out_dir.name}{TMP_MARK}{os.getpid()}"
-            tmp.mkdir(mode=0o700)
-            try:
-                for offset, (csr, name, warnings) in enumerate(checked):
-                    cert, _ = sign_server_csr(csr, self.ca_key, self.ca_cert, first + offset, days)
-                    _write_new(tmp / name, cert.public_bytes(PEM))
-                    crt = out_dir / name
-                    results.append(Result(cert, summarize(cert, crt), [crt], warnings))
-                # One sync for the whole batch: an fsync per file costs more than
-                # the signature (measured: ~2 ms each on ext4 over virtio).
-                os.sync()
-                ws._audit_many(
-                    [
-                        ("sign", r.summary.subject, r.summary.serial_hex, r.summary.sha256)
-                        for r in results
-                    ]
-                )
-                try:
-                    os.rename(tmp, out_dir)
-                except OSError:
-                    raise UserError(
-                        f"{out_dir} appeared meanwhile; choose a new folder for the batch."
-                    ) from None
-            except BaseException:
-                shutil.rmtree(tmp, ignore_errors=True)
-                raise
-            fsync_dir(out_dir.parent)
-        return results
-
 
 def check_out_folder(folder: Path, option: str) -> None:
     """The folder a certificate goes to must exist and be writable: checked before any serial."""

@@ -28,16 +28,14 @@ def test_issue_says_one_sentence_and_publishes_nothing(blocked, capsys, monkeypa
     assert not blocked.srl_path.exists()  # the serial was given back
 
 
-def test_sign_batch_and_sign_out_leave_nothing(blocked, issued_template, tmp_path):
+def test_sign_out_leaves_nothing(blocked, issued_template, tmp_path):
     csr = (issued_template / "issued" / "boot.example.com" / "server.csr").read_bytes()
     with blocked.signer(CA_PASS) as signer:
-        with pytest.raises(UserError, match=r"audit\.log"):
-            signer.sign_batch([csr], tmp_path / "batch")
         with pytest.raises(UserError, match=r"audit\.log"):
             signer.sign(csr, out=tmp_path / "one.crt")
         with pytest.raises(UserError, match=r"audit\.log"):
             signer.sign(csr)
-    assert not (tmp_path / "batch").exists() and not (tmp_path / "one.crt").exists()
+    assert not (tmp_path / "one.crt").exists()
     assert blocked.issued_names() == []
 
 

@@ -157,30 +157,6 @@ def test_a_ca_key_that_does_not_match_the_certificate(ws, tmp_path):
     assert snapshot(ws.root) == before
 
 
-def test_sign_batch_is_all_or_nothing(ws, server_key, tmp_path):
-    csrs = [csr_with(server_key, f"boot{i}.example.com") for i in range(5)]
-    with ws.signer(CA_PASS) as signer:
-        with pytest.raises(UserError, match="is not a host name"):
-            signer.sign_batch([*csrs, csr_with(server_key, "bad..name")], tmp_path / "batch")
-        with pytest.raises(UserError, match=r"Two CSRs ask for boot0\.example\.com"):
-            signer.sign_batch([*csrs, csrs[0]], tmp_path / "batch")
-        assert not (tmp_path / "batch").exists() and not ws.srl_path.exists()
-        ws.srl_path.write_text("FF\n")
-        results = signer.sign_batch(csrs, tmp_path / "batch")
-        with pytest.raises(UserError, match="already exists"):
-            signer.sign_batch(csrs, tmp_path / "batch")
-    assert [r.cert.serial_number for r in results] == list(range(0x100, 0x105))
-    assert ws.srl_path.read_text() == "0104\n"
-    assert sorted(p.name for p in (tmp_path / "batch").iterdir()) == [
-        f"boot{i}.example.com.crt" for i in range(5)
-    ]
-    for result in results:
-        on_disk = x509.load_pem_x509_certificate(result.paths[0].read_bytes())
-        assert on_disk == result.cert
-    assert len(ws.audit_path.read_text().splitlines()) == 5
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
-
-
 def test_out_in_a_missing_folder_takes_no_serial(ws, server_key, tmp_path):
     ws.srl_path.write_text("3B\n")
     before = snapshot(ws.root)
@@ -188,9 +164,6 @@ def test_out_in_a_missing_folder_takes_no_serial(ws, server_key, tmp_path):
     with pytest.raises(UserError, match=r"folder .*nodir does not exist; create it") as err:
         ws.sign_csr(csr_with(server_key, "ext.example.com"), CA_PASS, out=out)
     assert str(ws.root) not in str(err.value)
-    assert snapshot(ws.root) == before
-    with ws.signer(CA_PASS) as signer, pytest.raises(UserError, match="does not exist"):
-        signer.sign_batch([csr_with(server_key, "a.example.com")], tmp_path / "no" / "batch")
     assert snapshot(ws.root) == before
 
 
