@@ -8,3 +8,8 @@ class UserError(Exception):
     overwrites. The CLI prints it without a traceback; the TUI shows it in a
     message line. Code raising it must leave the disk unchanged.
     """
+
+
+def unexpected_error(error: BaseException) -> str:
+    """The one sentence shown for a bug (an exception no user can cause)."""
+    return f"Unexpected error ({type(error).__name__}: {error}); please report it."
