@@ -3,22 +3,7 @@
 from __future__ import annotations
 
 from core.handset.events import Outcome, OutcomeSpec
-from core.handset.menu import TREE, MenuTree
-
-# The screen on which the phone logs each outcome a step may name: the checker
-# adds the way there to a drill's route. (CA_CHOICE: the profile's choice node.)
-OUTCOME_NODES: dict[Outcome, str] = {
-    Outcome.ADMIN_GRANTED: "advanced",
-    Outcome.WRONG_PASSWORD: "advanced.password",
-    Outcome.INSTALLED: "configure_ca_cert",
-    Outcome.ALREADY_INSTALLED: "configure_ca_cert",
-    Outcome.SLOTS_FULL: "configure_ca_cert",
-    Outcome.REFUSED: "configure_ca_cert",
-    Outcome.DOWNLOAD_FAILED: "configure_ca_cert",
-    Outcome.CANCELLED: "configure_ca_cert",
-    Outcome.REMOVED: "custom_ca_list",
-    Outcome.PROVISION: "idle",
-}
+from core.handset.menu import TREE, Kind, MenuTree
 
 # Outcome codes a step may name: exact codes, and families (a code with a reason:
 # "refused:" for any reason, "refused:der" for one).
@@ -65,4 +50,32 @@ def outcome_node(code: str, tree: MenuTree = TREE) -> str | None:
     if spec.code is Outcome.CA_CHOICE:
         number = (spec.reason or "").partition(":")[0]
         return tree.choice_of_profile(int(number)) if number.isdigit() else None
-    return OUTCOME_NODES.get(spec.code)
+    return outcome_screens(tree).get(spec.code)
+
+
+def outcome_screens(tree: MenuTree = TREE) -> dict[Outcome, str]:
+    """The screen on which the phone logs each outcome a step may name, found by kind
+    (the first gate, URL entry and CA list of the tree): the checker adds the way
+    there to a drill's route. CA_CHOICE depends on its profile: see outcome_node."""
+
+    def first(kind: Kind) -> str | None:
+        return next((n.id for n in tree.nodes.values() if n.kind is kind), None)
+
+    out: dict[Outcome, str] = {Outcome.PROVISION: tree.root.id}
+    gate, entry, ca_list = first(Kind.PASSWORD), first(Kind.URL_ENTRY), first(Kind.CA_LIST)
+    if gate is not None:
+        out[Outcome.WRONG_PASSWORD] = gate
+        out[Outcome.ADMIN_GRANTED] = tree.nodes[gate].unlocks or gate
+    if entry is not None:
+        for code in (
+            Outcome.INSTALLED,
+            Outcome.ALREADY_INSTALLED,
+            Outcome.SLOTS_FULL,
+            Outcome.REFUSED,
+            Outcome.DOWNLOAD_FAILED,
+            Outcome.CANCELLED,
+        ):
+            out[code] = entry
+    if ca_list is not None:
+        out[Outcome.REMOVED] = ca_list
+    return out
