@@ -216,8 +216,10 @@ class MenuTree:
                 raise self._fail(n, f"its gate {n.gate!r} must be a password node unlocking it")
         if n.kind is Kind.PASSWORD and (n.unlocks is None or self.nodes[n.unlocks].gate != n.id):
             raise self._fail(n, "must unlock a menu whose gate it is")
-        if n.kind in (Kind.PASSWORD, Kind.URL_ENTRY) and n.entry is None:
-            raise self._fail(n, "needs its entry rules")
+        if (n.kind in (Kind.PASSWORD, Kind.URL_ENTRY)) != (n.entry is not None):
+            raise self._fail(n, "entry rules belong to password and URL entry nodes, and only")
+        if n.unlocks is not None and n.kind is not Kind.PASSWORD:
+            raise self._fail(n, "only a password node unlocks a menu")
         if n.kind is Kind.PROFILE and n.profile is None:
             raise self._fail(n, "needs its profile number and role")
         if n.kind in (Kind.URL_ENTRY, Kind.IDLE) and (n.busy is None or n.result is None):

@@ -213,6 +213,8 @@ def test_a_broken_tree_says_which_node():
     assert "not under a profile" in broken([idle, *extra, plain, Node("c", "C", Kind.CHOICE, R)])
     assert "'nowhere'" in broken([idle, *extra, Node("m", "M", Kind.MENU, R, ("nowhere",))])
     assert "idle" in broken([*extra, plain])
+    typed_menu = dataclasses.replace(plain, children=(), entry=Entry())
+    assert "entry rules" in broken([idle, *extra, typed_menu])
     twice = dataclasses.replace(plain, children=())
     assert "twice" in broken([idle, *extra, twice, twice])
 
