@@ -21,7 +21,7 @@ from textual.widgets import OptionList
 from textual.worker import Worker, WorkerState
 
 from core.errors import error_sentence
-from tui.handset_pane import HandsetPane, fail_pending
+from tui.handset_pane import HandsetPane
 from tui.keybar import KeyBar
 from tui.workbench import ACTIONS, CertLine, Overview, WorkbenchPane
 
@@ -491,18 +491,15 @@ class HandsetCAApp(App[int]):
 
     @work(exclusive=True, exit_on_error=False, group="handset")
     async def _run_effect(self, effect: Any) -> None:
-        """Run the download the handset asked for; run_effect feeds the result back."""
+        """Run the effect the handset asked for through core's one runner."""
         from core.handset.runner import run_effect
 
         pane = self.handset_pane
         connect_to = self.server.connect_map() if self.server else None
-        handset = self.handset
         try:
-            while effect is not None:
-                await run_effect(handset, effect, connect_to=connect_to)
-                effect = handset.pending
-        except Exception as exc:  # a bug: say so, and the phone leaves its busy screen
-            self.say(fail_pending(handset, exc))
+            error = await run_effect(self.handset, effect, connect_to=connect_to)
+            if error:  # a bug: the runner aborted the effect, the phone left its busy screen
+                self.say(error)
         finally:
             pane.show_state()
             self.refresh_details()

@@ -24,7 +24,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from core.errors import error_sentence
-from tui.handset_pane import HandsetPane, fail_pending
+from tui.handset_pane import HandsetPane
 from tui.keybar import KeyBar
 
 if TYPE_CHECKING:
@@ -352,13 +352,11 @@ class DrillScreen(Screen[None]):
     async def _run_effect(self, effect: Any) -> None:
         from core.handset.runner import run_effect
 
-        handset = self.session.handset
+        connect_to = self.session.environment.connect_map
         try:
-            while effect is not None:
-                await run_effect(handset, effect, connect_to=self.session.environment.connect_map)
-                effect = handset.pending
-        except Exception as exc:  # a bug: say so, and the phone leaves its busy screen
-            self.hint_text = fail_pending(handset, exc)
+            error = await run_effect(self.session.handset, effect, connect_to=connect_to)
+            if error:  # a bug: the runner aborted the effect, the phone left its busy screen
+                self.hint_text = error
         finally:
             self.query_one(DrillHandsetPane).show_state()
             self.after_handset()

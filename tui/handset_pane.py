@@ -85,13 +85,12 @@ def phone_lines(screen: Screen, width: int, body_rows: int, spin: str = "") -> l
         for item in screen.items:
             body.extend(Text(" " + line) for line in wrap_plain(item, inner - 1))
     elif screen.items:
-        numbered = getattr(screen, "numbered", True)
         marked = getattr(screen, "marked", -1)
         first = max(0, min(screen.cursor - body_rows // 2, len(screen.items) - body_rows))
         for index in range(first, min(len(screen.items), first + body_rows)):
             selected = index == screen.cursor
             pointer = "▶" if selected else " "
-            digit = str(index + 1) if numbered and index < 9 else " "
+            digit = str(index + 1) if index < 9 else " "
             # On a choice screen the current choice is starred, a space before its text.
             mark = ("* " if index == marked else "  ") if marked >= 0 else ""
             line = Text(f"{pointer}{digit} {mark}{screen.items[index]}")
@@ -147,28 +146,6 @@ def legend_lines(screen: Screen) -> list[Text]:
         Text(f"Screen source: {screen.source}", style="italic"),
         Text(f"Item source: {item}" if item else "", style="italic"),
     ]
-
-
-def fail_pending(handset: Handset, error: BaseException) -> str:
-    """After an unexpected error running the handset's effect: feed the phone a NETWORK
-    failure (as core.fetch would report one) so it leaves its busy screen; return the
-    one sentence to show."""
-    from core.fetch import Failure, FetchResult, TLSResult, mask_url
-    from core.handset import Download
-
-    sentence = f"Unexpected error ({type(error).__name__}: {error}); please report it."
-    effect = handset.pending
-    if effect is None:
-        return sentence
-    result: FetchResult | TLSResult
-    if isinstance(effect, Download):
-        result = FetchResult(
-            url=mask_url(effect.url), ok=False, failure=Failure.NETWORK, message=sentence
-        )
-    else:
-        result = TLSResult(ok=False, failure=Failure.NETWORK, message=sentence)
-    handset.feed(result)
-    return sentence
 
 
 class HandsetPane(Widget, can_focus=True):

@@ -17,64 +17,63 @@ from core.drills.clock import Clock
 from core.drills.model import Drill, Step
 from core.drills.nodes import outcome_node
 from core.drills.nodes import parents as menu_parents
-
-WRONG_PASSWORD = "wrong_password"
-UNSUPPORTED = "unsupported"
-IDLE_NODE = "idle"
-# Screens the phone shows on its own after a key (waiting, results, password
-# gate): part of the route when the screen they belong to is.
-_SUB_SCREENS = (".busy", ".result", ".password")
-# Pressing Provision on the idle screen is never a wander.
-_ALWAYS = ("provision.busy", "provision.result")
-FAILURE_PREFIXES = ("wrong_password", "download_failed:", "refused:", "provision:", "slots_full")
-
-
-def is_failure(code: str) -> bool:
-    return code.startswith(FAILURE_PREFIXES) and code != "provision:ok"
+from core.handset.events import EventKind, Outcome, OutcomeSpec
+from core.handset.menu import TREE, MenuTree
 
 
 class EventLike(Protocol):
-    kind: str
-    node_id: str
-    key: str
-    handled: bool
-    code: str
-    detail: str
+    """What the checker reads of an event (core.handset.events.Event); read-only."""
+
+    @property
+    def kind(self) -> EventKind: ...
+    @property
+    def node_id(self) -> str: ...
+    @property
+    def handled(self) -> bool: ...
+    @property
+    def code(self) -> Outcome | None: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def detail(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def failure(self) -> bool: ...
 
 
-def route_nodes(drill: Drill, parents: dict[str, str] | None = None) -> frozenset[str]:
+def route_nodes(drill: Drill, tree: MenuTree = TREE) -> frozenset[str]:
     """Every node a trainee may see while doing ``drill`` the right way.
 
     The steps' nodes (or the screen of a step's outcome) and the drill's
-    ``allowed_nodes``, their ancestors up to the idle screen (``parents`` maps
-    child id to parent id; the handset's menu by default), and their
-    busy/result/password sub-screens.
+    ``allowed_nodes``, their ancestors up to the idle screen (in ``tree``, the
+    handset's menu by default), the screens they show on their own (a menu's
+    password gate and what that gate unlocks, an effect's busy and result
+    screens), and provisioning's screens (pressing Provision is never a wander).
     """
-    parents = menu_parents() if parents is None else parents
-    out = {IDLE_NODE, *_ALWAYS}
-    targets = [step.node or outcome_node(step.outcome) or "" for step in drill.steps]
+    parents = menu_parents(tree)
+    root = tree.root
+    out = {root.id, *(n for n in (root.busy, root.result) if n)}
+    targets = [step.node or outcome_node(step.outcome, tree) or "" for step in drill.steps]
     for node in [*targets, *drill.allowed_nodes]:
         while node:
             out.add(node)
             node = parents.get(node, "")
-    for node in list(out):
-        out.update(node + suffix for suffix in _SUB_SCREENS)
-    for node in list(out):  # a gate's password screen leads to the menu it guards
-        if node.endswith(".password"):
-            out.add(node.removesuffix(".password"))
+    for node_id in list(out):
+        found = tree.nodes.get(node_id)
+        if found is not None:
+            out.update(n for n in (found.gate, found.unlocks, found.busy, found.result) if n)
     return frozenset(out)
 
 
 def step_matches(step: Step, event: EventLike) -> bool:
     if step.outcome:
-        if event.kind != "outcome":
+        if event.kind is not EventKind.OUTCOME:
             return False
-        if step.outcome.endswith(":"):
-            hit = event.code.startswith(step.outcome)
-        else:
-            hit = event.code == step.outcome
+        spec = OutcomeSpec.parse(step.outcome)  # the loader checked it
+        hit = event.code is spec.code and spec.reason in (None, event.reason)
         return hit and (not step.node or event.node_id == step.node)
-    if event.kind != "screen" or event.node_id != step.node:
+    if event.kind is not EventKind.SCREEN or event.node_id != step.node:
         return False
     return step.message.lower() in event.detail.lower()
 
@@ -82,13 +81,11 @@ def step_matches(step: Step, event: EventLike) -> bool:
 class StepChecker:
     """Ticks a drill's steps from handset events."""
 
-    def __init__(
-        self, drill: Drill, clock: Clock, *, parents: dict[str, str] | None = None
-    ) -> None:
+    def __init__(self, drill: Drill, clock: Clock, *, tree: MenuTree = TREE) -> None:
         self.drill = drill
         self.clock = clock
         self.started = clock()
-        self.route = route_nodes(drill, parents)
+        self.route = route_nodes(drill, tree)
         self.reached_at: list[float | None] = [None] * len(drill.steps)
         self.next_index = 0
         self.keys = 0
@@ -97,7 +94,7 @@ class StepChecker:
         self.off_route: list[str] = []  # node ids visited off the route, in order
         self.last_failure = ""  # the last failure message the phone showed
         self._failure_pending = False
-        self.outcomes: list[str] = []
+        self.outcomes: list[str] = []  # in drill-file notation ("refused:der")
         self._pending_key = False  # a handled key whose screen is not seen yet
 
     @property
@@ -111,14 +108,14 @@ class StepChecker:
         """Read new events; return the indexes of steps reached by them."""
         ticked = []
         for event in events:
-            if event.kind == "key":
+            if event.kind is EventKind.KEY:
                 self.keys += 1
                 if not event.handled:
                     self.wrong_keys += 1
                     self._pending_key = False
                 else:
                     self._pending_key = True
-            elif event.kind == "screen":
+            elif event.kind is EventKind.SCREEN:
                 if self._pending_key and event.node_id not in self.route:
                     self.wrong_keys += 1
                     self.off_route.append(event.node_id)
@@ -126,16 +123,16 @@ class StepChecker:
                 if self._failure_pending and event.detail:
                     self.last_failure = event.detail  # the words on the phone's screen
                     self._failure_pending = False
-            elif event.kind == "outcome":
-                self.outcomes.append(event.code)
-                if event.code == WRONG_PASSWORD:
+            elif event.kind is EventKind.OUTCOME:
+                self.outcomes.append(event.label)
+                if event.code is Outcome.WRONG_PASSWORD:
                     self.wrong_passwords += 1
-                if event.code == UNSUPPORTED:
+                if event.code is Outcome.UNSUPPORTED:
                     # Opened an item that is not part of the job (the phone logs this
                     # before the key itself, which then shows a screen on the route).
                     self.wrong_keys += 1
                     self.off_route.append(event.detail)
-                if is_failure(event.code):
+                if event.failure:
                     self.last_failure = event.detail
                     self._failure_pending = True
             if not self.done and step_matches(self.drill.steps[self.next_index], event):

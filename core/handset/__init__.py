@@ -5,10 +5,11 @@ separately so the model stays free of I/O.
 """
 
 from core.handset.accept import Acceptance, accept_certificate_file
-from core.handset.events import Event, EventLog
+from core.handset.events import Event, EventKind, EventLog, Outcome, OutcomeSpec
 from core.handset.machine import (
     Download,
     Effect,
+    EffectError,
     Handset,
     HandsetSettings,
     InstalledCA,
@@ -20,9 +21,16 @@ from core.handset.menu import (
     ALL_CERTIFICATES,
     DEFAULT_ADMIN_PASSWORD,
     NODES,
+    TREE,
     URL_PREFIX,
+    Case,
+    Entry,
+    Kind,
+    MenuTree,
     Node,
+    Profile,
     RehearsalChoices,
+    Role,
 )
 from core.handset.provision import ProvisionOutcome, check_provisioning, parse_boot_server
 from core.handset.screen import Screen, render_text
@@ -31,19 +39,30 @@ __all__ = [
     "ALL_CERTIFICATES",
     "DEFAULT_ADMIN_PASSWORD",
     "NODES",
+    "TREE",
     "URL_PREFIX",
     "Acceptance",
+    "Case",
     "Download",
     "Effect",
+    "EffectError",
+    "Entry",
     "Event",
+    "EventKind",
     "EventLog",
     "Handset",
     "HandsetSettings",
     "InstalledCA",
+    "Kind",
+    "MenuTree",
     "Node",
+    "Outcome",
+    "OutcomeSpec",
+    "Profile",
     "Provision",
     "ProvisionOutcome",
     "RehearsalChoices",
+    "Role",
     "Screen",
     "TLSProfile",
     "Trust",

@@ -64,7 +64,9 @@ def _who(cert: x509.Certificate) -> str:
     return f'"{cn}"' if cn else "in this file"
 
 
-def _refuse(code: str, message: str, source: str, cert=None) -> Acceptance:
+def _refuse(
+    code: str, message: str, source: str, cert: x509.Certificate | None = None
+) -> Acceptance:
     return Acceptance(False, code, message, source, cert)
 
 

@@ -2,32 +2,113 @@
 
 Training drills read it afterwards to check steps: was a node reached, how
 many wrong passwords, how many keys did nothing.
+
+An outcome is a closed ``Outcome`` code plus a ``reason`` that tells cases of
+the same code apart ("der" for a refused DER file, "ok" for a provisioning
+that worked). Drill files and tests write them as one string, ``code``,
+``code:`` (any reason) or ``code:reason``; ``OutcomeSpec.parse`` reads that
+notation once and matching is then on the fields, never on string prefixes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import StrEnum
+
+from core.handset.provision import OK as PROVISION_OK
+
+
+class EventKind(StrEnum):
+    KEY = "key"
+    SCREEN = "screen"
+    EFFECT = "effect"
+    OUTCOME = "outcome"
+
+
+class Outcome(StrEnum):
+    """Something the phone did that a drill may count."""
+
+    ADMIN_GRANTED = "admin_granted"  # a gate's password was right
+    WRONG_PASSWORD = "wrong_password"
+    UNSUPPORTED = "unsupported"  # opened an item outside the rehearsal (detail: its id)
+    CA_CHOICE = "ca_choice"  # reason "<profile number>:<choice>"
+    INSTALLED = "installed"  # detail: the SHA-256 of the CA
+    ALREADY_INSTALLED = "already_installed"
+    SLOTS_FULL = "slots_full"
+    REMOVED = "removed"
+    DOWNLOAD_FAILED = "download_failed"  # reason: core.fetch's Failure, lower case
+    REFUSED = "refused"  # reason: core.handset.accept's code
+    PROVISION = "provision"  # reason: core.handset.provision's code ("ok" when it worked)
+    CANCELLED = "cancelled"  # an effect was aborted; reason: "download" or "provision"
+
+
+# Outcomes that mean the phone showed a failure (PROVISION only when its reason is not OK).
+FAILURES = frozenset(
+    {
+        Outcome.WRONG_PASSWORD,
+        Outcome.DOWNLOAD_FAILED,
+        Outcome.REFUSED,
+        Outcome.PROVISION,
+        Outcome.SLOTS_FULL,
+        Outcome.CANCELLED,
+    }
+)
 
 
 @dataclass(frozen=True)
 class Event:
     """One entry of the log.
 
-    kind "key": ``key`` was pressed on ``node_id``; ``handled`` False when it
-    did nothing. Keys typed into the password are logged as "*".
-    kind "screen": the screen ``node_id`` was shown (``detail`` = its message).
-    kind "effect": the phone asked the caller to do something (``detail``).
-    kind "outcome": something the drill may count, named by ``code``
-    (e.g. "wrong_password", "installed", "refused:der", "provision:ok").
+    kind KEY: ``key`` was pressed on ``node_id``; ``handled`` False when it
+    did nothing. Keys typed into a masked entry are logged as "*".
+    kind SCREEN: the screen ``node_id`` was shown (``detail`` = its message).
+    kind EFFECT: the phone asked the caller to do something (``detail``).
+    kind OUTCOME: ``code`` (an Outcome), ``reason`` and ``detail`` (the message
+    or what it is about).
     """
 
     seq: int
-    kind: str
+    kind: EventKind
     node_id: str
     key: str = ""
     handled: bool = True
-    code: str = ""
+    code: Outcome | None = None
+    reason: str = ""
     detail: str = ""
+
+    @property
+    def label(self) -> str:
+        """The outcome in drill-file notation: "code" or "code:reason" ("" if no outcome)."""
+        if self.code is None:
+            return ""
+        return f"{self.code}:{self.reason}" if self.reason else str(self.code)
+
+    @property
+    def failure(self) -> bool:
+        """Is this an outcome the phone shows as a failure?"""
+        if self.code not in FAILURES:
+            return False
+        return not (self.code is Outcome.PROVISION and self.reason == PROVISION_OK)
+
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    """An outcome a drill step or a test names: a code, and a reason or None for any."""
+
+    code: Outcome
+    reason: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> OutcomeSpec:
+        """Read "code", "code:" or "code:reason" (ValueError for an unknown code)."""
+        code, colon, reason = text.partition(":")
+        return cls(Outcome(code), reason if colon and reason else None)
+
+    def matches(self, event: Event) -> bool:
+        if event.kind is not EventKind.OUTCOME or event.code is not self.code:
+            return False
+        return self.reason is None or event.reason == self.reason
 
 
 class EventLog:
@@ -36,40 +117,57 @@ class EventLog:
     def __init__(self) -> None:
         self.events: list[Event] = []
 
-    def add(self, kind: str, node_id: str, **fields: object) -> Event:
-        event = Event(len(self.events), kind, node_id, **fields)  # type: ignore[arg-type]
+    def add(
+        self,
+        kind: EventKind,
+        node_id: str,
+        *,
+        key: str = "",
+        handled: bool = True,
+        code: Outcome | None = None,
+        reason: str = "",
+        detail: str = "",
+    ) -> Event:
+        event = Event(len(self.events), kind, node_id, key, handled, code, reason, detail)
         self.events.append(event)
         return event
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Event]:
         return iter(self.events)
 
     def __len__(self) -> int:
         return len(self.events)
 
     def key_presses(self) -> list[Event]:
-        return [e for e in self.events if e.kind == "key"]
+        return [e for e in self.events if e.kind is EventKind.KEY]
 
     def screens(self) -> list[str]:
         """Node ids of the screens shown, in order."""
-        return [e.node_id for e in self.events if e.kind == "screen"]
+        return [e.node_id for e in self.events if e.kind is EventKind.SCREEN]
 
     def reached(self, node_id: str) -> bool:
         """Was the screen ``node_id`` ever shown?"""
-        return any(e.kind == "screen" and e.node_id == node_id for e in self.events)
+        return any(e.kind is EventKind.SCREEN and e.node_id == node_id for e in self.events)
 
-    def count(self, code: str) -> int:
-        """How many outcomes named ``code`` (a trailing ":" matches a family)."""
-        if code.endswith(":"):
-            return sum(1 for e in self.events if e.kind == "outcome" and e.code.startswith(code))
-        return sum(1 for e in self.events if e.kind == "outcome" and e.code == code)
+    def count(self, outcome: str | OutcomeSpec) -> int:
+        """How many outcomes match ``outcome`` ("code", "code:" for any reason, "code:reason")."""
+        spec = outcome if isinstance(outcome, OutcomeSpec) else OutcomeSpec.parse(outcome)
+        return sum(1 for e in self.events if spec.matches(e))
 
     def wrong_passwords(self) -> int:
-        return self.count("wrong_password")
+        return self.count(OutcomeSpec(Outcome.WRONG_PASSWORD))
 
     def ignored_keys(self) -> int:
         """Keys that did nothing (pressed where they have no meaning)."""
-        return sum(1 for e in self.events if e.kind == "key" and not e.handled)
+        return sum(1 for e in self.events if e.kind is EventKind.KEY and not e.handled)
+
+    def outcome_events(self) -> list[Event]:
+        return [e for e in self.events if e.kind is EventKind.OUTCOME]
 
     def outcomes(self) -> list[str]:
-        return [e.code for e in self.events if e.kind == "outcome"]
+        """The outcomes in drill-file notation ("installed", "refused:der", ...)."""
+        return [e.label for e in self.outcome_events()]
+
+    def last_outcome(self) -> Event | None:
+        found = self.outcome_events()
+        return found[-1] if found else None

@@ -1,9 +1,24 @@
 """The handset as a sans-IO state machine (as h11 is for HTTP).
 
-``press(key)`` changes state and returns at most one effect (Download or
-Provision); the caller runs it and hands the result to ``feed(result)``.
-No I/O, no threads, no sleeps here: the TUI, the `rehearse` command and the
-tests drive this very object.
+The effect contract, the whole of it:
+
+- ``press(key)`` changes state and returns at most one effect (``Download`` or
+  ``Provision``), or None. While an effect is pending the phone is busy: it
+  ignores keys (each is logged as not handled), ``pending`` is that effect.
+- Exactly one way to hand its result back: ``feed(result)`` (a core.fetch
+  ``FetchResult`` for a Download, a ``TLSResult`` for a Provision). It shows
+  the result and returns nothing; no further effect starts from a result.
+- ``abort(reason)`` ends an effect still running without a result (the user
+  cancelled it, or running it failed unexpectedly): the phone shows a short
+  cancelled message with ``reason`` and logs a CANCELLED outcome.
+- Feeding or aborting with nothing pending (feeding twice, feeding after an
+  abort) is a programming error: ``EffectError`` at once, nothing changes.
+
+``core.handset.runner`` is the one runner every front end calls (the app, the
+drill screen, ``rehearse``, drills, tests). No I/O, no threads, no sleeps
+here. The machine dispatches on a node's ``Kind``; what a node needs (what a
+gate unlocks, a profile's number, an entry's prefix and case) is in its fields
+in ``menu.py``, and ``HandsetSettings.tree`` may carry another tree.
 """
 
 from __future__ import annotations
@@ -11,7 +26,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, final
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -19,10 +35,13 @@ from cryptography.hazmat.primitives import hashes
 from core.errors import UserError
 from core.handset import accept as acceptmod
 from core.handset import menu
-from core.handset.events import Event, EventLog
-from core.handset.menu import NODES, SOFTKEYS, RehearsalChoices
+from core.handset.events import Event, EventKind, EventLog, Outcome
+from core.handset.menu import SOFTKEYS, Case, Kind, MenuTree, RehearsalChoices
 from core.handset.provision import ProvisionOutcome, check_provisioning, parse_boot_server
 from core.handset.screen import Screen, render_text
+
+if TYPE_CHECKING:
+    from core.fetch.results import FetchResult, TLSResult
 
 # Keys the handset knows, besides single printable characters typed into entries.
 NAMED_KEYS = frozenset(
@@ -31,16 +50,22 @@ NAMED_KEYS = frozenset(
 )
 
 
+class EffectError(RuntimeError):
+    """The effect contract was broken: feed/abort with nothing pending, or a wrong result."""
+
+
+@final
 @dataclass(frozen=True)
 class Download:
-    """Effect: download the custom CA certificate at ``url``."""
+    """Effect: download the custom CA certificate at ``url``; feed a FetchResult."""
 
     url: str
 
 
+@final
 @dataclass(frozen=True)
 class Provision:
-    """Effect: open a TLS connection to the boot server with ``profile``'s trust."""
+    """Effect: a TLS connection to the boot server with ``profile``'s trust; feed a TLSResult."""
 
     url: str
     host: str
@@ -62,6 +87,8 @@ class HandsetSettings:
     choices: RehearsalChoices = field(default_factory=RehearsalChoices)
     # Clock for certificate dates; tests may pin it.
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # The menus, gates and profiles (menu.py's tree unless a trainer or test gives another).
+    tree: MenuTree = field(default_factory=lambda: menu.TREE)
 
 
 @dataclass(frozen=True)
@@ -99,35 +126,58 @@ class _Frame:
     cursor: int = 0
 
 
+class _Panel(StrEnum):
+    """A screen laid over the menus (keys of SOFTKEYS)."""
+
+    RESULT = "result"
+    DETAIL = "detail"
+    CONFIRM = "confirm"
+    BUSY = "busy"
+
+
+class _Close(StrEnum):
+    """Where a result screen's Ok goes."""
+
+    STAY = "stay"  # back to the screen under it
+    POP = "pop"  # and leave that screen too
+    IDLE = "idle"  # to the idle screen
+
+
 @dataclass
 class _Overlay:
-    node_id: str  # an "info"/"busy" node of the menu data
-    kind: str  # SOFTKEYS key: "result", "detail", "confirm", "busy"
+    node_id: str  # an INFO/BUSY node of the menu data
+    panel: _Panel
     lines: tuple[str, ...] = ()
     message: str = ""
     title: str = ""
-    on_close: str = "stay"  # "stay" | "pop" | "idle"
+    on_close: _Close = _Close.STAY
     slot: int = 0  # the custom CA a detail/confirm screen is about
+    result: str = ""  # BUSY: the INFO node its result is shown on
 
 
 class Handset:
+    """The emulated phone; see the module docstring for the effect contract."""
+
     def __init__(self, settings: HandsetSettings | None = None) -> None:
         self.settings = settings or HandsetSettings()
         self.choices = self.settings.choices
+        self.tree = self.settings.tree
         self.log = EventLog()
         self.custom_cas: list[InstalledCA] = []
         self.profiles: dict[int, TLSProfile] = {
-            n: TLSProfile(n, NODES[f"profile_{n}"].label, self.choices.default_ca_choice)
-            for n in range(1, menu.PLATFORM_PROFILES + 1)
+            number: TLSProfile(number, node.label, self.choices.default_ca_choice)
+            for number, node in self.tree.profiles.items()
         }
-        self.last_acceptance: acceptmod.Acceptance | None = None
+        if self.choices.provisioning_profile not in self.profiles:
+            raise ValueError(
+                f"provisioning profile {self.choices.provisioning_profile} is no profile node"
+            )
         self.last_provision: ProvisionOutcome | None = None
         self.last_message = ""  # the last result the phone reported (download/provision)
-        self._stack: list[_Frame] = [_Frame("idle")]
+        self._stack: list[_Frame] = [_Frame(self.tree.root.id)]
         self._overlay: _Overlay | None = None
         self._pending: Effect | None = None
-        self._last_fed: Any = None
-        self._admin = False
+        self._unlocked: set[str] = set()  # gates passed since the phone was last idle
         self._message = ""
         self._entry = ""
         self._entry_cursor = 0
@@ -149,7 +199,8 @@ class Handset:
 
     @property
     def admin(self) -> bool:
-        return self._admin
+        """Has a password gate been passed (admin access until the phone is idle again)?"""
+        return bool(self._unlocked)
 
     @property
     def screen(self) -> Screen:
@@ -181,57 +232,81 @@ class Handset:
         return "installed"
 
     def press(self, key: str) -> Effect | None:
-        """One key press; returns the effect the caller must run, if any."""
-        node_id = self.screen.node_id
-        masked = self.screen.masked and len(key) == 1
+        """One key press; returns the effect the caller must run, if any (at most one)."""
+        before = self.screen
+        masked = before.masked and len(key) == 1
         self._message = ""
         handled, effect = self._dispatch(key)
-        self.log.add("key", node_id, key="*" if masked else key, handled=handled)
+        self.log.add(EventKind.KEY, before.node_id, key="*" if masked else key, handled=handled)
         if effect is not None:
             self._pending = effect
-            self.log.add("effect", node_id, detail=_effect_detail(effect))
+            self.log.add(EventKind.EFFECT, before.node_id, detail=_effect_detail(effect))
         self._record_screen()
         return effect
 
-    def feed(self, result: Any) -> Effect | None:
-        """The result of the pending effect (a FetchResult or a TLSResult)."""
+    def feed(self, result: FetchResult | TLSResult) -> None:
+        """Hand back the result of the pending effect: a FetchResult for a Download, a
+        TLSResult for a Provision. EffectError when nothing is pending."""
+        from core.fetch.results import FetchResult, TLSResult  # here: the model stays light
+
+        effect = self._pending
+        if isinstance(effect, Download) and isinstance(result, FetchResult):
+            self._pending = None
+            self._downloaded(effect, result)
+        elif isinstance(effect, Provision) and isinstance(result, TLSResult):
+            self._pending = None
+            self._provisioned(effect, result)
+        elif effect is None:
+            self._take_pending("feed")  # raises
+        else:
+            raise EffectError(f"feed() got a {type(result).__name__} for {effect!r}")
+        self._record_screen()
+
+    def abort(self, reason: str) -> None:
+        """End the pending effect without a result (cancelled, or it could not run):
+        the phone shows a short cancelled message with ``reason``, and logs it.
+        EffectError when nothing is pending."""
+        effect = self._take_pending("abort")
+        overlay = self._overlay
+        assert overlay is not None and overlay.panel is _Panel.BUSY
+        what = "download" if isinstance(effect, Download) else "provision"
+        self._outcome(Outcome.CANCELLED, what, reason)
+        close = _Close.STAY if isinstance(effect, Download) else _Close.IDLE
+        lines = (effect.url,) if isinstance(effect, Provision) else ()
+        self._result(overlay.result, self._say("cancelled", reason=reason), close, lines)
+        self._record_screen()
+
+    def _take_pending(self, verb: str) -> Effect:
         effect = self._pending
         if effect is None:
-            if result is not None and result is self._last_fed:
-                # run_effect() already fed it; a caller feeding it again is harmless.
-                return None
-            raise RuntimeError("feed() called with no effect pending")
+            raise EffectError(f"{verb}() called with no effect pending (fed twice, or after abort)")
         self._pending = None
-        self._last_fed = result
-        if isinstance(effect, Download):
-            self._downloaded(effect, result)
-        else:
-            self._provisioned(effect, result)
-        self._record_screen()
-        return None
+        return effect
 
     # ----- screen ---------------------------------------------------------
     def _top(self) -> _Frame:
         return self._stack[-1]
 
+    def _node(self, node_id: str) -> menu.Node:
+        return self.tree.nodes[node_id]
+
     def _build_screen(self) -> Screen:
         ov = self._overlay
         if ov is not None:
-            node = NODES[ov.node_id]
-            kind = "busy" if ov.kind == "busy" else "info"
+            node = self._node(ov.node_id)
             return Screen(
                 node_id=node.id,
                 title=ov.title or node.label,
-                kind=kind,
+                kind="busy" if ov.panel is _Panel.BUSY else "info",
                 items=ov.lines,
                 cursor=-1,
                 message=self._message or ov.message,
-                softkeys=SOFTKEYS[ov.kind],
+                softkeys=SOFTKEYS[ov.panel],
                 source=node.source,
             )
         frame = self._top()
-        node = NODES[frame.node_id]
-        if node.kind == "idle":
+        node = self._node(frame.node_id)
+        if node.kind is Kind.IDLE:
             boot = self.settings.boot_server or "(not set)"
             return Screen(
                 node_id=node.id,
@@ -239,11 +314,11 @@ class Handset:
                 kind="idle",
                 items=("Boot server:", boot),
                 message=self._message,
-                softkeys=SOFTKEYS["idle"],
+                softkeys=SOFTKEYS[Kind.IDLE],
                 source=node.source,
             )
-        if node.kind in ("url_entry", "password"):
-            masked = node.kind == "password"
+        if node.entry is not None:
+            masked = node.entry.masked
             return Screen(
                 node_id=node.id,
                 title=node.label,
@@ -270,22 +345,22 @@ class Handset:
         )
 
     def _list_items(self, node: menu.Node) -> tuple[tuple[str, ...], tuple[str, ...], int, str]:
-        if node.kind == "choice":
-            current = self._profile_of(node.id).ca_certificate
+        if node.kind is Kind.CHOICE:
+            current = self._profile_of_choice(node).ca_certificate
             labels = tuple(label for label, _ in menu.CA_CHOICES)
             sources = tuple(src for _, src in menu.CA_CHOICES)
             return labels, sources, labels.index(current), ""
-        if node.kind == "ca_list":
+        if node.kind is Kind.CA_LIST:
             if not self.custom_cas:
                 return (), (), -1, self.choices.messages["no_custom_cas"]
             ca = self.custom_cas[min(self._top().cursor, len(self.custom_cas) - 1)]
             hint = f"Exp {ca.not_after:%Y-%m-%d} {ca.short_fingerprint}"
             items = tuple(ca.cn for ca in self.custom_cas)
             return items, (menu.REHEARSAL,) * len(items), -1, hint
-        kids = menu.children(node.id)
+        kids = self.tree.children(node.id)
         hint = ""
-        if node.id.startswith("profile_"):
-            hint = f"CA Certificate: {self._profile_of(node.id).ca_certificate}"
+        if node.kind is Kind.PROFILE and node.profile is not None:
+            hint = f"CA Certificate: {self.profiles[node.profile.number].ca_certificate}"
         return (
             tuple(k.label for k in kids),
             tuple(k.source for k in kids),
@@ -293,20 +368,22 @@ class Handset:
             hint,
         )
 
-    def _profile_of(self, node_id: str) -> TLSProfile:
-        return self.profiles[int(node_id.split(".")[0].removeprefix("profile_"))]
+    def _profile_of_choice(self, node: menu.Node) -> TLSProfile:
+        return self.profiles[self.tree.choice_profile[node.id]]
 
     def _record_screen(self) -> None:
         screen = self.screen
         if screen != self._last_screen:
             self._last_screen = screen
-            self.log.add("screen", screen.node_id, detail=screen.message)
+            self.log.add(EventKind.SCREEN, screen.node_id, detail=screen.message)
 
     def _say(self, code: str, **fields: object) -> str:
         return self.choices.messages[code].format(**fields)
 
-    def _outcome(self, code: str, detail: str = "") -> None:
-        self.log.add("outcome", self.screen.node_id, code=code, detail=detail)
+    def _outcome(self, code: Outcome, reason: str = "", detail: str = "") -> None:
+        self.log.add(
+            EventKind.OUTCOME, self.screen.node_id, code=code, reason=reason, detail=detail
+        )
 
     # ----- keys -----------------------------------------------------------
     def _dispatch(self, key: str) -> tuple[bool, Effect | None]:
@@ -320,13 +397,11 @@ class Handset:
             return not at_idle, None
         if self._overlay is not None:
             return self._overlay_key(key), None
-        node = NODES[self._top().node_id]
-        if node.kind == "idle":
-            return self._idle_key(key)
-        if node.kind == "url_entry":
-            return self._entry_key(key, lower=True)
-        if node.kind == "password":
-            return self._entry_key(key, lower=False)
+        node = self._node(self._top().node_id)
+        if node.kind is Kind.IDLE:
+            return self._idle_key(node, key)
+        if node.entry is not None:
+            return self._entry_key(node, key)
         return self._list_key(node, key), None
 
     def _go_idle(self) -> None:
@@ -335,19 +410,19 @@ class Handset:
         self._entry = ""
         self._entry_cursor = 0
         if self.choices.admin_access_until_idle:
-            self._admin = False
+            self._unlocked.clear()
 
     def _pop(self) -> None:
         self._stack.pop()
         if len(self._stack) == 1:
             self._go_idle()
 
-    def _idle_key(self, key: str) -> tuple[bool, Effect | None]:
+    def _idle_key(self, node: menu.Node, key: str) -> tuple[bool, Effect | None]:
         if key in ("soft1", "select"):
-            self._stack.append(_Frame("main_menu"))
+            self._stack.append(_Frame(node.children[0]))
             return True, None
         if key == "soft2":
-            return True, self._start_provision()
+            return True, self._start_provision(node)
         return False, None
 
     def _list_key(self, node: menu.Node, key: str) -> bool:
@@ -374,37 +449,43 @@ class Handset:
         return False
 
     def _open(self, node: menu.Node, index: int) -> None:
-        if node.kind == "choice":
-            profile = self._profile_of(node.id)
+        if node.kind is Kind.CHOICE:
+            profile = self._profile_of_choice(node)
             profile.ca_certificate = menu.CA_CHOICES[index][0]
             self._message = self._say("choice_set", choice=profile.ca_certificate)
-            self._outcome(f"ca_choice:{profile.number}:{profile.ca_certificate}")
+            self._outcome(Outcome.CA_CHOICE, f"{profile.number}:{profile.ca_certificate}")
             return
-        if node.kind == "ca_list":
-            self._show_detail(self.custom_cas[index])
+        if node.kind is Kind.CA_LIST:
+            self._show_detail(node, self.custom_cas[index])
             return
-        child = menu.children(node.id)[index]
-        if child.kind == "unsupported":
+        child = self.tree.children(node.id)[index]
+        if child.kind is Kind.UNSUPPORTED:
             self._message = self._say("not_in_rehearsal", label=child.label)
-            self._outcome("unsupported", child.id)
+            self._outcome(Outcome.UNSUPPORTED, detail=child.id)
             return
-        if child.gate and not self._admin:
-            self._stack.append(_Frame(child.gate))
-            self._entry, self._entry_cursor = "", 0
+        if child.gate is not None and child.gate not in self._unlocked:
+            self._enter(self._node(child.gate))
             return
-        if child.kind == "url_entry":
-            if len(self.custom_cas) >= self.choices.custom_ca_slots:
-                self._message = self._say("slots_full", slots=self.choices.custom_ca_slots)
-                return
-            self._entry = menu.URL_PREFIX
-            self._entry_cursor = len(self._entry)
+        if child.kind is Kind.URL_ENTRY and len(self.custom_cas) >= self.choices.custom_ca_slots:
+            self._message = self._say("slots_full", slots=self.choices.custom_ca_slots)
+            return
+        if child.entry is not None:
+            self._enter(child)
+            return
         self._stack.append(_Frame(child.id))
 
-    def _entry_key(self, key: str, *, lower: bool) -> tuple[bool, Effect | None]:
+    def _enter(self, node: menu.Node) -> None:
+        assert node.entry is not None
+        self._entry = node.entry.prefix
+        self._entry_cursor = len(self._entry)
+        self._stack.append(_Frame(node.id))
+
+    def _entry_key(self, node: menu.Node, key: str) -> tuple[bool, Effect | None]:
+        assert node.entry is not None
         text, pos = self._entry, self._entry_cursor
         confirm = ("soft1", "select") if self.choices.select_confirms_entry else ("soft1",)
         if key in confirm:
-            return True, self._confirm_entry()
+            return True, self._confirm_entry(node)
         if key in ("soft2", "back"):
             self._entry, self._entry_cursor = "", 0
             self._stack.pop()
@@ -419,50 +500,58 @@ class Handset:
             self._entry_cursor += 1
             return True, None
         if len(key) == 1:
-            ch = key.lower() if lower else key  # bulletin: all characters entered as lower case
+            ch = key.lower() if node.entry.case is Case.LOWER else key
             self._entry, self._entry_cursor = text[:pos] + ch + text[pos:], pos + 1
             return True, None
         return False, None
 
-    def _confirm_entry(self) -> Effect | None:
-        node_id = self._top().node_id
-        if node_id == "advanced.password":
-            typed, self._entry, self._entry_cursor = self._entry, "", 0
-            self._stack.pop()
-            if typed == self.settings.admin_password:
-                self._admin = True
-                self._outcome("admin_granted")
-                self._stack.append(_Frame("advanced"))
-            else:
-                self._message = self._say("wrong_password")
-                self._outcome("wrong_password")
+    def _confirm_entry(self, node: menu.Node) -> Effect | None:
+        if node.kind is Kind.PASSWORD:
+            self._check_password(node)
             return None
+        assert node.entry is not None and node.busy is not None and node.result is not None
         url = self._entry.strip()
-        if not url or url == menu.URL_PREFIX:
+        if not url or url == node.entry.prefix:
             self._message = self._say("empty_url")
             return None
-        self._overlay = _Overlay("configure_ca_cert.busy", "busy", (url,), self._say("downloading"))
+        self._overlay = _Overlay(
+            node.busy, _Panel.BUSY, (url,), self._say("downloading"), result=node.result
+        )
         return Download(url)
+
+    def _check_password(self, gate: menu.Node) -> None:
+        assert gate.unlocks is not None
+        typed, self._entry, self._entry_cursor = self._entry, "", 0
+        self._stack.pop()
+        if typed == self.settings.admin_password:
+            self._unlocked.add(gate.id)
+            self._outcome(Outcome.ADMIN_GRANTED)
+            self._stack.append(_Frame(gate.unlocks))
+        else:
+            self._message = self._say("wrong_password")
+            self._outcome(Outcome.WRONG_PASSWORD)
 
     def _overlay_key(self, key: str) -> bool:
         ov = self._overlay
         assert ov is not None
-        if ov.kind == "result":
+        if ov.panel is _Panel.RESULT:
             if key not in ("soft1", "select", "back"):
                 return False
             self._overlay = None
-            if ov.on_close == "pop":
+            if ov.on_close is _Close.POP:
                 self._entry, self._entry_cursor = "", 0
                 self._stack.pop()
-            elif ov.on_close == "idle":
+            elif ov.on_close is _Close.IDLE:
                 self._go_idle()
             return True
-        if ov.kind == "detail":
+        list_node = self._node(self._top().node_id)
+        if ov.panel is _Panel.DETAIL:
             if key == "soft1":
                 ca = self._ca_of_overlay()
+                assert list_node.confirm is not None
                 self._overlay = _Overlay(
-                    "custom_ca_list.confirm_remove",
-                    "confirm",
+                    list_node.confirm,
+                    _Panel.CONFIRM,
                     ov.lines,
                     self._say("confirm_remove", cn=ca.cn),
                     slot=ca.slot,
@@ -472,7 +561,7 @@ class Handset:
                 self._overlay = None
                 return True
             return False
-        if ov.kind == "confirm":
+        if ov.panel is _Panel.CONFIRM:
             if key == "soft1":
                 ca = self._ca_of_overlay()
                 self.custom_cas.remove(ca)
@@ -480,15 +569,16 @@ class Handset:
                 top = self._top()
                 top.cursor = max(0, min(top.cursor, len(self.custom_cas) - 1))
                 self._message = self._say("removed", cn=ca.cn, slot=ca.slot)
-                self._outcome("removed", ca.sha256)
+                self._outcome(Outcome.REMOVED, detail=ca.sha256)
                 return True
             if key in ("soft2", "back"):
-                self._show_detail(self._ca_of_overlay())
+                self._show_detail(list_node, self._ca_of_overlay())
                 return True
             return False
         return False
 
-    def _show_detail(self, ca: InstalledCA) -> None:
+    def _show_detail(self, list_node: menu.Node, ca: InstalledCA) -> None:
+        assert list_node.detail is not None
         lines = (
             f"Slot {ca.slot}",
             ca.cn,
@@ -497,16 +587,14 @@ class Handset:
             ca.sha256[:23],
             ca.sha256[24:47] + "...",
         )
-        self._overlay = _Overlay(
-            "custom_ca_list.detail", "detail", lines, title=ca.cn, slot=ca.slot
-        )
+        self._overlay = _Overlay(list_node.detail, _Panel.DETAIL, lines, title=ca.cn, slot=ca.slot)
 
     def _ca_of_overlay(self) -> InstalledCA:
         assert self._overlay is not None
         return next(ca for ca in self.custom_cas if ca.slot == self._overlay.slot)
 
     # ----- effects and their results ---------------------------------------
-    def _start_provision(self) -> Effect | None:
+    def _start_provision(self, idle: menu.Node) -> Effect | None:
         if not self.settings.boot_server:
             self._message = self._say("no_boot_server")
             return None
@@ -515,26 +603,35 @@ class Handset:
         except UserError as exc:
             self._message = str(exc)
             return None
+        assert idle.busy is not None and idle.result is not None
         number = self.choices.provisioning_profile
-        self._overlay = _Overlay("provision.busy", "busy", (server.url,), self._say("provisioning"))
+        self._overlay = _Overlay(
+            idle.busy, _Panel.BUSY, (server.url,), self._say("provisioning"), result=idle.result
+        )
         return Provision(server.url, server.host, server.port, number)
 
-    def _result(self, node_id: str, message: str, on_close: str, lines=()) -> None:
+    def _result(
+        self, node_id: str, message: str, on_close: _Close, lines: tuple[str, ...] = ()
+    ) -> None:
         self.last_message = message
-        self._overlay = _Overlay(node_id, "result", tuple(lines), message, on_close=on_close)
+        self._overlay = _Overlay(node_id, _Panel.RESULT, lines, message, on_close=on_close)
 
-    def _downloaded(self, effect: Download, result: Any) -> None:
-        self.last_acceptance = None
+    def _result_node(self) -> str:
+        assert self._overlay is not None and self._overlay.panel is _Panel.BUSY
+        return self._overlay.result
+
+    def _downloaded(self, effect: Download, result: FetchResult) -> None:
+        shown_on = self._result_node()
         if not result.ok:
             message = self._say("download_failed", reason=result.message)
-            self._outcome(f"download_failed:{_name(result.failure)}", result.message)
-            self._result("configure_ca_cert.result", message, "stay")
+            reason = result.failure.name.lower() if result.failure is not None else ""
+            self._outcome(Outcome.DOWNLOAD_FAILED, reason, result.message)
+            self._result(shown_on, message, _Close.STAY)
             return
         verdict = acceptmod.accept_certificate_file(result.data, now=self.settings.now())
-        self.last_acceptance = verdict
         if not verdict.ok:
-            self._outcome(f"refused:{verdict.code}", verdict.message)
-            self._result("configure_ca_cert.result", verdict.message, "stay")
+            self._outcome(Outcome.REFUSED, str(verdict.code), verdict.message)
+            self._result(shown_on, verdict.message, _Close.STAY)
             return
         cert = verdict.cert
         assert cert is not None
@@ -543,20 +640,13 @@ class Handset:
         sha = colon_hex(cert.fingerprint(hashes.SHA256()))
         for ca in self.custom_cas:
             if ca.sha256 == sha:
-                self._outcome("already_installed", sha)
-                self._result(
-                    "configure_ca_cert.result",
-                    self._say("already_installed", slot=ca.slot),
-                    "pop",
-                )
+                self._outcome(Outcome.ALREADY_INSTALLED, detail=sha)
+                self._result(shown_on, self._say("already_installed", slot=ca.slot), _Close.POP)
                 return
         if len(self.custom_cas) >= self.choices.custom_ca_slots:
-            self._outcome("slots_full")
-            self._result(
-                "configure_ca_cert.result",
-                self._say("slots_full", slots=self.choices.custom_ca_slots),
-                "pop",
-            )
+            self._outcome(Outcome.SLOTS_FULL)
+            slots = self.choices.custom_ca_slots
+            self._result(shown_on, self._say("slots_full", slots=slots), _Close.POP)
             return
         used = {ca.slot for ca in self.custom_cas}
         slot = next(n for n in range(1, self.choices.custom_ca_slots + 1) if n not in used)
@@ -570,22 +660,18 @@ class Handset:
         )
         self.custom_cas.append(installed)
         self.custom_cas.sort(key=lambda ca: ca.slot)
-        self._outcome("installed", sha)
-        self._result(
-            "configure_ca_cert.result",
-            self._say("installed", slot=slot),
-            "pop",
-            (installed.cn,),
-        )
+        self._outcome(Outcome.INSTALLED, detail=sha)
+        self._result(shown_on, self._say("installed", slot=slot), _Close.POP, (installed.cn,))
 
-    def _provisioned(self, effect: Provision, result: Any) -> None:
+    def _provisioned(self, effect: Provision, result: TLSResult) -> None:
+        shown_on = self._result_node()
         profile = self.profiles[effect.profile]
         outcome = check_provisioning(
             result, effect.host, ca_choice=profile.ca_certificate, profile=profile.name
         )
         self.last_provision = outcome
-        self._outcome(f"provision:{outcome.code}", outcome.message)
-        self._result("provision.result", outcome.message, "idle", (effect.url,))
+        self._outcome(Outcome.PROVISION, outcome.code, outcome.message)
+        self._result(shown_on, outcome.message, _Close.IDLE, (effect.url,))
 
 
 def _effect_detail(effect: Effect) -> str:
@@ -595,7 +681,3 @@ def _effect_detail(effect: Effect) -> str:
 
         return repr(Download(mask_url(effect.url)))
     return repr(effect)
-
-
-def _name(failure: object) -> str:
-    return str(getattr(failure, "name", failure) or "").lower()

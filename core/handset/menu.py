@@ -12,7 +12,9 @@ Every node says where it comes from:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 BULLETIN = "bulletin"
 VENDOR_DOC = "vendor doc"
@@ -86,26 +88,167 @@ MESSAGES: dict[str, str] = {
     "no_boot_server": "No boot server is set for this rehearsal.",
     "provisioning": "Contacting the boot server...",
     "idle": "Ready.",
+    "cancelled": "Cancelled. {reason}",
 }
+
+
+class Kind(StrEnum):
+    """What a node is; the machine's behaviour follows this, never a node's id."""
+
+    IDLE = "idle"  # the root: Menu soft key opens its first child, Provision starts provisioning
+    MENU = "menu"  # a list of children
+    PASSWORD = "password"  # a gate: the password opens the menu named by ``unlocks``
+    URL_ENTRY = "url_entry"  # type the custom CA's URL; Enter downloads it
+    PROFILE = "profile"  # a TLS profile's menu: shows its CA Certificate choice
+    CHOICE = "choice"  # the CA Certificate choices of the profile above it
+    CA_LIST = "ca_list"  # the installed custom CAs, each with details and Remove
+    INFO = "info"  # a result, detail or confirmation screen
+    BUSY = "busy"  # the phone waits for the network
+    UNSUPPORTED = "unsupported"  # an item that only says it is not part of this rehearsal
+
+
+class Case(StrEnum):
+    """How an entry stores typed letters."""
+
+    LOWER = "lower"  # bulletin: all characters are entered as lower case
+    AS_TYPED = "as typed"
+
+
+class Role(StrEnum):
+    """vendor doc: platform profiles (provisioning, 802.1X) and application profiles."""
+
+    PLATFORM = "platform"
+    APPLICATION = "application"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How a PASSWORD or URL_ENTRY node takes typed text."""
+
+    prefix: str = ""  # what the field holds when it opens (editable)
+    case: Case = Case.AS_TYPED
+    masked: bool = False  # shown as asterisks, logged as "*"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A TLS profile a node stands for."""
+
+    number: int
+    role: Role
 
 
 @dataclass(frozen=True)
 class Node:
-    """One screen of the handset.
+    """One screen of the handset; ``kind`` says how it behaves, the fields what it needs.
 
-    kind: "idle", "menu", "password" (gate in front of a menu), "url_entry",
-    "choice" (a setting's list of values), "ca_list", "info" (results,
-    details, confirmations), "busy", "unsupported" (an item that only says it
-    is not part of this rehearsal).
+    ``gate``: on a menu, the id of the PASSWORD node guarding it; that node's
+    ``unlocks`` names the menu back. ``entry``: typing rules of a PASSWORD or
+    URL_ENTRY node. ``profile``: the TLS profile of a PROFILE node (or of an
+    UNSUPPORTED one standing for a profile the rehearsal does not model).
+    ``busy``/``result``: the screens a URL_ENTRY (download) or the IDLE node
+    (provisioning) shows while its effect runs and after. ``detail``/``confirm``:
+    a CA_LIST's detail and remove-confirmation screens.
     """
 
     id: str
     label: str
-    kind: str
+    kind: Kind
     source: str
     children: tuple[str, ...] = ()
-    gate: str | None = None  # id of a password node guarding this menu
+    gate: str | None = None
+    unlocks: str | None = None
+    entry: Entry | None = None
+    profile: Profile | None = None
+    busy: str | None = None
+    result: str | None = None
+    detail: str | None = None
+    confirm: str | None = None
     note: str = ""  # what the trainee may read in help: why this node is so
+
+
+class MenuTree:
+    """The nodes, checked once: a broken tree raises ValueError naming the node.
+
+    A trainer edits the node list in this module (or builds another tree and
+    hands it to ``HandsetSettings(tree=...)``); the machine needs no change.
+    """
+
+    def __init__(self, nodes: Iterable[Node]) -> None:
+        self.nodes: dict[str, Node] = {}
+        for n in nodes:
+            if n.id in self.nodes:
+                raise ValueError(f"menu node {n.id!r} is defined twice")
+            self.nodes[n.id] = n
+        self.parents: dict[str, str] = {c: n.id for n in self.nodes.values() for c in n.children}
+        roots = [n for n in self.nodes.values() if n.kind is Kind.IDLE]
+        if len(roots) != 1 or not roots[0].children:
+            raise ValueError("the menu needs exactly one idle node, with a menu under it")
+        self.root: Node = roots[0]
+        for n in self.nodes.values():
+            self._check(n)
+        # PROFILE nodes by number; a CHOICE node belongs to the profile above it.
+        self.profiles: dict[int, Node] = {}
+        for n in self.nodes.values():
+            if n.kind is Kind.PROFILE:
+                assert n.profile is not None
+                if n.profile.number in self.profiles:
+                    raise ValueError(f"two profile nodes have number {n.profile.number}")
+                self.profiles[n.profile.number] = n
+        self.choice_profile: dict[str, int] = {}
+        for n in self.nodes.values():
+            if n.kind is Kind.CHOICE:
+                above = self._profile_above(n.id)
+                if above is None:
+                    raise ValueError(f"choice node {n.id!r} is not under a profile node")
+                self.choice_profile[n.id] = above
+
+    def _fail(self, n: Node, what: str) -> ValueError:
+        return ValueError(f"menu node {n.id!r} ({n.kind}): {what}")
+
+    def _check(self, n: Node) -> None:
+        for ref in (*n.children, n.gate, n.unlocks, n.busy, n.result, n.detail, n.confirm):
+            if ref is not None and ref not in self.nodes:
+                raise self._fail(n, f"names {ref!r}, which is no node")
+        if n.gate is not None:
+            gate = self.nodes[n.gate]
+            if gate.kind is not Kind.PASSWORD or gate.unlocks != n.id:
+                raise self._fail(n, f"its gate {n.gate!r} must be a password node unlocking it")
+        if n.kind is Kind.PASSWORD and (n.unlocks is None or self.nodes[n.unlocks].gate != n.id):
+            raise self._fail(n, "must unlock a menu whose gate it is")
+        if (n.kind in (Kind.PASSWORD, Kind.URL_ENTRY)) != (n.entry is not None):
+            raise self._fail(n, "entry rules belong to password and URL entry nodes, and only")
+        if n.unlocks is not None and n.kind is not Kind.PASSWORD:
+            raise self._fail(n, "only a password node unlocks a menu")
+        if n.kind is Kind.PROFILE and n.profile is None:
+            raise self._fail(n, "needs its profile number and role")
+        if n.kind in (Kind.URL_ENTRY, Kind.IDLE) and (n.busy is None or n.result is None):
+            raise self._fail(n, "needs its busy and result screens")
+        if n.kind is Kind.CA_LIST and (n.detail is None or n.confirm is None):
+            raise self._fail(n, "needs its detail and confirm screens")
+
+    def _profile_above(self, node_id: str) -> int | None:
+        current: str | None = node_id
+        while current is not None:
+            found = self.nodes[current]
+            if found.kind is Kind.PROFILE and found.profile is not None:
+                return found.profile.number
+            current = self.parents.get(current)
+        return None
+
+    def children(self, node_id: str) -> tuple[Node, ...]:
+        return tuple(self.nodes[c] for c in self.nodes[node_id].children)
+
+    def path_to(self, node_id: str) -> list[str]:
+        """Ids from the idle screen down to ``node_id`` (for help and drills)."""
+        out = [node_id]
+        while out[-1] in self.parents:
+            out.append(self.parents[out[-1]])
+        return out[::-1]
+
+    def choice_of_profile(self, number: int) -> str | None:
+        """The CHOICE node of profile ``number`` (where a ca_choice outcome is logged)."""
+        return next((c for c, n in self.choice_profile.items() if n == number), None)
 
 
 def _profile_nodes() -> list[Node]:
@@ -115,42 +258,62 @@ def _profile_nodes() -> list[Node]:
             Node(
                 f"profile_{n}",
                 f"Platform Profile {n}",
-                "menu",
+                Kind.PROFILE,
                 VENDOR_DOC,
                 (f"profile_{n}.ca_certificate", f"profile_{n}.device_certificate"),
+                profile=Profile(n, Role.PLATFORM),
                 note="vendor doc: two platform profiles; the name on screen is a rehearsal choice",
             )
         )
-        nodes.append(Node(f"profile_{n}.ca_certificate", "CA Certificate", "choice", BULLETIN))
+        nodes.append(Node(f"profile_{n}.ca_certificate", "CA Certificate", Kind.CHOICE, BULLETIN))
         nodes.append(
-            Node(f"profile_{n}.device_certificate", "Device Certificate", "unsupported", REHEARSAL)
+            Node(
+                f"profile_{n}.device_certificate",
+                "Device Certificate",
+                Kind.UNSUPPORTED,
+                REHEARSAL,
+            )
         )
     for n in range(1, APPLICATION_PROFILES + 1):
         nodes.append(
-            Node(f"app_profile_{n}", f"Application Profile {n}", "unsupported", VENDOR_DOC)
+            Node(
+                f"app_profile_{n}",
+                f"Application Profile {n}",
+                Kind.UNSUPPORTED,
+                VENDOR_DOC,
+                profile=Profile(n, Role.APPLICATION),
+            )
         )
     return nodes
 
 
 _NODES: list[Node] = [
-    Node("idle", "Spectralink 8400", "idle", REHEARSAL, ("main_menu",)),
+    Node(
+        "idle",
+        "Spectralink 8400",
+        Kind.IDLE,
+        REHEARSAL,
+        ("main_menu",),
+        busy="provision.busy",
+        result="provision.result",
+    ),
     Node(
         "main_menu",
         "Main Menu",
-        "menu",
+        Kind.MENU,
         REHEARSAL,
         ("settings", "contacts", "call_history"),
         note="rehearsal choice: the idle screen's Menu soft key opens this list",
     ),
-    Node("contacts", "Contacts", "unsupported", REHEARSAL),
-    Node("call_history", "Call History", "unsupported", REHEARSAL),
-    Node("settings", "Settings", "menu", BULLETIN, ("basic", "advanced", "status")),
-    Node("basic", "Basic", "unsupported", REHEARSAL),
-    Node("status", "Status", "unsupported", REHEARSAL),
+    Node("contacts", "Contacts", Kind.UNSUPPORTED, REHEARSAL),
+    Node("call_history", "Call History", Kind.UNSUPPORTED, REHEARSAL),
+    Node("settings", "Settings", Kind.MENU, BULLETIN, ("basic", "advanced", "status")),
+    Node("basic", "Basic", Kind.UNSUPPORTED, REHEARSAL),
+    Node("status", "Status", Kind.UNSUPPORTED, REHEARSAL),
     Node(
         "advanced",
         "Advanced",
-        "menu",
+        Kind.MENU,
         BULLETIN,
         ("administration_settings", "reset_to_defaults"),
         gate="advanced.password",
@@ -158,112 +321,113 @@ _NODES: list[Node] = [
     Node(
         "advanced.password",
         "Administrator's password",
-        "password",
+        Kind.PASSWORD,
         BULLETIN,
+        unlocks="advanced",
+        entry=Entry(masked=True),
         note="bulletin: the default password is 456; masked as typed (rehearsal choice)",
     ),
-    Node("reset_to_defaults", "Reset to Defaults", "unsupported", REHEARSAL),
+    Node("reset_to_defaults", "Reset to Defaults", Kind.UNSUPPORTED, REHEARSAL),
     Node(
         "administration_settings",
         "Administration Settings",
-        "menu",
+        Kind.MENU,
         BULLETIN,
         ("network_configuration", "tls_security"),
     ),
-    Node("network_configuration", "Network Configuration", "unsupported", REHEARSAL),
+    Node("network_configuration", "Network Configuration", Kind.UNSUPPORTED, REHEARSAL),
     Node(
         "tls_security",
         "TLS Security",
-        "menu",
+        Kind.MENU,
         BULLETIN,
         ("custom_ca_certificates", "configure_tls_profiles"),
     ),
     Node(
         "custom_ca_certificates",
         "Custom CA Certificates",
-        "menu",
+        Kind.MENU,
         BULLETIN,
         ("install_custom_ca_certs", "custom_ca_list"),
     ),
     Node(
         "install_custom_ca_certs",
         "Install Custom CA Certs",
-        "menu",
+        Kind.MENU,
         BULLETIN,
         ("configure_ca_cert",),
     ),
     Node(
         "configure_ca_cert",
         "Configure CA Cert...",
-        "url_entry",
+        Kind.URL_ENTRY,
         BULLETIN,
+        entry=Entry(prefix=URL_PREFIX, case=Case.LOWER),
+        busy="configure_ca_cert.busy",
+        result="configure_ca_cert.result",
         note="bulletin: enter the URL and press the Enter soft key; all lower case",
     ),
-    Node("configure_ca_cert.busy", "Configure CA Cert...", "busy", REHEARSAL),
-    Node("configure_ca_cert.result", "Configure CA Cert...", "info", REHEARSAL),
+    Node("configure_ca_cert.busy", "Configure CA Cert...", Kind.BUSY, REHEARSAL),
+    Node("configure_ca_cert.result", "Configure CA Cert...", Kind.INFO, REHEARSAL),
     Node(
         "custom_ca_list",
         "Custom CA List",
-        "ca_list",
+        Kind.CA_LIST,
         REHEARSAL,
+        detail="custom_ca_list.detail",
+        confirm="custom_ca_list.confirm_remove",
         note="rehearsal choice: CN, expiry and SHA-256 of each custom CA, with Remove",
     ),
-    Node("custom_ca_list.detail", "Custom CA", "info", REHEARSAL),
-    Node("custom_ca_list.confirm_remove", "Remove CA", "info", REHEARSAL),
+    Node("custom_ca_list.detail", "Custom CA", Kind.INFO, REHEARSAL),
+    Node("custom_ca_list.confirm_remove", "Remove CA", Kind.INFO, REHEARSAL),
     Node(
         "configure_tls_profiles",
         "Configure TLS Profiles",
-        "menu",
+        Kind.MENU,
         BULLETIN,
         tuple(f"profile_{n}" for n in range(1, PLATFORM_PROFILES + 1))
         + tuple(f"app_profile_{n}" for n in range(1, APPLICATION_PROFILES + 1)),
     ),
     *_profile_nodes(),
-    Node("provision.busy", "Provisioning", "busy", REHEARSAL),
+    Node("provision.busy", "Provisioning", Kind.BUSY, REHEARSAL),
     Node(
         "provision.result",
         "Provisioning",
-        "info",
+        Kind.INFO,
         REHEARSAL,
         note="bulletin: the phone compares the boot server name with the certificate's "
         "Common Name by plain string comparison, no DNS lookup",
     ),
 ]
 
-NODES: dict[str, Node] = {node.id: node for node in _NODES}
+TREE = MenuTree(_NODES)
+NODES: dict[str, Node] = TREE.nodes
 
-# Soft key labels per screen kind (vendor doc: soft keys are context functions
-# along the bottom of the screen; which label sits where is a rehearsal choice).
+# Soft key labels per node kind and per overlay screen (vendor doc: soft keys are
+# context functions along the bottom of the screen; which label sits where is a
+# rehearsal choice).
 SOFTKEYS: dict[str, tuple[str, str, str, str]] = {
-    "idle": ("Menu", "Provision", "", ""),
-    "menu": ("Select", "Back", "", ""),
-    "choice": ("Select", "Back", "", ""),
-    "ca_list": ("Select", "Back", "", ""),
-    "url_entry": ("Enter", "Cancel", "", ""),  # bulletin: "press the Enter soft key"
-    "password": ("Ok", "Cancel", "", ""),
+    Kind.IDLE: ("Menu", "Provision", "", ""),
+    Kind.MENU: ("Select", "Back", "", ""),
+    Kind.PROFILE: ("Select", "Back", "", ""),
+    Kind.CHOICE: ("Select", "Back", "", ""),
+    Kind.CA_LIST: ("Select", "Back", "", ""),
+    Kind.URL_ENTRY: ("Enter", "Cancel", "", ""),  # bulletin: "press the Enter soft key"
+    Kind.PASSWORD: ("Ok", "Cancel", "", ""),
     "result": ("Ok", "", "", ""),
     "detail": ("Remove", "Back", "", ""),
     "confirm": ("Yes", "No", "", ""),
-    "busy": ("", "", "", ""),
+    Kind.BUSY: ("", "", "", ""),
 }
 
 
-def node(node_id: str) -> Node:
-    """The node with this id (KeyError for a typo in code, not a user error)."""
-    return NODES[node_id]
-
-
 def children(node_id: str) -> tuple[Node, ...]:
-    return tuple(NODES[c] for c in NODES[node_id].children)
+    return TREE.children(node_id)
 
 
 def path_to(node_id: str) -> list[str]:
     """Ids from the idle screen down to ``node_id`` (for help and drills)."""
-    parents = {c: n.id for n in _NODES for c in n.children}
-    out = [node_id]
-    while out[-1] in parents:
-        out.append(parents[out[-1]])
-    return out[::-1]
+    return TREE.path_to(node_id)
 
 
 def facts(choices: RehearsalChoices | None = None) -> list[tuple[str, str]]:

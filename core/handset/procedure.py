@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.fetch import DEFAULT_TIMEOUT, ConnectMap, mask_url
+from core.handset.events import Outcome
 from core.handset.machine import Handset
-from core.handset.menu import ALL_CERTIFICATES, DEFAULT_ADMIN_PASSWORD, NODES, URL_PREFIX
+from core.handset.menu import ALL_CERTIFICATES, DEFAULT_ADMIN_PASSWORD, URL_PREFIX
 from core.handset.provision import ProvisionOutcome
 from core.handset.runner import drive
 
@@ -36,13 +37,23 @@ class _Stop(Exception):
 
 
 class _Driver:
-    def __init__(self, handset: Handset, on_step: OnStep | None, **kw: object) -> None:
+    def __init__(
+        self,
+        handset: Handset,
+        on_step: OnStep | None,
+        connect_to: ConnectMap | None,
+        timeout: float,
+    ) -> None:
         self.handset = handset
         self.on_step = on_step
-        self.kw = kw
+        self.connect_to = connect_to
+        self.timeout = timeout
+
+    async def press(self, key: str) -> None:
+        await drive(self.handset, key, connect_to=self.connect_to, timeout=self.timeout)
 
     async def key(self, key: str, label: str = "") -> None:
-        await drive(self.handset, key, **self.kw)  # type: ignore[arg-type]
+        await self.press(key)
         self.step(label or key)
 
     def step(self, label: str) -> None:
@@ -57,19 +68,20 @@ class _Driver:
         target = screen.items.index(label)
         moves = target - screen.cursor
         for _ in range(abs(moves)):
-            await drive(self.handset, "down" if moves > 0 else "up", **self.kw)  # type: ignore[arg-type]
+            await self.press("down" if moves > 0 else "up")
         await self.key("select", f"select {label}")
 
     async def type(self, text: str, shown: str | None = None) -> None:
         """Type ``text``; the step is labelled with ``shown`` (a secret never goes there)."""
         for ch in text:
-            await drive(self.handset, ch, **self.kw)  # type: ignore[arg-type]
+            await self.press(ch)
         self.step(f"type {text if shown is None else shown!r}")
 
     def expect(self, node_id: str) -> None:
         screen = self.handset.screen
         if screen.node_id != node_id:
-            raise _Stop(screen.message or f"The phone did not reach {NODES[node_id].label}.")
+            label = self.handset.tree.nodes[node_id].label
+            raise _Stop(screen.message or f"The phone did not reach {label}.")
 
 
 async def perform_bulletin(
@@ -84,7 +96,8 @@ async def perform_bulletin(
     on_step: OnStep | None = None,
 ) -> RehearsalReport:
     """Steps 1-7 of "Downloading CA Certificates to Phones", then (optionally) provisioning."""
-    d = _Driver(handset, on_step, connect_to=connect_to, timeout=timeout)
+    d = _Driver(handset, on_step, connect_to, timeout)
+    profile_label = handset.tree.profiles[profile].label
     report = RehearsalReport()
     d.step("start")
     try:
@@ -109,12 +122,13 @@ async def perform_bulletin(
             await d.type(url[len(URL_PREFIX) :], mask_url(url)[len(URL_PREFIX) :])
         else:
             for _ in range(len(handset.screen.entry or "")):
-                await drive(handset, "backspace", connect_to=connect_to, timeout=timeout)
+                await d.press("backspace")
             d.step(f"backspace over {URL_PREFIX!r}")
             await d.type(url, mask_url(url))
         await d.key("soft1", "Enter soft key")
         report.message = handset.last_message
-        if not handset.log.outcomes() or handset.log.outcomes()[-1] != "installed":
+        last = handset.log.last_outcome()
+        if last is None or last.code is not Outcome.INSTALLED:
             raise _Stop(handset.last_message)
         report.installed = True
         await d.key("soft1", "Ok soft key")
@@ -122,13 +136,13 @@ async def perform_bulletin(
         await d.key("back")
         await d.key("back")
         await d.choose("Configure TLS Profiles")
-        await d.choose(NODES[f"profile_{profile}"].label)
+        await d.choose(profile_label)
         # 7. Select CA Certificate then All Certificates, then press the End key.
         await d.choose("CA Certificate")
         await d.choose(ALL_CERTIFICATES)
         await d.key("end", "End key")
         report.message = (
-            f"{handset.last_message} {NODES[f'profile_{profile}'].label}: "
+            f"{handset.last_message} {profile_label}: "
             f"CA Certificate set to {handset.profiles[profile].ca_certificate}."
         )
         if provision:

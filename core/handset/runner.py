@@ -1,23 +1,70 @@
-"""Runs the handset's effects over the network and feeds the results back.
+"""The one runner of the handset's effects: every front end calls it.
 
 The model (machine.py) stays sans-IO; this is the one place where a Download
 becomes a real fetch and a Provision a real TLS handshake, each with the
-trust the phone has at that moment.
+trust the phone has at that moment. The app, the drill screen, `rehearse`,
+the drills core and the tests all go through ``run_effect`` / ``drive`` (or
+their ``_sync`` forms), so the effect contract of machine.py is kept in one
+place:
+
+- the result goes back by ``Handset.feed``, once;
+- an exception while running the effect (a bug: no user can cause one) does
+  not leave the phone busy: the effect is aborted with the one "unexpected
+  error" sentence, which is also returned for the front end to show;
+- a task cancelled while the effect runs aborts it too (then re-raises);
+- a result that arrives after the front end aborted the effect itself
+  (``Handset.abort``, e.g. the user cancelled a download) is dropped.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 
 from core import fetch as fetchmod
 from core import trust as trustmod
+from core.errors import unexpected_error_sentence
 from core.fetch import ConnectMap, FetchResult, TLSResult
-from core.handset.machine import Download, Effect, Handset, Provision, Trust
+from core.handset.machine import Download, Effect, EffectError, Handset, Trust
 from core.handset.screen import Screen
+
+# The reason shown when the task running an effect is cancelled under it.
+STOPPED = "The request was stopped before it finished."
 
 
 def _context(trust: Trust) -> ssl.SSLContext:
     return trustmod.ssl_context_for(trust.custom, builtin=trust.builtin)
+
+
+async def perform(
+    handset: Handset,
+    effect: Effect,
+    *,
+    connect_to: ConnectMap | None = None,
+    timeout: float = fetchmod.DEFAULT_TIMEOUT,
+) -> FetchResult | TLSResult:
+    """The I/O of ``effect`` with the phone's current trust; feeds nothing.
+
+    Download: http/https/ftp through core.fetch; https is verified against the
+    phone's current trust (built-in list + installed custom CAs).
+    Provision: a TLS handshake with the provisioning profile's trust; the
+    handset then applies the bulletin's Common Name rule itself.
+    """
+    if isinstance(effect, Download):
+        # Passed for http too: a redirect may lead to https.
+        return await fetchmod.fetch(
+            effect.url,
+            ssl_context=_context(handset.download_trust()),
+            connect_to=connect_to,
+            timeout=timeout,
+        )
+    return await fetchmod.tls_handshake(
+        effect.host,
+        effect.port,
+        ssl_context=_context(handset.profile_trust(effect.profile)),
+        connect_to=connect_to,
+        timeout=timeout,
+    )
 
 
 async def run_effect(
@@ -26,35 +73,26 @@ async def run_effect(
     *,
     connect_to: ConnectMap | None = None,
     timeout: float = fetchmod.DEFAULT_TIMEOUT,
-) -> FetchResult | TLSResult:
-    """Run ``effect`` (from ``handset.press``), feed the result to the handset, return it.
-
-    Download: http/https/ftp through core.fetch; https is verified against the
-    phone's current trust (built-in list + installed custom CAs).
-    Provision: a TLS handshake with the provisioning profile's trust; the
-    handset then applies the bulletin's Common Name rule itself.
-    """
-    result: FetchResult | TLSResult
-    if isinstance(effect, Download):
-        # Passed for http too: a redirect may lead to https.
-        result = await fetchmod.fetch(
-            effect.url,
-            ssl_context=_context(handset.download_trust()),
-            connect_to=connect_to,
-            timeout=timeout,
-        )
-    elif isinstance(effect, Provision):
-        result = await fetchmod.tls_handshake(
-            effect.host,
-            effect.port,
-            ssl_context=_context(handset.profile_trust(effect.profile)),
-            connect_to=connect_to,
-            timeout=timeout,
-        )
-    else:  # pragma: no cover - a new effect type without a runner is a bug
-        raise TypeError(f"unknown handset effect {effect!r}")
-    handset.feed(result)
-    return result
+) -> str:
+    """Run ``effect`` (the one ``handset.press`` returned, still pending) and hand its
+    result back. Returns "" when it ran, or the sentence the phone now shows when
+    running it failed unexpectedly (the effect was aborted with it)."""
+    if handset.pending is not effect:
+        raise EffectError(f"{effect!r} is not the handset's pending effect")
+    try:
+        result = await perform(handset, effect, connect_to=connect_to, timeout=timeout)
+    except asyncio.CancelledError:
+        if handset.pending is effect:
+            handset.abort(STOPPED)
+        raise
+    except Exception as exc:  # a bug: say so once, and the phone leaves its busy screen
+        sentence = unexpected_error_sentence(exc)
+        if handset.pending is effect:
+            handset.abort(sentence)
+        return sentence
+    if handset.pending is effect:  # else the front end aborted it while it ran
+        handset.feed(result)
+    return ""
 
 
 async def drive(
@@ -64,9 +102,30 @@ async def drive(
     connect_to: ConnectMap | None = None,
     timeout: float = fetchmod.DEFAULT_TIMEOUT,
 ) -> Screen:
-    """Press ``key`` and run whatever it starts until the handset waits for keys again."""
+    """Press ``key`` and run the effect it starts, if any; the screen the phone then shows."""
     effect = handset.press(key)
-    while effect is not None:
+    if effect is not None:
         await run_effect(handset, effect, connect_to=connect_to, timeout=timeout)
-        effect = handset.pending
     return handset.screen
+
+
+def run_effect_sync(
+    handset: Handset,
+    effect: Effect,
+    *,
+    connect_to: ConnectMap | None = None,
+    timeout: float = fetchmod.DEFAULT_TIMEOUT,
+) -> str:
+    """``run_effect`` for callers without an event loop (scripts, plain tests)."""
+    return asyncio.run(run_effect(handset, effect, connect_to=connect_to, timeout=timeout))
+
+
+def drive_sync(
+    handset: Handset,
+    key: str,
+    *,
+    connect_to: ConnectMap | None = None,
+    timeout: float = fetchmod.DEFAULT_TIMEOUT,
+) -> Screen:
+    """``drive`` for callers without an event loop (scripts, plain tests)."""
+    return asyncio.run(drive(handset, key, connect_to=connect_to, timeout=timeout))

@@ -34,7 +34,6 @@ class Screen:
     source: str = ""
     marked: int = -1
     item_sources: tuple[str, ...] = ()
-    numbered: bool = True  # items can be opened by their digit
 
 
 def _fit(text: str, width: int = WIDTH) -> str:
@@ -47,14 +46,14 @@ def _item_lines(screen: Screen) -> list[str]:
     first = 0
     if screen.cursor >= ITEM_ROWS:
         first = screen.cursor - ITEM_ROWS + 1
-    lines = []
+    lines: list[str] = []
     for i in range(first, min(len(screen.items), first + ITEM_ROWS)):
         if screen.cursor < 0:  # plain lines (idle, info): wrap, never cut
             text = screen.items[i]
             lines.extend(text[k : k + WIDTH] for k in range(0, max(len(text), 1), WIDTH))
             continue
         pointer = ">" if i == screen.cursor else " "
-        digit = str((i + 1) % 10) if screen.numbered and i < 10 else " "  # "0" opens the 10th
+        digit = str((i + 1) % 10) if i < 10 else " "  # "0" opens the 10th
         mark = "*" if i == screen.marked else " "
         lines.append(f"{pointer}{digit}{mark}{screen.items[i]}")
     return lines
@@ -113,8 +112,3 @@ def render_text(screen: Screen) -> str:
     lines.append("|" + _softkey_row(screen.softkeys) + "|")
     lines.append(bar)
     return "\n".join(lines)
-
-
-def message_lines(message: str) -> list[str]:
-    """The full message wrapped to the screen width (for renderers that scroll)."""
-    return textwrap.wrap(message, WIDTH)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from core.handset import ALL_CERTIFICATES, Download, Handset, HandsetSettings, Provision
+from core.handset import (
+    ALL_CERTIFICATES,
+    Download,
+    EffectError,
+    Handset,
+    HandsetSettings,
+    Provision,
+)
 from core.handset.menu import RehearsalChoices
 from tests.handset.certs import make_cert, pem
 from tests.handset.keys import choose, set_all_certificates, to_url_entry, type_text
@@ -219,15 +226,15 @@ def test_busy_handset_ignores_keys_and_feed_needs_an_effect():
     assert handset.busy and handset.log.ignored_keys() == before + 2
 
 
-def test_feeding_the_same_result_twice_is_harmless(ca):
+def test_feeding_the_same_result_twice_raises_at_once(ca):
     handset = Handset()
     download(handset)
     result = Fetched(URL, True, pem(ca.cert))
-    handset.feed(result)
     assert handset.feed(result) is None
-    assert len(handset.custom_cas) == 1
-    with pytest.raises(RuntimeError):
-        handset.feed(Fetched(URL, True, pem(ca.cert)))
+    before = list(handset.events)
+    with pytest.raises(EffectError):
+        handset.feed(result)
+    assert len(handset.custom_cas) == 1 and handset.events == before
 
 
 def test_download_failure_keeps_the_typed_url():

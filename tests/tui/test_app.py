@@ -309,7 +309,7 @@ async def test_an_unexpected_error_in_a_download_leaves_busy_with_one_sentence(
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(core.handset.runner, "run_effect", broken)
+    monkeypatch.setattr(core.handset.runner, "perform", broken)
     app = frozen_app
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("tab", "f2", "1", "2", "4", "5", "6", "enter", "1", "2", "1", "1", "1")

@@ -332,7 +332,7 @@ async def test_an_unexpected_error_in_a_drill_download_leaves_busy(tmp_path, mon
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start_drill(app, pilot, DRILLS[0].id, tmp_path, ManualClock())
-        monkeypatch.setattr(core.handset.runner, "run_effect", broken)
+        monkeypatch.setattr(core.handset.runner, "perform", broken)
         handset = screen.session.handset
         for key in ("soft1", "1", "2", "4", "5", "6", "select", "1", "2", "1", "1", "1"):
             handset.press(key)
