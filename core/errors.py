@@ -14,6 +14,16 @@ class UserError(Exception):
     """
 
 
+class FieldError(UserError):
+    """A UserError about one field of a request a form filled in: the form focuses
+    ``field`` and clears the fields in ``clear`` (two passphrase entries, say)."""
+
+    def __init__(self, sentence: str, field: str, clear: tuple[str, ...] = ()) -> None:
+        super().__init__(sentence)
+        self.field = field
+        self.clear = clear
+
+
 def unexpected_error_sentence(exc: BaseException) -> str:
     """One line for a bug: the exception's type and the first line of its message.
 

@@ -31,7 +31,9 @@ from tui.early_keys import EarlyKeys
 from tui.keybar import KeyBar
 
 if TYPE_CHECKING:
+    from core.bootserver import BootServer
     from core.check import CheckOptions, Verdict
+    from core.rehearsal import Rehearsal
 
 NO_URLS = "Type at least one URL, or give a file with one URL a line (# starts a comment)."
 # The verdict word carries the meaning; colour only repeats it (16 colours, NO_COLOR).
@@ -86,21 +88,23 @@ class CheckScreen(EarlyKeys, Screen[None]):
         ),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, rehearsal: Rehearsal | None = None) -> None:
         super().__init__()
+        self.rehearsal = rehearsal  # the app's: its boot server, CA and clock
         self.counts: Counter[str] = Counter()
         self.total: int | None = None
 
     # ----- what the app offers
 
     @property
-    def _server(self) -> Any:
-        return getattr(self.app, "server", None)
+    def _server(self) -> BootServer | None:
+        return self.rehearsal.server if self.rehearsal is not None else None
 
     def _ca_path(self) -> Path | None:
-        workspace = getattr(self.app, "workspace", None)
-        path = workspace.ca_crt_path if workspace is not None else None
-        return path if path is not None and path.exists() else None
+        if self.rehearsal is None:
+            return None
+        path = self.rehearsal.workspace.ca_crt_path
+        return path if path.exists() else None
 
     def compose(self) -> ComposeResult:
         server = self._server
@@ -234,7 +238,7 @@ class CheckScreen(EarlyKeys, Screen[None]):
         server = self._server
         if server is not None:
             options.connect_to = server.connect_map()
-        clock = getattr(self.app, "clock", None)
+        clock = self.rehearsal.clock if self.rehearsal is not None else None
         if clock is not None:
             options.now = clock()
         return typed, path, options

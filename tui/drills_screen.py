@@ -28,9 +28,10 @@ from tui.handset_pane import HandsetPane
 from tui.keybar import KeyBar
 
 if TYPE_CHECKING:
-    from core.drills.clock import Clock
+    from core.clock import Stopwatch
     from core.drills.model import Drill
     from core.drills.session import DrillSession
+    from core.handset import Effect
 
 CHECKLIST_ROWS = 6  # checklist lines shown at once, around the current step
 KIND_WORDS = {"guided": "guided, hints", "timed": "against the clock", "fault": "find the fault"}
@@ -66,7 +67,7 @@ class DrillPickerScreen(Screen[None]):
     ]
 
     def __init__(
-        self, workspace: Path | None, *, clock: Clock | None = None, start: str | None = None
+        self, workspace: Path | None, *, clock: Stopwatch | None = None, start: str | None = None
     ) -> None:
         super().__init__()
         self.workspace = workspace
@@ -349,12 +350,9 @@ class DrillScreen(Screen[None]):
         self._run_effect(event.effect)
 
     @work(exclusive=True, exit_on_error=False, group="drill-handset")
-    async def _run_effect(self, effect: Any) -> None:
-        from core.handset.runner import run_effect
-
-        connect_to = self.session.environment.connect_map
+    async def _run_effect(self, effect: Effect) -> None:
         try:
-            error = await run_effect(self.session.handset, effect, connect_to=connect_to)
+            error = await self.session.rehearsal.run_effect(effect)
             if error:  # a bug: the runner aborted the effect, the phone left its busy screen
                 self.hint_text = error
         finally:

@@ -8,7 +8,6 @@ Enter moves to the next field and submits from the last one; Esc cancels.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +24,14 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from core.errors import error_sentence
+from core.errors import FieldError, error_sentence
+from core.rehearsal import (
+    CreateCARequest,
+    InspectRequest,
+    IssueRequest,
+    PublishRequest,
+    SignRequest,
+)
 from tui.early_keys import EarlyKeys
 from tui.keybar import KeyBar
 
@@ -34,15 +40,6 @@ BULLETIN = "(bulletin)"
 
 class FormError(Exception):
     """One sentence shown in the form; the form stays open."""
-
-
-class FieldError(FormError):
-    """A FormError about one field: the form clears ``clear`` and focuses ``field``."""
-
-    def __init__(self, sentence: str, field: str, clear: tuple[str, ...] = ()) -> None:
-        super().__init__(sentence)
-        self.field = field
-        self.clear = clear
 
 
 def wrong_passphrase(error: BaseException) -> bool:
@@ -74,36 +71,6 @@ class Field:
     integer: bool = False
     choices: tuple[int, ...] = ()  # a Select instead of an Input
     example: bool = True  # the placeholder is an example value ("e.g. ...")
-
-
-@dataclass(frozen=True)
-class CreateCARequest:
-    subject: Any  # core.pki.Subject
-    key_size: int
-    days: int
-    passphrase: bytes = dataclasses.field(repr=False)  # never in a repr (Textual's crash locals)
-
-
-@dataclass(frozen=True)
-class IssueRequest:
-    name: str
-    ca_passphrase: bytes = dataclasses.field(repr=False)
-    key_passphrase: bytes | None = dataclasses.field(repr=False)
-    days: int
-    key_size: int
-
-
-@dataclass(frozen=True)
-class SignRequest:
-    csr_path: Path
-    ca_passphrase: bytes = dataclasses.field(repr=False)
-    days: int
-
-
-@dataclass(frozen=True)
-class PublishRequest:
-    name: str | None
-    key_passphrase: bytes | None = dataclasses.field(repr=False)
 
 
 class FormScreen(EarlyKeys, ModalScreen[Any]):
@@ -252,11 +219,12 @@ class FormScreen(EarlyKeys, ModalScreen[Any]):
         """Show why the request was refused; the form stays open with what was typed."""
         from core.errors import UserError
 
-        if isinstance(exc, FormError):
-            if isinstance(exc, FieldError):
-                for field_id in exc.clear:
-                    self.query_one(f"#{field_id}", Input).clear()
-                self.set_focus(self.query_one(f"#{exc.field}"))
+        if isinstance(exc, FieldError):
+            for field_id in exc.clear:
+                self.query_one(f"#{field_id}", Input).clear()
+            self.set_focus(self.query_one(f"#{exc.field}"))
+            self.show_error(str(exc))
+        elif isinstance(exc, FormError):
             self.show_error(str(exc))
         elif isinstance(exc, UserError):
             sentence = str(exc)
@@ -513,12 +481,6 @@ class PublishScreen(FormScreen):
         name = option.id if option is not None and option.id else None
         key_pass = self.passphrase("key_pass", None, "key passphrase", required=False)
         return PublishRequest(name, key_pass)
-
-
-@dataclass(frozen=True)
-class InspectRequest:
-    path: Path
-    passphrase: bytes | None = dataclasses.field(repr=False)  # to describe an encrypted key
 
 
 class InspectPickScreen(FormScreen):

@@ -6,8 +6,6 @@ app actions, so the key bindings, this list and the command palette share them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -17,32 +15,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-
-@dataclass(frozen=True)
-class CertLine:
-    """One certificate as the overview shows it."""
-
-    name: str
-    not_after: datetime
-    days_left: int
-    detail: str = ""  # subject or fingerprint, shown under the name when there is room
-
-
-@dataclass(frozen=True)
-class Overview:
-    """Everything the workbench shows about the workspace; built by the app from core."""
-
-    workspace: str
-    ca: CertLine | None = None
-    issued: tuple[CertLine, ...] = ()
-    urls: tuple[str, ...] = ()
-    serving: bool = False
-    error: str = ""
-    notes: tuple[str, ...] = field(default_factory=tuple)
-    # How far the handset got: "" (no custom CA yet), "installed", "profile" (a TLS
-    # profile trusts it), "provisioned", or "provision_failed".
-    handset: str = ""
-
+from core.rehearsal import CertLine, Overview, Step, next_step
 
 # (action name, key, label, footer label or "" when the footer leaves it out).
 # The app implements action_<name>.
@@ -58,26 +31,26 @@ ACTIONS: tuple[tuple[str, str, str, str], ...] = (
 MAX_ISSUED_SHOWN = 3
 
 
-def next_step(view: Overview) -> str:
-    """The one thing to do next, in the bulletin's order, up to the handset's provisioning."""
-    if view.ca is None:
-        return "create the CA (c), the bulletin's first section."
-    if not view.issued:
-        return "issue the boot server's certificate (i), or sign its CSR (s)."
-    if view.handset == "provisioned":
-        return "done: the handset trusts the boot server. Again: Ctrl+P, Reset the handset."
-    if not view.serving:
-        return "publish ca.crt (p) so the handset can download it."
-    if view.handset == "provision_failed":
-        return "read the phone's reason, fix it, then Provision (F3) again on the handset."
-    if view.handset == "profile":
-        return "on the handset's idle screen (Esc or F6 End), Provision (F3)."
-    if view.handset == "installed":
-        return (
-            "on the handset: TLS Security > Configure TLS Profiles > a profile > "
-            "CA Certificate > All Certificates, then F6 End."
-        )
-    return "on the handset (Tab): Settings > Advanced, then type the URL above."
+# How the workbench words core's next step (core.rehearsal.next_step keeps the order).
+STEP_TEXT: dict[Step, str] = {
+    Step.CREATE_CA: "create the CA (c), the bulletin's first section.",
+    Step.ISSUE: "issue the boot server's certificate (i), or sign its CSR (s).",
+    Step.DONE: "done: the handset trusts the boot server. Again: Ctrl+P, Reset the handset.",
+    Step.PUBLISH: "publish ca.crt (p) so the handset can download it.",
+    Step.FIX_PROVISION: (
+        "read the phone's reason, fix it, then Provision (F3) again on the handset."
+    ),
+    Step.PROVISION: "on the handset's idle screen (Esc or F6 End), Provision (F3).",
+    Step.PROFILE: (
+        "on the handset: TLS Security > Configure TLS Profiles > a profile > "
+        "CA Certificate > All Certificates, then F6 End."
+    ),
+    Step.INSTALL: "on the handset (Tab): Settings > Advanced, then type the URL above.",
+}
+
+
+def next_step_text(view: Overview) -> str:
+    return STEP_TEXT[next_step(view)]
 
 
 def _expiry(line: CertLine) -> str:
@@ -143,7 +116,7 @@ def overview_text(view: Overview, width: int | None = None, *, compact: bool = F
         text.append("stopped\n")
     for note in view.notes:
         text.append(note + "\n", style="italic")
-    text.append("Next:", style="bold reverse").append(" " + next_step(view))
+    text.append("Next:", style="bold reverse").append(" " + next_step_text(view))
     return text
 
 

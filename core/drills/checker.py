@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from core.drills.clock import Clock
+from core.clock import Stopwatch
 from core.drills.model import Drill, Step
 from core.drills.nodes import outcome_node
 from core.drills.nodes import parents as menu_parents
@@ -81,7 +81,7 @@ def step_matches(step: Step, event: EventLike) -> bool:
 class StepChecker:
     """Ticks a drill's steps from handset events."""
 
-    def __init__(self, drill: Drill, clock: Clock, *, tree: MenuTree = TREE) -> None:
+    def __init__(self, drill: Drill, clock: Stopwatch, *, tree: MenuTree = TREE) -> None:
         self.drill = drill
         self.clock = clock
         self.started = clock()

@@ -17,16 +17,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.clock import Stopwatch, WallClock, monotonic, utc_now
 from core.drills.catalog import FAULT_INFO
 from core.drills.checker import StepChecker
-from core.drills.clock import Clock, WallClock, monotonic, utc_now
 from core.drills.environment import Environment
 from core.drills.faults import build_environment
 from core.drills.model import Drill
 from core.drills.report import Diagnosis, StepResult, Summary, save_summary
 from core.errors import UserError
-from core.handset import Event, Handset, Screen
+from core.handset import Handset, Screen
 from core.handset.runner import drive
+from core.rehearsal import Rehearsal
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class DrillSession:
         drill: Drill,
         workspace: Path | str | None = None,
         *,
-        clock: Clock = monotonic,
+        clock: Stopwatch = monotonic,
         wall: WallClock = utc_now,
         environment: Environment | None = None,
     ) -> None:
@@ -60,6 +61,13 @@ class DrillSession:
         self.workspace = Path(workspace) if workspace is not None else None
         self.environment = environment or build_environment(drill.fault)
         self.handset: Handset = self.environment.new_handset()
+        # The app's controller on this drill's phone and servers: the drill screen runs
+        # the handset's effects through it, as the main screen does.
+        self.rehearsal = Rehearsal(
+            self.environment.workspace,
+            handset=self.handset,
+            connect_to=self.environment.connect_map,
+        )
         self.clock = clock
         self.started_wall = wall().replace(microsecond=0)
         self.checker = StepChecker(drill, clock)
@@ -128,10 +136,6 @@ class DrillSession:
         events = self.handset.events
         new, self._seen = events[self._seen :], len(events)
         return self.checker.feed(new)
-
-    def on_handset_event(self, event: Event) -> list[int]:
-        """Feed one event (for a caller that keeps its own copy of the log)."""
-        return self.checker.feed([event])
 
     async def press(self, key: str, *, timeout: float = 10.0) -> Screen:
         """Press a key on the session's handset, run what it starts, tick the checklist."""

@@ -55,6 +55,16 @@ class EffectError(RuntimeError):
 
 
 @final
+class Progress(StrEnum):
+    """How far the handset got through the bulletin."""
+
+    NONE = ""  # no custom CA yet
+    INSTALLED = "installed"  # a custom CA is installed
+    PROFILE = "profile"  # the profile Provision uses trusts the custom CAs
+    PROVISIONED = "provisioned"  # the last Provision passed
+    PROVISION_FAILED = "provision_failed"  # the last Provision failed
+
+
 @dataclass(frozen=True)
 class Download:
     """Effect: download the custom CA certificate at ``url``; feed a FetchResult."""
@@ -218,18 +228,16 @@ class Handset:
         return Trust(builtin, tuple(ca.cert for ca in self.custom_cas) if custom else ())
 
     @property
-    def progress(self) -> str:
-        """How far the rehearsal got, for a "next step" hint: "" (no custom CA yet),
-        "installed", "profile" (the profile Provision uses trusts the custom CAs),
-        "provisioned" or "provision_failed" (the last Provision's outcome)."""
+    def progress(self) -> Progress:
+        """How far the rehearsal got, for a "next step" hint."""
         outcome = self.last_provision
         if outcome is not None:
-            return "provisioned" if outcome.ok else "provision_failed"
+            return Progress.PROVISIONED if outcome.ok else Progress.PROVISION_FAILED
         if not self.custom_cas:
-            return ""
+            return Progress.NONE
         if self.profile_trust(self.choices.provisioning_profile).custom:
-            return "profile"
-        return "installed"
+            return Progress.PROFILE
+        return Progress.INSTALLED
 
     def press(self, key: str) -> Effect | None:
         """One key press; returns the effect the caller must run, if any (at most one)."""

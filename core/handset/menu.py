@@ -13,7 +13,7 @@ Every node says where it comes from:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 BULLETIN = "bulletin"
@@ -488,3 +488,25 @@ def facts(choices: RehearsalChoices | None = None) -> list[tuple[str, str]]:
         ),
         ("Menu items other than the bulletin's, and every message, are our wording.", REHEARSAL),
     ]
+
+
+def help_facts(
+    tree: MenuTree | None = None, choices: RehearsalChoices | None = None
+) -> list[tuple[str, str]]:
+    """Everything the app's help says about the handset, each with its source: the
+    behaviours (``facts``), every screen of ``tree`` with its note, and the trainer's
+    settings in ``choices``."""
+    tree = tree or TREE
+    c = choices or RehearsalChoices()
+    out = facts(c)
+    out += [
+        (f"{node.label}: {node.note}" if node.note else node.label, node.source)
+        for node in tree.nodes.values()
+    ]
+    out += [
+        (f"{f.name.replace('_', ' ')} = {getattr(c, f.name)}", REHEARSAL)
+        for f in fields(c)
+        if f.name != "messages"
+    ]
+    out.append(("the phone's messages (wording of results and errors)", REHEARSAL))
+    return out

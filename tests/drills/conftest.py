@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.drills.clock import ManualClock
+from core.clock import ManualClock
 from core.locations import DRILLS_ENV
 
 

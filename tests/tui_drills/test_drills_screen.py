@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from core.drills.clock import ManualClock
+from core.clock import ManualClock
 from core.drills.faults import FAULTS
 from core.drills.loader import load_drills
 from core.locations import DRILLS_ENV

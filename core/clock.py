@@ -1,4 +1,9 @@
-"""Clocks for drills: the real monotonic one, and a manual one for tests and replays."""
+"""The project's two kinds of clock, by name.
+
+A Stopwatch gives seconds whose differences count (drill timers); a WallClock
+gives the aware UTC date and time (certificate dates, the date on a result).
+Tests pin either: ManualClock is a Stopwatch that moves only when told.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-Clock = Callable[[], float]  # seconds, only differences matter
+Stopwatch = Callable[[], float]  # seconds, only differences matter
 WallClock = Callable[[], datetime]  # aware UTC, for the date on a result
 
 
