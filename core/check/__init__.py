@@ -1,6 +1,6 @@
 """The URL validator: will a handset accept the certificate this URL serves?
 
-Public API (see docs/CONTRACTS.md, "core.check")::
+Public API (docs/ARCHITECTURE.md tells where it sits)::
 
     options = CheckOptions(ca=..., boot_servers=[parse_boot_server("https://boot/")])
     async for verdict in check_urls(urls, options, progress=callback):
