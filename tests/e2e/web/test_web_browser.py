@@ -174,17 +174,23 @@ def page():
             context.close()
 
 
-def screen(page) -> str:
-    return page.evaluate(READ_SCREEN) or ""
+def screen(page) -> str | None:
+    """The terminal's rows as text; None while the page has no xterm.js Terminal."""
+    return page.evaluate(READ_SCREEN)
 
 
 def wait_for(page, text: str, timeout: float = WAIT) -> str:
     deadline = time.monotonic() + timeout
     while True:
         shown = screen(page)
-        if text in shown:
+        if shown is not None and text in shown:
             return shown
         if time.monotonic() > deadline:
+            if shown is None:
+                raise AssertionError(
+                    "the page never made an xterm.js Terminal that KEEP_TERMINAL could keep "
+                    "(has textual-serve's client changed?)"
+                )
             raise AssertionError(f"{text!r} never appeared in the browser; the screen:\n{shown}")
         time.sleep(0.1)
 
