@@ -12,15 +12,25 @@ import os
 import threading
 from pathlib import Path
 
-from core.bootserver.httpd import Recorder
+from core.bootserver.requestlog import Recorder
 from core.errors import UserError
 
 # Idle FTP sessions are dropped after this long (control and data connections).
 SESSION_TIMEOUT = 30
 INSTALL_HINT = "pip install 'handset-ca[ftp]'"
 
+# The bulletin's example account is PlcmSpIp / PlcmSpIp, but the handset enters
+# every character in lower case (bulletin), so mixed-case FTP credentials can
+# never be typed into its URL field. The rehearsal's account is lower case.
+FTP_USER = "plcmspip"
+FTP_PASSWORD = "plcmspip"
+FTP_LOWER_CASE_REASON = (
+    "The FTP account is plcmspip/plcmspip, not the bulletin's PlcmSpIp: the handset "
+    "enters every character in lower case, so mixed-case credentials cannot be typed."
+)
 
-def available() -> bool:
+
+def ftp_available() -> bool:
     """True when pyftpdlib is installed."""
     try:
         import pyftpdlib  # noqa: F401

@@ -12,27 +12,17 @@ import socket
 import ssl
 import threading
 import urllib.parse
-from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from core.bootserver.publish import Files
+from core.bootserver.requestlog import Recorder, log_path
 
 # A request that sends nothing for this long is dropped (handshake included).
 REQUEST_TIMEOUT = 10.0
 # Connections served at once (one thread each); more wait in the listen queue.
 MAX_CONNECTIONS = 128
 
-# path -> (body, Content-Type)
-Files = dict[str, tuple[bytes, str]]
-# (client "ip:port", path, status, bytes sent, note)
-Recorder = Callable[[str, str, int, int, str], None]
-
 NOT_FOUND = b"Not found: this rehearsal boot server publishes public certificates only.\n"
-
-
-def log_path(raw: str) -> str:
-    """The path as logged: no query string (it may carry tokens), printable ASCII only."""
-    path = raw.split("?", 1)[0].split("#", 1)[0]
-    safe = "".join(chr(c) for c in range(0x21, 0x7F))  # as sent; no control characters
-    return urllib.parse.quote(path, safe=safe)[:200] or "-"
 
 
 class _Handler(BaseHTTPRequestHandler):

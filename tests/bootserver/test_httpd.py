@@ -6,7 +6,8 @@ import http.client
 import socket
 import threading
 
-from core.bootserver.httpd import Listener, log_path
+from core.bootserver.httpd import Listener
+from core.bootserver.requestlog import log_path
 
 
 def test_connections_past_the_limit_wait_for_a_free_slot():
