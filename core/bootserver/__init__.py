@@ -6,13 +6,15 @@ server certificate issued for the boot server name.
 
 Modules, each doing one thing: server (BootServer: the listeners' lifecycle and
 the URLs to type), publish (which paths exist, their bodies and MIME types),
-httpd (the HTTP/HTTPS listener), ftpd (the FTP listener), tls (the HTTPS
-certificate and key), requestlog (Request, the secret-free log), binding (why a
-port could not be had). This package only re-exports the public names.
+httpd (the HTTP/HTTPS listener), ftpd (the FTP listener), limits (deadlines and
+capacities), tls (the HTTPS certificate and key), requestlog (Request, the
+secret-free log), binding (why a port could not be had). This package only
+re-exports the public names.
 """
 
 from core.bootserver.binding import PORT_OPTIONS
 from core.bootserver.ftpd import FTP_LOWER_CASE_REASON, FTP_PASSWORD, FTP_USER
+from core.bootserver.limits import Limits
 from core.bootserver.publish import (
     DER_TYPE,
     PEM_TYPE,
@@ -39,6 +41,7 @@ __all__ = [
     "PROVISIONING_TYPE",
     "BootServer",
     "Files",
+    "Limits",
     "LogFn",
     "Request",
     "key_is_encrypted",

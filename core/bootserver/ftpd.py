@@ -12,11 +12,10 @@ import os
 import threading
 from pathlib import Path
 
+from core.bootserver.limits import Limits
 from core.bootserver.requestlog import Recorder
 from core.errors import UserError
 
-# Idle FTP sessions are dropped after this long (control and data connections).
-SESSION_TIMEOUT = 30
 INSTALL_HINT = "pip install 'handset-ca[ftp]'"
 
 # The bulletin's example account is PlcmSpIp / PlcmSpIp, but the handset enters
@@ -43,8 +42,16 @@ class FTPListener:
     """pyftpdlib on its own IOLoop, in its own thread (never the global loop)."""
 
     def __init__(
-        self, bind: str, port: int, home: Path, user: str, password: str, record: Recorder
+        self,
+        bind: str,
+        port: int,
+        home: Path,
+        user: str,
+        password: str,
+        record: Recorder,
+        limits: Limits | None = None,
     ) -> None:
+        limits = limits or Limits()
         try:
             from pyftpdlib.authorizers import DummyAuthorizer
             from pyftpdlib.handlers import DTPHandler, FTPHandler
@@ -63,7 +70,7 @@ class FTPListener:
         authorizer.add_user(user, password, str(home), perm="elr")  # list and read only
 
         class DataHandler(DTPHandler):
-            timeout = SESSION_TIMEOUT
+            timeout = limits.ftp_idle_timeout
 
         class Handler(FTPHandler):
             dtp_handler = DataHandler
@@ -93,12 +100,14 @@ class FTPListener:
 
         Handler.authorizer = authorizer
         Handler.banner = "handset-ca rehearsal boot server (FTP, read only)."
-        Handler.timeout = SESSION_TIMEOUT
+        # An idle session is dropped, and one address cannot take every session.
+        Handler.timeout = limits.ftp_idle_timeout
         Handler.auth_failed_timeout = 0.5
         Handler.max_login_attempts = 3
 
         self._server = FTPServer((bind, port), Handler, ioloop=IOLoop())  # OSError if taken
-        self._server.max_cons = 64
+        self._server.max_cons = limits.ftp_max_sessions
+        self._server.max_cons_per_ip = limits.ftp_per_address
         self.port: int = self._server.address[1]
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from core.bootserver.binding import bind_error
 from core.bootserver.ftpd import FTP_PASSWORD, FTP_USER, INSTALL_HINT, FTPListener, ftp_available
 from core.bootserver.httpd import Listener
+from core.bootserver.limits import Limits
 from core.bootserver.publish import Files, published_files, write_ftp_home
 from core.bootserver.requestlog import LogFn, Recorder, Request
 from core.bootserver.tls import common_name, key_is_encrypted, server_context
@@ -52,6 +53,7 @@ class BootServer:
         log: LogFn | None = None,
         ftp_user: str = FTP_USER,
         ftp_password: str = FTP_PASSWORD,
+        limits: Limits | None = None,
     ) -> None:
         self.workspace = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
         self.root = self.workspace.root
@@ -64,6 +66,7 @@ class BootServer:
         self._log = log
         self.ftp_user = ftp_user
         self.ftp_password = ftp_password
+        self.limits = limits or Limits()  # deadlines and capacities, see core.bootserver.limits
         self.http_port: int = 0
         self.https_port: int | None = None
         self.ftp_port: int | None = None
@@ -183,14 +186,17 @@ class BootServer:
         self, http_files: Files, https_files: Files, ssl_context: ssl.SSLContext | None
     ) -> None:
         http = self._bound(
-            "http", lambda port: Listener(self.bind, port, http_files, self._rec("http"))
+            "http",
+            lambda port: Listener(
+                self.bind, port, http_files, self._rec("http"), limits=self.limits
+            ),
         )
         self.http_port = http.port
         if ssl_context is not None:
             https = self._bound(
                 "https",
                 lambda port: Listener(
-                    self.bind, port, https_files, self._rec("https"), ssl_context
+                    self.bind, port, https_files, self._rec("https"), ssl_context, self.limits
                 ),
             )
             self.https_port = https.port
@@ -208,7 +214,13 @@ class BootServer:
         ftp = self._bound(
             "ftp",
             lambda port: FTPListener(
-                self.bind, port, home, self.ftp_user, self.ftp_password, self._rec("ftp")
+                self.bind,
+                port,
+                home,
+                self.ftp_user,
+                self.ftp_password,
+                self._rec("ftp"),
+                self.limits,
             ),
         )
         self.ftp_port = ftp.port
