@@ -26,7 +26,7 @@ import time
 import urllib.parse
 from email.utils import formatdate
 
-from core.bootserver.limits import MAX_HEAD_LINE, MAX_HEADERS, Limits
+from core.bootserver.limits import MAX_HEAD_BYTES, MAX_HEADERS, Limits
 from core.bootserver.publish import Files
 from core.bootserver.requestlog import Recorder, log_path
 
@@ -45,7 +45,7 @@ REASONS = {
 }
 # keep-alive as the answer's Connection header: HTTP/1.1 default, close, HTTP/1.0's opt-in
 _CONNECTION = {True: "", False: "Connection: close\r\n", "keep-alive": "Connection: keep-alive\r\n"}
-_READ_SIZE = 65536
+_READ_SIZE = 16384
 _LISTEN_BACKLOG = 1024
 
 
@@ -324,7 +324,7 @@ class Listener:
                 head = bytes(buf[:end])
                 del buf[:after]
                 return head
-            if len(buf) > MAX_HEAD_LINE:
+            if len(buf) > MAX_HEAD_BYTES:
                 if b"\n" not in buf:
                     raise _Refused(414, "Request line too long")
                 raise _Refused(431, "Request head too long")

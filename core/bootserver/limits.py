@@ -18,7 +18,7 @@ HANDSHAKE_TIMEOUT = 5.0  # seconds for the whole TLS handshake
 REQUEST_TIMEOUT = 5.0  # seconds for a whole request head (request line and headers)
 IDLE_TIMEOUT = 5.0  # seconds a keep-alive connection may wait for its next request
 WRITE_TIMEOUT = 10.0  # seconds for a client to take an answer
-MAX_HEAD_LINE = 65536  # bytes in one request or header line (as http.server)
+MAX_HEAD_BYTES = 16384  # bytes in a whole request head: handsets send a few hundred
 MAX_HEADERS = 100  # header lines in one request (as http.server)
 
 FTP_IDLE_TIMEOUT = 30.0  # seconds between FTP commands (and on a data connection)
