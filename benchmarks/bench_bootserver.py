@@ -190,7 +190,7 @@ def main() -> None:
         folder = Path(tmp)
         make_workspace(folder)
         print(f"GET /ca.crt, {args.clients} keep-alive clients, {args.seconds:g} s each")
-        rates = {}
+        rates: dict[str, list[float]] = {}
         for kind in ("stdlib", "bootserver", "stdlib", "bootserver"):  # interleaved
             child = Child(kind, str(folder))
             try:

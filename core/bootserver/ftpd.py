@@ -51,7 +51,8 @@ class FTPListener:
         record: Recorder,
         limits: Limits | None = None,
     ) -> None:
-        limits = limits or Limits()
+        bounds = limits or Limits()
+        idle = bounds.ftp_idle_timeout
         try:
             from pyftpdlib.authorizers import DummyAuthorizer
             from pyftpdlib.handlers import DTPHandler, FTPHandler
@@ -70,7 +71,7 @@ class FTPListener:
         authorizer.add_user(user, password, str(home), perm="elr")  # list and read only
 
         class DataHandler(DTPHandler):
-            timeout = limits.ftp_idle_timeout
+            timeout = idle
 
         class Handler(FTPHandler):
             dtp_handler = DataHandler
@@ -101,13 +102,13 @@ class FTPListener:
         Handler.authorizer = authorizer
         Handler.banner = "handset-ca rehearsal boot server (FTP, read only)."
         # An idle session is dropped, and one address cannot take every session.
-        Handler.timeout = limits.ftp_idle_timeout
+        Handler.timeout = idle
         Handler.auth_failed_timeout = 0.5
         Handler.max_login_attempts = 3
 
         self._server = FTPServer((bind, port), Handler, ioloop=IOLoop())  # OSError if taken
-        self._server.max_cons = limits.ftp_max_sessions
-        self._server.max_cons_per_ip = limits.ftp_per_address
+        self._server.max_cons = bounds.ftp_max_sessions
+        self._server.max_cons_per_ip = bounds.ftp_per_address
         self.port: int = self._server.address[1]
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None

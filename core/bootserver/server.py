@@ -55,7 +55,9 @@ class BootServer:
         ftp_password: str = FTP_PASSWORD,
         limits: Limits | None = None,
     ) -> None:
-        self.workspace = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+        self.workspace = (
+            workspace if isinstance(workspace, Workspace) else Workspace(Path(workspace))
+        )
         self.root = self.workspace.root
         # Warnings (upper case) are shown; a name phones could never match is refused.
         self.name_warnings = check_server_name(name) if name is not None else []
