@@ -14,6 +14,9 @@
     .venv/bin/python benchmarks/bench_bootserver.py [--seconds 5] [--clients 100]
 
 Goal (issue 11): at least as fast as ThreadingHTTPServer; a normal GET within 1 s.
+On a shared machine, requests/s follow the scheduler (a server with 100 threads
+gets more CPU than one with a single event loop), so the server's CPU time per
+request is printed too (Linux).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import argparse
 import asyncio
 import functools
 import http.client
+import os
 import resource
 import socket
 import ssl
@@ -86,6 +90,14 @@ class Child:
         assert self.proc.stdout is not None
         http_port, https_port = self.proc.stdout.readline().split()
         self.http_port, self.https_port = int(http_port), int(https_port)
+
+    def cpu_seconds(self) -> float | None:
+        """The server process's CPU time so far (Linux /proc), None elsewhere."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def close(self) -> None:
         assert self.proc.stdin is not None
@@ -194,11 +206,17 @@ def main() -> None:
         for kind in ("stdlib", "bootserver", "stdlib", "bootserver"):  # interleaved
             child = Child(kind, str(folder))
             try:
+                cpu_before, started = child.cpu_seconds(), time.monotonic()
                 rate = asyncio.run(throughput(child.http_port, args.clients, args.seconds))
+                cpu_after, took = child.cpu_seconds(), time.monotonic() - started
             finally:
                 child.close()
             rates.setdefault(kind, []).append(rate)
-            print(f"  {kind:<10} {rate:8.0f} requests/s")
+            cost = ""
+            if cpu_before is not None and cpu_after is not None and rate:
+                per_request = (cpu_after - cpu_before) / (rate * took) * 1e6
+                cost = f", server CPU {per_request:.0f} us per request"
+            print(f"  {kind:<10} {rate:8.0f} requests/s{cost}")
         best = {kind: max(values) for kind, values in rates.items()}
         print(
             f"boot server / ThreadingHTTPServer: {best['bootserver'] / best['stdlib']:.2f}x "
