@@ -24,6 +24,7 @@ import ssl
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from email.utils import formatdate
 
 from core.bootserver.limits import MAX_HEAD_BYTES, MAX_HEADERS, Limits
@@ -45,7 +46,7 @@ REASONS = {
 }
 # keep-alive as the answer's Connection header: HTTP/1.1 default, close, HTTP/1.0's opt-in
 _CONNECTION = {True: "", False: "Connection: close\r\n", "keep-alive": "Connection: keep-alive\r\n"}
-_READ_SIZE = 16384
+_ANSWER_CACHE = 256  # request targets whose answers are kept ready
 _LISTEN_BACKLOG = 1024
 
 
@@ -138,11 +139,11 @@ class Listener:
         ssl_context: ssl.SSLContext | None = None,
         limits: Limits | None = None,
     ) -> None:
-        self._files = files
-        self._record = record
-        self._ssl = ssl_context
-        self._limits = limits or Limits()
-        self._max = self._limits.connections()
+        self.files = files
+        self.record = record
+        self.ssl_context = ssl_context
+        self.limits = limits or Limits()
+        self._max = self.limits.connections()
         family = socket.AF_INET6 if ":" in bind else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
@@ -156,12 +157,16 @@ class Listener:
             raise
         self._sock = sock
         self.port: int = sock.getsockname()[1]
-        self._date = _Date()
-        self._open: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
-        # Connections waiting for a handshake or a request head, oldest first.
-        self._waiting: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
+        self.date = _Date()
+        self.stopping = False
+        # Connections counted against the cap (dicts as ordered sets).
+        self._counted: dict[_Connection, None] = {}
+        # Those waiting for a handshake or a request head, longest waiting first.
+        self._waiting: dict[_Connection, None] = {}
+        self._live: set[_Connection] = set()  # every open transport, for stop()
+        self._answers: dict[str, tuple[int, bytes, str, str]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping: asyncio.Event | None = None
+        self._stop_event: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
 
     # --- lifecycle ---------------------------------------------------------------
@@ -169,14 +174,14 @@ class Listener:
         self._loop = asyncio.new_event_loop()
         # A client that vanishes mid-handshake is not the server's problem: no stderr.
         self._loop.set_exception_handler(lambda _loop, _context: None)
-        self._stopping = asyncio.Event()
+        self._stop_event = asyncio.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
-        if self._thread is not None and self._loop is not None and self._stopping is not None:
+        if self._thread is not None and self._loop is not None and self._stop_event is not None:
             with contextlib.suppress(RuntimeError):  # the loop already ended
-                self._loop.call_soon_threadsafe(self._stopping.set)
+                self._loop.call_soon_threadsafe(self._stop_event.set)
             self._thread.join(timeout=5)
             self._thread = None
         self._sock.close()
@@ -189,194 +194,292 @@ class Listener:
             self._loop.close()
 
     async def _main(self) -> None:
-        assert self._stopping is not None
-        server = await asyncio.start_server(
-            self._connection, sock=self._sock, limit=_READ_SIZE, backlog=_LISTEN_BACKLOG
+        assert self._loop is not None and self._stop_event is not None
+        server = await self._loop.create_server(
+            lambda: _Connection(self), sock=self._sock, backlog=_LISTEN_BACKLOG
         )
         try:
-            await self._stopping.wait()
+            await self._stop_event.wait()
         finally:
+            self.stopping = True
             server.close()
-            tasks = list(self._open)
-            for task, writer in list(self._open.items()):
-                writer.transport.abort()
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await asyncio.sleep(0)  # let the aborted transports close their sockets
+            conns = list(self._live)
+            for conn in conns:
+                conn.abort()
+            handshakes = [conn.handshake for conn in conns if conn.handshake is not None]
+            await asyncio.gather(*handshakes, return_exceptions=True)
+            for _ in range(3):  # let aborted transports close their sockets
+                await asyncio.sleep(0)
 
-    # --- one connection ------------------------------------------------------------
-    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
-        task = asyncio.current_task()
-        assert task is not None
-        peer = writer.get_extra_info("peername") or ("-", 0)
-        client = f"{peer[0]}:{peer[1]}"
-        self._open[task] = writer
-        if not self._make_room():
-            self._open.pop(task, None)
-            writer.transport.abort()
-            return
-        graceful = False
-        try:
-            graceful = await self._serve(reader, writer, task, client)
-        except (OSError, asyncio.IncompleteReadError, TimeoutError):
-            pass  # a client that vanished or stalled mid-answer is not the server's problem
-        finally:
-            self._open.pop(task, None)
-            self._waiting.pop(task, None)
-            if graceful:
-                writer.close()
-                with contextlib.suppress(Exception):
-                    async with asyncio.timeout(1):
-                        await writer.wait_closed()
-            writer.transport.abort()
+    # --- accounting, called by connections ------------------------------------------
+    @property
+    def open_connections(self) -> int:
+        """Connections open now, counted against the cap (from the listener's thread)."""
+        return len(self._live)
 
-    def _make_room(self) -> bool:
-        """At the cap, drop the connection that has waited longest for its request head;
-        False when every connection is busy answering (then the new one is dropped)."""
-        while len(self._open) > self._max:
+    def opened(self, conn: _Connection) -> bool:
+        """Count a new connection; at the cap, drop the one that has waited longest for
+        its request head. False when every other one is busy answering."""
+        self._live.add(conn)
+        self._counted[conn] = None
+        while len(self._counted) > self._max:
             if not self._waiting:
+                self.forget(conn)
                 return False
-            task = next(iter(self._waiting))
-            writer = self._waiting.pop(task)
-            self._open.pop(task, None)
-            writer.transport.abort()
+            oldest = next(iter(self._waiting))
+            oldest.abort()
         return True
 
-    async def _serve(
-        self,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        task: asyncio.Task[None],
-        client: str,
-    ) -> bool:
-        """Answer requests until the client is done; True when the connection may be
-        closed gracefully (an answer was sent), False when it should just be dropped."""
-        limits = self._limits
-        self._waiting[task] = writer
-        if self._ssl is not None and not await self._handshake(writer, client):
-            return False
-        buf = bytearray()
-        served = 0
-        timeout = limits.request_timeout
-        while True:
-            self._waiting.pop(task, None)
-            self._waiting[task] = writer  # now the newest waiting
-            try:
-                async with asyncio.timeout(timeout):
-                    head = await self._read_head(reader, buf)
-            except TimeoutError:
-                if buf:  # a head begun and not finished in time: the slowloris case
-                    await self._refuse(writer, client, _Refused(408, "Request head too slow"))
-                    return True
-                head = None
-            except _Refused as refused:
-                await self._refuse(writer, client, refused)
-                return True
-            except OSError:
-                head = None
-            self._waiting.pop(task, None)
-            if head is None:  # the client closed, or stayed silent
-                if self._ssl is not None and served == 0:
-                    # What a handset's provisioning check looks like: trust, then hang up.
-                    self._record(client, "-", 0, 0, "TLS handshake completed, no request")
-                return False
-            try:
-                request = _Request(head)
-            except _Refused as refused:
-                await self._refuse(writer, client, refused)
-                return True
-            if request.method not in ("GET", "HEAD"):
-                message = f"Unsupported method ({request.method[:20]!r})"
-                await self._refuse(writer, client, _Refused(501, message, request.target))
-                return True
-            await self._answer(writer, client, request)
-            served += 1
-            if not request.keep_alive:
-                return True
-            timeout = limits.idle_timeout
+    def waiting(self, conn: _Connection) -> None:
+        self._waiting.pop(conn, None)
+        self._waiting[conn] = None  # now the newest waiting
 
-    async def _handshake(self, writer: asyncio.StreamWriter, client: str) -> bool:
-        assert self._ssl is not None
-        timeout = self._limits.handshake_timeout
-        started = time.monotonic()
+    def busy(self, conn: _Connection) -> None:
+        self._waiting.pop(conn, None)
+
+    def forget(self, conn: _Connection) -> None:
+        self._waiting.pop(conn, None)
+        self._counted.pop(conn, None)
+
+    def closed(self, conn: _Connection) -> None:
+        self.forget(conn)
+        self._live.discard(conn)
+
+    def answer_for(self, target: str) -> tuple[int, bytes, str, str]:
+        """(status, body, Content-Type, path as logged) for a request target, cached."""
+        found = self._answers.get(target)
+        if found is not None:
+            return found
+        path = target
+        if path.startswith("//"):
+            path = "/" + path.lstrip("/")  # as http.server: never a host name
         try:
-            await writer.start_tls(self._ssl, ssl_handshake_timeout=timeout)
-        except ssl.SSLError as exc:
-            self._record(client, "-", 0, 0, f"TLS handshake failed ({exc.reason or exc})")
-            return False
-        except (OSError, TimeoutError, EOFError):
-            if time.monotonic() - started >= timeout:
-                note = f"TLS handshake failed (not finished within {timeout:g} s)"
-            else:
-                note = "TLS handshake failed (connection closed)"
-            self._record(client, "-", 0, 0, note)
-            return False
-        return True
-
-    @staticmethod
-    async def _read_head(reader: asyncio.StreamReader, buf: bytearray) -> bytes | None:
-        """The next request head from ``buf`` and the socket; None at end of stream."""
-        while True:
-            while buf[:1] in (b"\r", b"\n"):  # blank lines before a request are ignored
-                del buf[:1]
-            end, after = _find_head_end(buf)
-            if end >= 0:
-                head = bytes(buf[:end])
-                del buf[:after]
-                return head
-            if len(buf) > MAX_HEAD_BYTES:
-                if b"\n" not in buf:
-                    raise _Refused(414, "Request line too long")
-                raise _Refused(431, "Request head too long")
-            chunk = await reader.read(_READ_SIZE)
-            if not chunk:
-                return None
-            buf += chunk
-
-    async def _answer(self, writer: asyncio.StreamWriter, client: str, request: _Request) -> None:
-        target = request.target
-        if target.startswith("//"):
-            target = "/" + target.lstrip("/")  # as http.server: never a host name
-        try:
-            path = urllib.parse.unquote(urllib.parse.urlsplit(target).path)
+            path = urllib.parse.unquote(urllib.parse.urlsplit(path).path)
         except ValueError:
-            raise _Refused(400, "Bad request target", request.target) from None
-        found = self._files.get(path)
-        if found is None:
-            status, (body, ctype) = 404, (NOT_FOUND, TEXT)
+            raise _Refused(400, "Bad request target", target) from None
+        published = self.files.get(path)
+        if published is None:
+            answer = (404, NOT_FOUND, TEXT, log_path(target))
         else:
-            status, (body, ctype) = 200, found
-        send_body = request.method == "GET"
-        # Logged before the answer leaves, so a client that got it finds it in the log.
-        self._record(client, log_path(request.target), status, len(body) if send_body else 0, "")
-        connection = "keep-alive" if request.confirm else request.keep_alive
-        await self._send(writer, status, ctype, body, send_body, connection)
+            answer = (200, published[0], published[1], log_path(target))
+        if len(self._answers) >= _ANSWER_CACHE:
+            self._answers.clear()
+        self._answers[target] = answer
+        return answer
 
-    async def _refuse(self, writer: asyncio.StreamWriter, client: str, refused: _Refused) -> None:
-        self._record(client, log_path(refused.path), refused.status, 0, "")
-        body = f"{refused.status} {REASONS[refused.status]}: {refused}\n".encode()
-        await self._send(writer, refused.status, TEXT, body, True, False)
-
-    async def _send(
-        self,
-        writer: asyncio.StreamWriter,
-        status: int,
-        ctype: str,
-        body: bytes,
-        send_body: bool,
-        connection: bool | str,
-    ) -> None:
-        head = (
+    def response(self, status: int, ctype: str, length: int, connection: bool | str) -> bytes:
+        return (
             f"HTTP/1.1 {status} {REASONS[status]}\r\n"
             f"Server: {SERVER_HEADER}\r\n"
-            f"Date: {self._date.now()}\r\n"
+            f"Date: {self.date.now()}\r\n"
             f"Content-Type: {ctype}\r\n"
-            f"Content-Length: {len(body)}\r\n"
+            f"Content-Length: {length}\r\n"
             "Cache-Control: no-store\r\n"
             f"{_CONNECTION[connection]}"
             "\r\n"
         ).encode("latin-1")
-        writer.write(head + body if send_body else head)
-        if writer.transport.get_write_buffer_size():
-            async with asyncio.timeout(self._limits.write_timeout):
-                await writer.drain()
+
+
+class _Connection(asyncio.Protocol):
+    """One client: a small state machine driven by the transport, with one deadline
+    timer at a time (handshake, request head, idle keep-alive, or a stalled reader)."""
+
+    def __init__(self, listener: Listener) -> None:
+        self.listener = listener
+        self.loop = asyncio.get_running_loop()
+        self.transport: asyncio.Transport | None = None
+        self.client = "-"
+        self.buf = bytearray()
+        self.served = 0
+        self.timer: asyncio.TimerHandle | None = None
+        self.handshaken = listener.ssl_context is None
+        self.handshake: asyncio.Task[None] | None = None
+        self.closing = False
+        self.paused = False
+        self.ended = False  # the end of the connection was logged, or needs no line
+
+    # --- transport callbacks --------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)  # a stream socket's
+        self.transport = transport
+        peer = transport.get_extra_info("peername") or ("-", 0)
+        self.client = f"{peer[0]}:{peer[1]}"
+        if not self.listener.opened(self):
+            self.ended = True
+            transport.abort()
+            return
+        self.listener.waiting(self)
+        if self.listener.ssl_context is None:
+            self._deadline(self.listener.limits.request_timeout)
+        else:
+            transport.pause_reading()  # every byte goes to TLS, none to us
+            self.handshake = self.loop.create_task(self._start_tls(transport))
+
+    def data_received(self, data: bytes) -> None:
+        if self.closing:
+            return
+        self.buf += data
+        if self.handshaken:  # else TLS hands us a request before start_tls has returned
+            self._process()
+
+    def eof_received(self) -> bool:
+        return False  # the client is done: close
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_timer()
+        listener = self.listener
+        tls = listener.ssl_context is not None
+        if tls and self.handshaken and not (self.ended or self.served or listener.stopping):
+            # What a handset's provisioning check looks like: trust, then hang up.
+            self._record("-", 0, 0, "TLS handshake completed, no request")
+        self.ended = True
+        self.closing = True
+        self.listener.closed(self)
+
+    def pause_writing(self) -> None:
+        # The client does not read its answers: stop reading its requests, and give
+        # it write_timeout to catch up.
+        self.paused = True
+        self._transport().pause_reading()
+        self._deadline(self.listener.limits.write_timeout, self.abort)
+
+    def resume_writing(self) -> None:
+        self.paused = False
+        if self.closing:
+            return
+        self._transport().resume_reading()
+        self.listener.waiting(self)
+        self._deadline(self.listener.limits.idle_timeout)
+        self._process()
+
+    # --- the work ---------------------------------------------------------------------
+    async def _start_tls(self, raw: asyncio.Transport) -> None:
+        listener = self.listener
+        assert listener.ssl_context is not None
+        timeout = listener.limits.handshake_timeout
+        started = self.loop.time()
+        try:
+            tls = await self.loop.start_tls(
+                raw, self, listener.ssl_context, server_side=True, ssl_handshake_timeout=timeout
+            )
+        except ssl.SSLError as exc:
+            self._handshake_failed(raw, f"TLS handshake failed ({exc.reason or exc})")
+            return
+        except (OSError, TimeoutError, EOFError):
+            if self.loop.time() - started >= timeout:
+                note = f"TLS handshake failed (not finished within {timeout:g} s)"
+            else:
+                note = "TLS handshake failed (connection closed)"
+            self._handshake_failed(raw, note)
+            return
+        except asyncio.CancelledError:  # abort(): dropped at the cap, or stop()
+            self.listener.closed(self)  # no connection_lost comes during a handshake
+            raise
+        if self.closing or tls is None:
+            if tls is not None:
+                tls.abort()
+            self.listener.closed(self)
+            return
+        self.transport = tls
+        self.handshaken = True
+        self.listener.waiting(self)
+        self._deadline(listener.limits.request_timeout)
+        self._process()  # a request that came with the end of the handshake
+
+    def _handshake_failed(self, raw: asyncio.Transport, note: str) -> None:
+        if not self.listener.stopping and not self.ended:
+            self._record("-", 0, 0, note)
+        self.ended = True
+        raw.abort()
+        self.closing = True
+        self.listener.closed(self)
+
+    def _process(self) -> None:
+        """Answer every complete request head in the buffer, in order."""
+        buf = self.buf
+        while not self.closing and not self.paused:
+            while buf[:1] in (b"\r", b"\n"):  # blank lines before a request are ignored
+                del buf[:1]
+            end, after = _find_head_end(buf)
+            if end < 0:
+                if len(buf) > MAX_HEAD_BYTES:
+                    too_long = 414 if b"\n" not in buf else 431
+                    self._refuse(_Refused(too_long, "Request head too long"))
+                return
+            head = bytes(buf[:end])
+            del buf[:after]
+            self.listener.busy(self)
+            try:
+                request = _Request(head)
+                if request.method not in ("GET", "HEAD"):
+                    message = f"Unsupported method ({request.method[:20]!r})"
+                    raise _Refused(501, message, request.target)
+                self._answer(request)
+            except _Refused as refused:
+                self._refuse(refused)
+                return
+            self.served += 1
+            if not request.keep_alive:
+                self._close()
+                return
+            self.listener.waiting(self)
+            self._deadline(self.listener.limits.idle_timeout)
+
+    def _answer(self, request: _Request) -> None:
+        status, body, ctype, logged = self.listener.answer_for(request.target)
+        send_body = request.method == "GET"
+        # Logged before the answer leaves, so a client that got it finds it in the log.
+        self._record(logged, status, len(body) if send_body else 0, "")
+        connection = "keep-alive" if request.confirm else request.keep_alive
+        head = self.listener.response(status, ctype, len(body), connection)
+        self._transport().write(head + body if send_body else head)
+
+    def _refuse(self, refused: _Refused) -> None:
+        self._record(log_path(refused.path), refused.status, 0, "")
+        body = f"{refused.status} {REASONS[refused.status]}: {refused}\n".encode()
+        head = self.listener.response(refused.status, TEXT, len(body), False)
+        self._transport().write(head + body)
+        self.ended = True
+        self._close()
+
+    def _on_deadline(self) -> None:
+        self.timer = None
+        if self.buf.strip(b"\r\n"):  # a head begun and not finished in time: slowloris
+            self._refuse(_Refused(408, "Request head too slow"))
+        else:
+            self.abort()  # silent or idle: nothing to say
+
+    # --- helpers --------------------------------------------------------------------------
+    def _transport(self) -> asyncio.Transport:
+        assert self.transport is not None
+        return self.transport
+
+    def _record(self, path: str, status: int, nbytes: int, note: str) -> None:
+        self.listener.record(self.client, path, status, nbytes, note)
+
+    def _deadline(self, seconds: float, then: Callable[[], None] | None = None) -> None:
+        self._cancel_timer()
+        self.timer = self.loop.call_later(seconds, then or self._on_deadline)
+
+    def _cancel_timer(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    def _close(self) -> None:
+        """After the last answer: flush it, then close."""
+        self.closing = True
+        self._cancel_timer()
+        self.listener.forget(self)
+        if self.transport is not None:
+            self.transport.close()
+
+    def abort(self) -> None:
+        """Drop the connection now (deadline, the cap, or stop)."""
+        self.closing = True
+        self._cancel_timer()
+        self.listener.forget(self)
+        if self.handshake is not None and not self.handshaken:
+            self.handshake.cancel()
+        if self.transport is not None:
+            self.transport.abort()

@@ -142,6 +142,29 @@ def test_a_silent_tls_client_is_dropped_at_the_handshake_deadline(bulletin_works
         listener.stop()
 
 
+def test_at_the_cap_a_tls_client_still_gets_in_and_nothing_is_left_counted(bulletin_workspace):
+    issued = bulletin_workspace / "issued" / NAME
+    context = server_context(NAME, issued / "server.crt", issued / "server.key", None)
+    files = {"/ca.crt": ((bulletin_workspace / "ca.crt").read_bytes(), "application/x-pem-file")}
+    listener = Listener("127.0.0.1", 0, files, lambda *_: None, context, Limits(max_connections=3))
+    listener.start("test-https")
+    try:
+        with closing_all([]) as socks:
+            for _ in range(3):  # connected, never a ClientHello
+                socks.append(socket.create_connection(("127.0.0.1", listener.port), timeout=5))
+            time.sleep(0.1)
+            assert timed_get(listener.port, trusting_nothing()) < WITHIN
+            socks[0].settimeout(2)
+            assert socks[0].recv(1) == b""  # the longest waiting made room
+        for _ in range(100):
+            if listener.open_connections == 0:
+                break
+            time.sleep(0.02)
+        assert listener.open_connections == 0
+    finally:
+        listener.stop()
+
+
 # --- FTP ------------------------------------------------------------------------------
 
 
