@@ -282,7 +282,8 @@ class Listener:
 
 class _Connection(asyncio.Protocol):
     """One client: a small state machine driven by the transport, with one deadline
-    timer at a time (handshake, request head, idle keep-alive, or a stalled reader)."""
+    timer at a time (request head, idle keep-alive, or a client that does not read its
+    answers); asyncio times the TLS handshake."""
 
     def __init__(self, listener: Listener) -> None:
         self.listener = listener
@@ -421,6 +422,8 @@ class _Connection(asyncio.Protocol):
             self.served += 1
             if not request.keep_alive:
                 self._close()
+                return
+            if self.paused:  # the client is not reading: the write deadline runs
                 return
             self.listener.waiting(self)
             self._deadline(self.listener.limits.idle_timeout)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import time
@@ -139,3 +140,26 @@ def test_logged_path_drops_the_query_and_escapes_the_unprintable():
     assert log_path("/%2e%2e/ca.key") == "/%2e%2e/ca.key"
     assert log_path("") == "-"
     assert len(log_path("/" + "x" * 1000)) == 200
+
+
+def test_a_client_that_does_not_read_its_answers_is_dropped(recorded: Recorded):
+    big = b"x" * 4_000_000
+    listener = Listener(
+        "127.0.0.1", 0, {"/big": (big, "text/plain")}, recorded, limits=Limits(write_timeout=0.3)
+    )
+    listener.start("test-httpd")
+    try:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect(("127.0.0.1", listener.port))
+            sock.sendall(b"GET /big HTTP/1.1\r\n\r\n" * 3)
+            time.sleep(1.0)  # not reading: the server's buffer fills, then its deadline ends it
+            received = 0
+            sock.settimeout(2)  # still open after that: the test fails with a timeout
+            with contextlib.suppress(ConnectionResetError):
+                while chunk := sock.recv(65536):
+                    received += len(chunk)
+            assert received < 3 * len(big)
+        assert listener.open_connections == 0
+    finally:
+        listener.stop()
