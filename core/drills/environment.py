@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.bootserver import DEFAULT_NAME, BootServer, Request
-from core.fetch import ConnectMap
+from core.fetch import DEFAULT_PORTS, ConnectMap
 from core.handset import DEFAULT_ADMIN_PASSWORD, Handset, HandsetSettings
 from core.pki import Subject, Workspace
 
@@ -25,7 +25,6 @@ REHEARSAL_PASSPHRASE = b"rehearsal-only"
 CA_SUBJECT = Subject(
     cn="Rehearsal Root CA", country="US", state="Colorado", locality="Boulder", org="Rehearsal"
 )
-DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21}
 
 
 @dataclass
