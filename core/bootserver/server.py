@@ -277,23 +277,25 @@ class BootServer:
             return None
         return f"https://{self._host('https')}/"
 
-    def connect_to(self) -> list[str]:
-        """curl-style HOST1:PORT1:HOST2:PORT2 specs: name on default ports -> real ports."""
-        if self.name is None:
+    def connect_to(self, name: str | None = None) -> list[str]:
+        """curl-style HOST1:PORT1:HOST2:PORT2 specs: ``name`` (default: the boot server's)
+        on the default ports -> this server's real ports."""
+        name = name or self.name
+        if name is None:
             return []
         target = _bracket(self.connect_host)
         ports = {"http": self.http_port, "https": self.https_port, "ftp": self.ftp_port}
         return [
-            f"{_bracket(self.name)}:{DEFAULT_PORTS[scheme]}:{target}:{port}"
+            f"{_bracket(name)}:{DEFAULT_PORTS[scheme]}:{target}:{port}"
             for scheme, port in ports.items()
             if port
         ]
 
-    def connect_map(self) -> ConnectMap:
-        """The same as a core.fetch.ConnectMap, for the handset runner and the checker."""
+    def connect_map(self, name: str | None = None) -> ConnectMap:
+        """connect_to() as a core.fetch.ConnectMap, for the handset runner and the checker."""
         from core.fetch import ConnectMap  # httpx loads only when a handset is driven
 
-        return ConnectMap.parse(self.connect_to())
+        return ConnectMap.parse(self.connect_to(name))
 
     def listening(self) -> list[str]:
         """One line per listener: scheme, real address, what it serves."""

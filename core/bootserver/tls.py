@@ -11,12 +11,13 @@ from pathlib import Path
 from cryptography import x509
 
 from core.errors import UserError
+from core.pki.keys import is_encrypted_key
 
 
 def key_is_encrypted(path: Path) -> bool:
-    """True when a PEM private key file needs a passphrase (PKCS#8 or OpenSSL legacy)."""
+    """True when the key file needs a passphrase (core.pki's rule: PKCS#8 or legacy PEM)."""
     try:
-        return b"ENCRYPTED" in Path(path).read_bytes()
+        return is_encrypted_key(Path(path).read_bytes())
     except OSError:
         return False
 

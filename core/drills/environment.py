@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.bootserver import DEFAULT_NAME, BootServer, Request
-from core.fetch import DEFAULT_PORTS, ConnectMap
+from core.fetch import ConnectMap
 from core.handset import DEFAULT_ADMIN_PASSWORD, Handset, HandsetSettings
 from core.pki import Subject, Workspace
 
@@ -76,7 +76,7 @@ class Environment:
         server = BootServer(self.server_root, name=self.https_name, log=self.requests.append)
         server.start()
         self.boot_server = server
-        self.connect_map = name_map(BOOT_SERVER_NAME, server)
+        self.connect_map = server.connect_map(BOOT_SERVER_NAME)
         return server
 
     def stop_server(self) -> None:
@@ -124,16 +124,6 @@ class Environment:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def name_map(name: str, server: BootServer) -> ConnectMap:
-    """``name`` on the default ports -> the boot server's real loopback ports."""
-    cmap = ConnectMap()
-    ports = {"http": server.http_port, "https": server.https_port, "ftp": server.ftp_port}
-    for scheme, port in ports.items():
-        if port:
-            cmap.add(name, DEFAULT_PORTS[scheme], server.connect_host, port)
-    return cmap
 
 
 def new_workspace(folder: Path, *, issue_for: str | None = BOOT_SERVER_NAME) -> Workspace:

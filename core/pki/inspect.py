@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from core.errors import UserError
-from core.pki.keys import load_private_key
+from core.pki.keys import is_encrypted_key, load_private_key
 from core.pki.names import name_text
 from core.pki.summary import colon_hex, days_left, key_bits, serial_hex
 
@@ -190,7 +190,7 @@ def describe_csr(csr: x509.CertificateSigningRequest, form: str) -> str:
 
 
 def describe_private_key(data: bytes, passphrase: bytes | None, form: str) -> str:
-    encrypted = b"ENCRYPTED" in data[:200] or "encrypted" in form
+    encrypted = is_encrypted_key(data) or "encrypted" in form
     head = f"Private key ({form}{', encrypted' if encrypted and 'encrypted' not in form else ''})"
     if encrypted and passphrase is None:
         return f"{head}\n  Give its passphrase to see the key type and size."

@@ -70,11 +70,11 @@ def test_a_failed_set_up_stops_the_server_it_started(monkeypatch):
 
     started = []
 
-    def broken_map(name, server):
+    def broken_map(server, name=None):
         started.append(server)
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(environment, "name_map", broken_map)
+    monkeypatch.setattr(environment.BootServer, "connect_map", broken_map)
     with pytest.raises(RuntimeError):
         build_environment(None)
     (server,) = started
