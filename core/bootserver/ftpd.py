@@ -79,7 +79,7 @@ class FTPListener:
             def _client(self) -> str:
                 return f"{self.remote_ip}:{self.remote_port}"
 
-            def ftp_RETR(self, file: str):  # type: ignore[no-untyped-def]
+            def ftp_RETR(self, file: str) -> object:
                 sent = super().ftp_RETR(file)
                 if sent is None:  # refused with 550: not published
                     record(self._client(), self.fs.fs2ftp(file), 550, 0, "")
