@@ -415,12 +415,12 @@ class SignCSRScreen(FormScreen):
     def preview_names(self, event: Input.Changed) -> None:
         """The names the certificate will carry, shown before it signs (core's sentence)."""
         from core.errors import UserError
-        from core.pki.inspect import read_small_file
+        from core.fileio import PKI_FILE, read_small_file
         from core.pki.sign import names_preview
 
         path = Path(event.value.strip()).expanduser()
         try:
-            text = names_preview(read_small_file(path)) if path.is_file() else ""
+            text = names_preview(read_small_file(path, PKI_FILE)) if path.is_file() else ""
         except UserError as exc:
             text = str(exc)
         live = self.query_one("#live", Static)

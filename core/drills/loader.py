@@ -16,6 +16,7 @@ from core.drills.catalog import FAULT_INFO
 from core.drills.model import KINDS, SOURCES, Drill, Step
 from core.drills.nodes import OUTCOME_CODES, OUTCOME_FAMILIES, known_outcome
 from core.errors import UserError
+from core.fileio import DRILL_FILE, read_small_file
 from core.locations import DRILLS_ENV
 
 DATA_DIR = Path(__file__).with_name("data")
@@ -113,11 +114,7 @@ def load_drill_file(
     (load_drills passes the handset's)."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserError(
-            f"Cannot read the drill file {path} ({exc.strerror}); check the path."
-        ) from None
+        raw = tomllib.loads(read_small_file(path, DRILL_FILE).decode("utf-8"))
     except UnicodeDecodeError:
         raise UserError(f"Drill file {path} is not UTF-8 text; save it as UTF-8.") from None
     except tomllib.TOMLDecodeError as exc:
