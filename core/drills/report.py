@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import UserError
-from core.fileio import write_atomic
+from core.fileio import FileKind, read_small_file, write_atomic
 
 RESULTS_DIR_NAME = "drills"
 FORMAT_VERSION = 1
+
+RESULT_FILE = FileKind("the drill result ", "a drill result", 1024 * 1024)
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,7 @@ def past_results(workspace: Path) -> list[PastResult]:
     out = []
     for path in sorted(folder.glob("*.json")):
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(read_small_file(path, RESULT_FILE).decode("utf-8"))
             diagnosis = data.get("diagnosis")
             out.append(
                 PastResult(
@@ -218,7 +220,7 @@ def past_results(workspace: Path) -> list[PastResult]:
                     passed=bool(data["passed"]),
                 )
             )
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
+        except (UserError, OSError, ValueError, KeyError, TypeError):
+            continue  # a FIFO or a huge file named *.json is skipped, never waited on
     out.sort(key=lambda r: (r.started, _mtime(r.path), r.path.name))
     return out
