@@ -29,7 +29,6 @@ from core.pki.ca import ca_problems, check_days
 from core.pki.keys import WrongPassphrase, is_encrypted_key
 from core.pki.names import build_name
 from core.pki.sign import CSR_NAMES, CSR_NAMES_COPY
-from core.pki.summary import summarize
 from core.pki.workspace import CAState, ca_state_sentence, check_out_folder
 from handset_ca.commands.common import add_workspace
 
@@ -192,9 +191,12 @@ def cmd_ca_show(args: argparse.Namespace) -> int:
     state = ws.ca_state()
     if state in (CAState.NONE, CAState.KEY_ONLY):
         raise UserError(ca_state_sentence(ws.root, state))
-    cert = ws.ca_certificate()
+    summary = ws.ca_summary()
+    if summary is None:  # ca.crt went away meanwhile
+        raise UserError(ca_state_sentence(ws.root, ws.ca_state()))
     print(f"CA in {ws.root}")
-    print("\n".join(summary_lines(summarize(cert, ws.ca_crt_path))))
+    print("\n".join(summary_lines(summary)))
+    cert = ws.ca_certificate()
     if state is CAState.CERT_ONLY:  # the certificate can be shown; nothing can be issued
         print(f"  Warning:  {ca_state_sentence(ws.root, state)}")
     for problem in ca_problems(cert):
