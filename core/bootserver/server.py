@@ -96,7 +96,7 @@ class BootServer:
         """Before start(), for a form: UserError (one sentence) when HTTPS needs the
         server key's passphrase and none was given; core.pki's WrongPassphrase when
         ``key_passphrase`` does not open the key. Reads the key; never starts anything."""
-        from core.pki.inspect import read_small_file
+        from core.fileio import read_small_file
         from core.pki.keys import load_private_key
 
         if not self.needs_key_passphrase():
