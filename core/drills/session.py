@@ -195,8 +195,11 @@ class DrillSession:
         actual = self.drill.fault
         assert actual is not None
         evidence = []
-        if self.checker.last_failure:
-            evidence.append(f'The phone said: "{self.checker.last_failure}"')
+        said, why = self.checker.last_failure, self.checker.last_explanation
+        if said:
+            evidence.append(f'The phone said: "{said}"')
+        if why and why not in said:  # the phone's words are short: the explanation is here
+            evidence.append(f"Why: {why}")
         evidence += FAULTS[actual].evidence(self.environment, self.handset)
         return Diagnosis(
             chosen=chosen,

@@ -630,8 +630,11 @@ class Handset:
             return
         verdict = acceptmod.accept_certificate_file(result.data, now=self.settings.now())
         if not verdict.ok:
-            self._outcome(Outcome.REFUSED, str(verdict.code), verdict.message)
-            self._result(shown_on, verdict.message, _Close.STAY)
+            # The outcome keeps the explanation (for the diagnosis); the screen says what a
+            # phone would: short, no remedy.
+            self._outcome(Outcome.REFUSED, str(verdict.code), verdict.explanation)
+            phone = acceptmod.phone_message(verdict.code, self.choices.messages)
+            self._result(shown_on, phone, _Close.STAY)
             return
         cert = verdict.cert
         assert cert is not None

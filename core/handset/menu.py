@@ -89,6 +89,22 @@ MESSAGES: dict[str, str] = {
     "provisioning": "Contacting the boot server...",
     "idle": "Ready.",
     "cancelled": "Cancelled. {reason}",
+    # A refused certificate: what the phone shows is short and gives no remedy (a real
+    # phone does not explain); the long explanation is for the drill's diagnosis and
+    # `check` (core.handset.accept). One per refusal code, "refused" for any other.
+    "refused": "Invalid certificate.",
+    "refused_empty": "Invalid certificate format.",
+    "refused_html": "Invalid certificate format.",
+    "refused_der": "Invalid certificate format.",
+    "refused_private_key": "Invalid certificate format.",
+    "refused_csr": "Invalid certificate format.",
+    "refused_not_a_certificate": "Invalid certificate format.",
+    "refused_damaged": "Invalid certificate.",
+    "refused_several": "Invalid certificate.",
+    "refused_not_ca": "Not a CA certificate.",
+    "refused_not_root": "Not a root CA certificate.",
+    "refused_expired": "Certificate expired.",
+    "refused_not_yet_valid": "Certificate not yet valid.",
 }
 
 

@@ -129,7 +129,11 @@ async def perform_bulletin(
         report.message = handset.last_message
         last = handset.log.last_outcome()
         if last is None or last.code is not Outcome.INSTALLED:
-            raise _Stop(handset.last_message)
+            said = handset.last_message
+            if last is not None and last.detail and last.detail not in said:
+                # The phone's words are short (a refused file): add the explanation.
+                said = f"{said} Why: {last.detail}"
+            raise _Stop(said)
         report.installed = True
         await d.key("soft1", "Ok soft key")
         # 6. Select Configure TLS Profiles, select the profile.

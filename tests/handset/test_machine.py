@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from core.handset import (
     ALL_CERTIFICATES,
@@ -12,7 +13,7 @@ from core.handset import (
     HandsetSettings,
     Provision,
 )
-from core.handset.menu import RehearsalChoices
+from core.handset.menu import MESSAGES, RehearsalChoices
 from tests.handset.certs import make_cert, pem
 from tests.handset.keys import choose, set_all_certificates, to_url_entry, type_text
 from tests.handset.results import Failure, Fetched, Handshake
@@ -253,9 +254,28 @@ def test_refused_file_is_reported_with_its_code(ca):
     handset = Handset()
     download(handset)
     handset.feed(Fetched(URL, True, b"<!DOCTYPE html><html>hi</html>"))
-    assert "web page" in handset.screen.message
+    # issue 12: the phone says what a phone says, short and without the remedy ...
+    assert handset.screen.message == "Invalid certificate format."
     assert handset.log.outcomes()[-1] == "refused:html"
     assert handset.log.count("refused:") == 1
+    # ... and the explanation stays in the log, for the drill's diagnosis.
+    last = handset.log.last_outcome()
+    assert last is not None and "web page" in last.detail
+
+
+def test_a_refusal_on_the_phone_gives_no_remedy_and_a_trainer_may_reword_it(ca):
+    """issue 12: no "convert it with openssl" on the handset; the wording is data."""
+    der = ca.cert.public_bytes(serialization.Encoding.DER)
+    handset = Handset()
+    download(handset)
+    handset.feed(Fetched(URL, True, der))
+    assert handset.screen.message == "Invalid certificate format."
+    assert "openssl" not in handset.render_text()
+    messages = {**MESSAGES, "refused_der": "Bad format."}
+    handset = Handset(HandsetSettings(choices=RehearsalChoices(messages=messages)))
+    download(handset)
+    handset.feed(Fetched(URL, True, der))
+    assert handset.screen.message == "Bad format."
 
 
 def test_slots_fill_up_and_removal_frees_one(ca, ca_key):
