@@ -522,12 +522,14 @@ class Handset:
     def _check_password(self, gate: menu.Node) -> None:
         assert gate.unlocks is not None
         typed, self._entry, self._entry_cursor = self._entry, "", 0
-        self._stack.pop()
         if typed == self.settings.admin_password:
+            self._stack.pop()
             self._unlocked.add(gate.id)
             self._outcome(Outcome.ADMIN_GRANTED)
             self._stack.append(_Frame(gate.unlocks))
         else:
+            # Stay on the password entry, emptied, with the message (issue 12): the
+            # technician types it again; Cancel or Back leaves (rehearsal choice).
             self._message = self._say("wrong_password")
             self._outcome(Outcome.WRONG_PASSWORD)
 

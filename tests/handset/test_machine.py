@@ -51,7 +51,8 @@ def test_bulletin_procedure_installs_and_sets_all_certificates(ca):
     assert handset.log.ignored_keys() == 0
 
 
-def test_wrong_password_returns_to_settings_with_a_message():
+def test_wrong_password_stays_on_the_password_entry_with_a_message():
+    """issue 12: a wrong password no longer drops back to Settings."""
     handset = Handset()
     handset.press("soft1")
     choose(handset, "Settings")
@@ -61,13 +62,13 @@ def test_wrong_password_returns_to_settings_with_a_message():
     type_text(handset, "123")
     assert handset.screen.entry == "***" and handset.screen.masked
     handset.press("soft1")
-    assert handset.screen.node_id == "settings"
+    assert handset.screen.node_id == "advanced.password"
+    assert handset.screen.entry == "" and handset.screen.entry_cursor == 0
     assert handset.screen.message == "Incorrect password. Try again."
     assert not handset.admin
     assert handset.log.wrong_passwords() == 1
     # the password never reaches the log, only asterisks
     assert "1" not in [e.key for e in handset.log.key_presses()]
-    choose(handset, "Advanced")
     type_text(handset, "456")
     handset.press("soft1")
     assert handset.screen.node_id == "advanced" and handset.admin
@@ -81,10 +82,9 @@ def test_configured_password_replaces_the_default():
     choose(handset, "Advanced")
     type_text(handset, "456")
     handset.press("soft1")
-    assert handset.screen.node_id == "settings"
+    assert handset.screen.node_id == "advanced.password"  # issue 12: stays, emptied
     assert handset.log.wrong_passwords() == 1
-    to_url_entry_from_settings = ["2", "9", "9", "9", "9", "soft1"]
-    for key in to_url_entry_from_settings:
+    for key in ["9", "9", "9", "9", "soft1"]:
         handset.press(key)
     assert handset.screen.node_id == "advanced" and handset.admin
 
