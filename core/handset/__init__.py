@@ -7,6 +7,7 @@ separately so the model stays free of I/O.
 from core.handset.accept import Acceptance, accept_certificate_file
 from core.handset.events import Event, EventKind, EventLog, Outcome, OutcomeSpec
 from core.handset.machine import (
+    Cancel,
     Download,
     Effect,
     EffectError,
@@ -25,6 +26,7 @@ from core.handset.menu import (
     URL_PREFIX,
     Case,
     Entry,
+    KeypadMode,
     Kind,
     MenuTree,
     Node,
@@ -42,6 +44,7 @@ __all__ = [
     "TREE",
     "URL_PREFIX",
     "Acceptance",
+    "Cancel",
     "Case",
     "Download",
     "Effect",
@@ -53,6 +56,7 @@ __all__ = [
     "Handset",
     "HandsetSettings",
     "InstalledCA",
+    "KeypadMode",
     "Kind",
     "MenuTree",
     "Node",
