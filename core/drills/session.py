@@ -59,7 +59,7 @@ class DrillSession:
         self.drill = drill
         self.workspace = Path(workspace) if workspace is not None else None
         self.environment = environment or build_environment(drill.fault)
-        self.handset: Handset = self.environment.new_handset()
+        self.handset: Handset = self.environment.new_handset(keypad=drill.keypad)
         self.clock = clock
         self.started_wall = wall().replace(microsecond=0)
         self.checker = StepChecker(drill, clock)
