@@ -104,6 +104,10 @@ class RehearsalChoices:
     messages: dict[str, str] = field(default_factory=lambda: dict(MESSAGES))
     # The multi-tap map of the keypad (see KEYPAD_MAP), used in keypad mode.
     keypad_map: dict[str, str] = field(default_factory=lambda: dict(KEYPAD_MAP))
+    # Keypad mode: a front end sends the "timeout" key after this many seconds with no
+    # key, confirming the letter on show as a real phone does (0: only the right arrow
+    # confirms). The model has no timer: this is for the caller.
+    keypad_pause_seconds: float = 1.2
     # While the phone waits for the network, End, Back and the busy screen's Cancel
     # soft key cancel the download or provisioning.
     cancel_while_busy: bool = True
