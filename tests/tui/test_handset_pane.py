@@ -179,3 +179,14 @@ async def test_esc_cancels_a_download_at_once_and_the_wait_shows_seconds(
             await pilot.press("f2")  # Ok: the URL is back, the cursor at its end
             screen = app.handset.screen
             assert screen.entry == server.url() and screen.entry_cursor == len(screen.entry)
+
+
+def test_help_lists_the_entry_cancel_and_keypad_keys_from_the_data() -> None:
+    from core.handset.menu import KEYPAD_MAP
+    from tui.help import entry_and_keypad_keys
+
+    rows = entry_and_keypad_keys()
+    assert ("Home / End", "line_start / line_end") == rows[0][:2]
+    assert rows[1][:2] == ("F4", "soft key Clear")
+    assert rows[2][0] == "F6 Esc F3"
+    assert all(f"{k} {v}" in rows[3][2] for k, v in KEYPAD_MAP.items())
