@@ -186,7 +186,7 @@ def test_help_lists_the_entry_cancel_and_keypad_keys_from_the_data() -> None:
     from tui.help import entry_and_keypad_keys
 
     rows = entry_and_keypad_keys()
-    assert ("Home / End", "line_start / line_end") == rows[0][:2]
+    assert rows[0][:2] == ("Home / End", "line_start / line_end")
     assert rows[1][:2] == ("F4", "soft key Clear")
     assert rows[2][0] == "F6 Esc F3"
     assert all(f"{k} {v}" in rows[3][2] for k, v in KEYPAD_MAP.items())
