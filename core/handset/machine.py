@@ -644,8 +644,9 @@ class Handset:
             return confirmed
         if len(key) != 1:
             return None
-        if not key.isdigit():
-            return False  # a keyboard's letter: a phone's keypad has only digits, * and #
+        if not key.isdigit():  # a keyboard's letter: a phone's keypad has only digits, * and #
+            self._message = self._say("keypad_only")
+            return False
         if self._keypad_mode is KeypadMode.DIGITS:
             self._tap = None
             self._insert(node, key)

@@ -135,6 +135,7 @@ MESSAGES: dict[str, str] = {
     "idle": "Ready.",
     "cancelled": "Cancelled. {reason}",
     "cancelled_by_user": "Stopped by the user.",
+    "keypad_only": "Type with the number keys: 2 abc ... 9 wxyz, # for digits.",
     # A refused certificate: what the phone shows is short and gives no remedy (a real
     # phone does not explain); the long explanation is for the drill's diagnosis and
     # `check` (core.handset.accept). One per refusal code, "refused" for any other.

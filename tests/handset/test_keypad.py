@@ -89,6 +89,7 @@ def test_multi_tap_on_the_machine():
     handset.press("x")  # a keyboard's letter: the keypad has no such key
     assert handset.screen.entry == "http://aa22"
     assert not handset.log.key_presses()[-1].handled
+    assert "number keys" in handset.screen.message
     handset.press("3")
     handset.press("backspace")  # removes the character on show
     assert handset.screen.entry == "http://aa22"
