@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from core.bootserver import DEFAULT_NAME, BootServer, Request
@@ -105,8 +105,10 @@ class Environment:
         return self.boot_server is not None and self.boot_server.running
 
     # --- the phone --------------------------------------------------------------------
-    def new_handset(self) -> Handset:
-        return Handset(self.settings)
+    def new_handset(self, *, keypad: bool = False) -> Handset:
+        """A phone fresh from the box; ``keypad``: URLs are typed by multi-tap (a drill's
+        setting, on top of the environment's)."""
+        return Handset(replace(self.settings, keypad=keypad or self.settings.keypad))
 
     def good_url(self) -> str:
         return f"http://{BOOT_SERVER_NAME}/ca.crt"

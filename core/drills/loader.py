@@ -33,6 +33,7 @@ TOP_FIELDS = {
     "choices",
     "allowed_nodes",
     "order",
+    "keypad",
     "steps",
 }
 STEP_FIELDS = {"node", "label", "hint", "message", "outcome", "source"}
@@ -133,6 +134,7 @@ def load_drill_file(
     if kind == "timed" and time_limit is None:
         raise _bad(path, "time_limit", "is missing", "a timed drill needs a limit in seconds")
     order = top.integer("order", 100, 0, 10_000)
+    keypad = top.boolean("keypad", default=False)
     fault = top.text("fault") or None
     choices = top.text_list("choices")
     if kind == "fault":
@@ -187,6 +189,7 @@ def load_drill_file(
         choices=tuple(choices or ()),
         allowed_nodes=frozenset(allowed),
         order=order if order is not None else 100,
+        keypad=keypad,
         path=path,
         builtin=builtin,
     )
