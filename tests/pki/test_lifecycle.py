@@ -22,7 +22,7 @@ from core.pki.rollover import (
     start_rollover,
 )
 from core.pki.serial import parse_serial
-from core.pki.status import certificate_validity, expiry_status, read_validity
+from core.pki.status import certificate_validity, der_prefix, expiry_status, read_validity
 from handset_ca.cli import main
 
 from .conftest import CA_PASS, snapshot
@@ -124,20 +124,43 @@ def test_status_orders_the_window_first_and_reads_dates_as_cryptography(issued_w
 
 def test_the_short_reader_agrees_with_cryptography(issued_ws):
     cert = crt(issued_ws)
-    der = cert.public_bytes(Encoding.DER)
-    serial, nb, na = read_validity(der)
-    assert (serial, nb, na) == (
-        cert.serial_number,
-        cert.not_valid_before_utc,
-        cert.not_valid_after_utc,
-    )
-    assert certificate_validity(cert.public_bytes(Encoding.PEM)) == (
-        serial,
-        nb,
-        na,
-    )
+    serial, (start, start_iso), (end, end_iso) = read_validity(cert.public_bytes(Encoding.DER))
+    assert serial == cert.serial_number
+    assert start == cert.not_valid_before_utc.timestamp()
+    assert end == cert.not_valid_after_utc.timestamp()
+    assert end_iso == cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    pem = cert.public_bytes(Encoding.PEM)
+    assert certificate_validity(pem) == (serial, (start, start_iso), (end, end_iso))
     with pytest.raises(ValueError):
         certificate_validity(b"not a certificate")
+
+
+def test_a_subject_longer_than_the_prefix_falls_back_to_cryptography(issued_ws):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
+    key, _ = issued_ws.load_ca(CA_PASS)
+    long_name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "u" * 60)] * 20)
+    when = dt.datetime(2051, 5, 6, 7, 8, 9, tzinfo=dt.UTC)  # GeneralizedTime
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(long_name)
+        .issuer_name(long_name)
+        .public_key(key.public_key())
+        .serial_number(7)
+        .not_valid_before(dt.datetime(2049, 12, 31, tzinfo=dt.UTC))
+        .not_valid_after(when)
+        .sign(key, hashes.SHA256())
+    )
+    pem = cert.public_bytes(Encoding.PEM)
+    with pytest.raises(ValueError):  # the short reader gives up on the prefix...
+        read_validity(der_prefix(pem))
+    _, (start, _), (end, end_iso) = certificate_validity(pem)  # ...and the library reads it
+    assert (start, end, end_iso) == (
+        dt.datetime(2049, 12, 31, tzinfo=dt.UTC).timestamp(),
+        when.timestamp(),
+        "2051-05-06T07:08:09Z",
+    )
 
 
 def test_status_cli_exit_codes_and_json(issued_ws, capsys, monkeypatch):
