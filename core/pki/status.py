@@ -77,13 +77,21 @@ class StatusReport:
 
     @property
     def attention(self) -> list[Expiry]:
+        """Expired or inside the warning window (exit 1 of `status`)."""
         return [e for e in self.entries if e.state != OK]
+
+    @property
+    def next_expiry(self) -> Expiry | None:
+        """The certificate that expires next (not yet expired), for a status line."""
+        ahead = [e for e in self.entries if e.state != EXPIRED]
+        return min(ahead, key=lambda e: e.end) if ahead else None
 
     def as_json(self) -> dict[str, object]:
         return {
             "warn_days": self.warn_days,
             "now": self.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "attention": len(self.attention),
+            "next_expiry": None if (nxt := self.next_expiry) is None else nxt.as_json(),
             "certificates": [e.as_json() for e in self.entries],
             "unreadable": [str(p) for p in self.unreadable],
         }

@@ -108,6 +108,7 @@ def test_status_orders_the_window_first_and_reads_dates_as_cryptography(issued_w
     report = expiry_status(ws, warn_days=90)
     assert [e.name for e in report.entries] == ["short.example.com", NAME, "CA"]
     assert [e.state for e in report.entries] == ["warning", "ok", "ok"]
+    assert report.next_expiry.name == "short.example.com"
     for entry in report.entries:
         cert = x509.load_pem_x509_certificate(entry.path.read_bytes())
         assert entry.not_after == cert.not_valid_after_utc
@@ -120,6 +121,7 @@ def test_status_orders_the_window_first_and_reads_dates_as_cryptography(issued_w
     ]
     assert report.entries[1].used_percent == pytest.approx(300 / 365 * 100, abs=0.5)
     assert report.entries[0].used_percent == 100.0 and report.entries[0].days_left < 0
+    assert report.next_expiry.name == NAME  # the expired one is not "next"
 
 
 def test_the_short_reader_agrees_with_cryptography(issued_ws):
@@ -171,6 +173,7 @@ def test_status_cli_exit_codes_and_json(issued_ws, capsys, monkeypatch):
     assert main(["status", "--workspace", "pki", "--json", "--warn-days", "400"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["attention"] == 1 and data["certificates"][0]["name"] == NAME
+    assert data["next_expiry"]["name"] == NAME
     assert set(data["certificates"][0]) >= {
         "not_after",
         "days_left",
