@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from core.errors import UserError
-from core.locations import EXPORT_PASSPHRASE_ENV, workspace_dir
+from core.locations import EXPORT_PASSPHRASE_ENV, KEY_PASSPHRASE_ENV, workspace_dir
 from core.passphrase import read_passphrase
 from core.pki import DEFAULT_CA_DAYS, DEFAULT_SERVER_DAYS, KEY_SIZES, Result, Workspace
 from core.pki.ca import check_days
@@ -68,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     status.set_defaults(func=cmd_status)
 
     exp = subparsers.add_parser("export", help="PKCS#12, full chain or DER for a boot server")
-    _common(exp)
+    add_workspace(exp)  # no CA passphrase: nothing is signed
     exp.add_argument("name", metavar="NAME")
     exp.add_argument("--format", choices=FORMATS, required=True)
     exp.add_argument("--out", metavar="FILE", required=True, help="a new file (never replaced)")
@@ -212,17 +212,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     export_passphrase = key_passphrase = None
     if args.format == "pkcs12":
         if key_is_encrypted(ws, args.name):
+            _need("server key passphrase", args.key_passphrase_file, "--key-passphrase-file",
+                  KEY_PASSPHRASE_ENV)  # fmt: skip
             key_passphrase = read_passphrase("key", passphrase_file=args.key_passphrase_file)
-        if not (
-            args.export_passphrase_file
-            or os.environ.get(EXPORT_PASSPHRASE_ENV) is not None
-            or (sys.stdin is not None and sys.stdin.isatty())
-        ):
-            raise UserError(
-                "No export passphrase given: type it at a terminal, or use "
-                f"--export-passphrase-file FILE or the environment variable "
-                f"{EXPORT_PASSPHRASE_ENV}."
-            )
+        _need("export passphrase", args.export_passphrase_file, "--export-passphrase-file",
+              EXPORT_PASSPHRASE_ENV)  # fmt: skip
         export_passphrase = read_passphrase(
             "export", new=True, passphrase_file=args.export_passphrase_file
         )
@@ -243,6 +237,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     }[args.format]
     print(f"Wrote {written}: {what}.")
     return 0
+
+
+def _need(label: str, given: str | None, option: str, env: str) -> None:
+    """The sentence for a passphrase that cannot be had, naming this command's option."""
+    if given or os.environ.get(env) is not None or (sys.stdin is not None and sys.stdin.isatty()):
+        return
+    raise UserError(
+        f"No {label} given: type it at a terminal, or use {option} FILE or the environment "
+        f"variable {env}."
+    )
 
 
 def cmd_ca_renew(args: argparse.Namespace) -> int:

@@ -303,3 +303,27 @@ def test_cli_refusals_are_one_sentence_and_change_nothing(issued_ws, capsys, mon
         assert err == "handset-ca: The CA key passphrase is wrong; type it again or use the " \
             "file that holds the right one.\n", err  # fmt: skip
     assert snapshot(issued_ws.root) == state
+
+
+def test_export_cli_passphrases_from_files_and_missing_ones(
+    issued_ws, capsys, monkeypatch, tmp_path
+):
+    ws = issued_ws
+    renew(ws, NAME, CA_PASS, new_key=True, key_passphrase=b"server pw")
+    for name in ("HANDSET_CA_EXPORT_PASSPHRASE", "HANDSET_CA_KEY_PASSPHRASE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("sys.stdin", None)
+    argv = ["export", NAME, "--workspace", str(ws.root), "--format", "pkcs12", "--out"]
+    assert main([*argv, str(tmp_path / "a.p12")]) == 1
+    err = capsys.readouterr().err
+    assert "No server key passphrase given" in err and "--key-passphrase-file" in err
+    (tmp_path / "key").write_text("server pw\n")
+    (tmp_path / "exp").write_text("export pw\n")
+    files = ["--key-passphrase-file", str(tmp_path / "key")]
+    assert main([*argv, str(tmp_path / "a.p12"), *files]) == 1
+    assert "No export passphrase given" in capsys.readouterr().err
+    assert not (tmp_path / "a.p12").exists()
+    files += ["--export-passphrase-file", str(tmp_path / "exp")]
+    assert main([*argv, str(tmp_path / "a.p12"), *files]) == 0
+    key, cert, _ = pkcs12.load_key_and_certificates((tmp_path / "a.p12").read_bytes(), b"export pw")
+    assert cert == crt(ws) and key.public_key() == cert.public_key()
