@@ -293,7 +293,7 @@ def test_cli_refusals_are_one_sentence_and_change_nothing(issued_ws, capsys, mon
         (["export", NAME, "--format", "der", "--out", "pki/ca.crt"], "already exists"),
     ]
     for argv, text in cases:
-        assert main([*argv, "--workspace", "pki"]) == 1
+        assert main([*argv, "--workspace", "pki"]) == 1, argv
         err = capsys.readouterr().err
         assert err.startswith("handset-ca: ") and err.count("\n") == 1 and text in err, err
     monkeypatch.setenv("HANDSET_CA_PASSPHRASE", "wrong one")
@@ -302,6 +302,14 @@ def test_cli_refusals_are_one_sentence_and_change_nothing(issued_ws, capsys, mon
         err = capsys.readouterr().err
         assert err == "handset-ca: The CA key passphrase is wrong; type it again or use the " \
             "file that holds the right one.\n", err  # fmt: skip
+    assert snapshot(issued_ws.root) == state
+    monkeypatch.setenv("HANDSET_CA_PASSPHRASE", CA_PASS.decode())
+    assert main(["ca", "rollover", "--workspace", "pki"]) == 0
+    capsys.readouterr()
+    state = snapshot(issued_ws.root)
+    assert main(["ca", "rollover", "--workspace", "pki"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "A CA rollover is already under way" in err
     assert snapshot(issued_ws.root) == state
 
 
