@@ -40,7 +40,7 @@ from core.pki.constants import (
     SERVER_CSR,
     SERVER_KEY,
 )
-from core.pki.keys import generate_rsa, key_to_pem
+from core.pki.keys import generate_rsa, is_encrypted_key, key_to_pem
 from core.pki.names import check_server_name, common_name
 from core.pki.rollover import ca_certificate_for, load_next
 from core.pki.sign import key_usage
@@ -161,6 +161,11 @@ def renew(
             )
         files: dict[str, tuple[bytes, int]] = {}
         if key is not None:
+            if key_passphrase is None and _encrypted(paths.key):
+                warnings.append(
+                    "The former server.key was encrypted and the new one is not; renew with "
+                    "--new-key --key-passphrase to encrypt it."
+                )
             files[SERVER_KEY] = (key_to_pem(key, key_passphrase), 0o600)
             files[SERVER_CSR] = (_csr_like(old, key).public_bytes(PEM), 0o644)
             public_key = key.public_key()
@@ -187,6 +192,13 @@ def renew(
             raise
         generations.resume_renewal(folder)  # the decided renewal: the renames
     return Result(cert, summary, [folder / f for f in files], warnings + ws.open_folder_warnings())
+
+
+def _encrypted(path) -> bool:
+    try:
+        return is_encrypted_key(path.read_bytes())
+    except OSError:
+        return False
 
 
 def _csr_like(old: x509.Certificate, key) -> x509.CertificateSigningRequest:

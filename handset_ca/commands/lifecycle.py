@@ -11,7 +11,14 @@ from pathlib import Path
 from core.errors import UserError
 from core.locations import EXPORT_PASSPHRASE_ENV, KEY_PASSPHRASE_ENV, workspace_dir
 from core.passphrase import read_passphrase
-from core.pki import DEFAULT_CA_DAYS, DEFAULT_SERVER_DAYS, KEY_SIZES, Result, Workspace
+from core.pki import (
+    DEFAULT_CA_DAYS,
+    DEFAULT_SERVER_DAYS,
+    DEFAULT_SERVER_KEY_SIZE,
+    KEY_SIZES,
+    Result,
+    Workspace,
+)
 from core.pki.ca import check_days
 from core.pki.export import FORMATS, check_export, export, key_is_encrypted
 from core.pki.renew import issued_certificate, renew, renew_ca
@@ -36,7 +43,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--new-key", action="store_true", help="make a new server key (and CSR) too"
     )
     renew_p.add_argument(
-        "--key-size", type=int, choices=KEY_SIZES, default=2048, help="with --new-key"
+        "--key-size",
+        type=int,
+        choices=KEY_SIZES,
+        default=DEFAULT_SERVER_KEY_SIZE,
+        help="with --new-key (default %(default)s)",
     )
     renew_p.add_argument(
         "--key-passphrase",

@@ -72,7 +72,8 @@ def test_renew_new_key_keeps_the_former_key_0600(issued_ws):
     ws = issued_ws
     before = crt(ws)
     old_key = ws.issued_paths(NAME).key.read_bytes()
-    renew(ws, NAME, CA_PASS, new_key=True, key_passphrase=b"kkkk")
+    result = renew(ws, NAME, CA_PASS, new_key=True, key_passphrase=b"kkkk")
+    assert not any("encrypted" in w for w in result.warnings)
     after = crt(ws)
     assert after.public_key() != before.public_key()
     prev = ws.issued_paths(NAME).crt.parent / "previous"
@@ -83,6 +84,8 @@ def test_renew_new_key_keeps_the_former_key_0600(issued_ws):
     assert b"ENCRYPTED" in ws.issued_paths(NAME).key.read_bytes()
     csr = x509.load_pem_x509_csr(ws.issued_paths(NAME).csr.read_bytes())
     assert csr.public_key() == after.public_key() and csr.subject == after.subject
+    result = renew(ws, NAME, CA_PASS, new_key=True)  # the former key was encrypted
+    assert any("the new one is not" in w for w in result.warnings)
 
 
 def test_renew_refusals_change_nothing(issued_ws):
