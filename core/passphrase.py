@@ -11,12 +11,20 @@ import sys
 
 from core.errors import UserError
 from core.fileio import PASSPHRASE_FILE, read_small_file
-from core.locations import CA_PASSPHRASE_ENV, KEY_PASSPHRASE_ENV
+from core.locations import CA_PASSPHRASE_ENV, EXPORT_PASSPHRASE_ENV, KEY_PASSPHRASE_ENV
 
-ENV_FOR = {"ca": CA_PASSPHRASE_ENV, "key": KEY_PASSPHRASE_ENV}
-LABEL_FOR = {"ca": "CA key passphrase", "key": "server key passphrase"}
+ENV_FOR = {"ca": CA_PASSPHRASE_ENV, "key": KEY_PASSPHRASE_ENV, "export": EXPORT_PASSPHRASE_ENV}
+LABEL_FOR = {
+    "ca": "CA key passphrase",
+    "key": "server key passphrase",
+    "export": "export passphrase",
+}
 # The command-line option that names each kind's passphrase file (`issue` takes both).
-FILE_OPTION_FOR = {"ca": "--passphrase-file", "key": "--key-passphrase-file"}
+FILE_OPTION_FOR = {
+    "ca": "--passphrase-file",
+    "key": "--key-passphrase-file",
+    "export": "--export-passphrase-file",
+}
 MIN_NEW_LENGTH = 4  # openssl refuses to encrypt a key with a shorter passphrase
 MAX_BYTES = 1023  # openssl's PEM_BUFSIZE less one; cryptography refuses longer ones too
 

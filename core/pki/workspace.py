@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPri
 from core.errors import UserError
 from core.fileio import PKI_FILE, UnreadableFile, fsync_dir, read_small_file, write_atomic
 from core.passphrase import check_new_passphrase
-from core.pki import audit, serial
+from core.pki import audit, generations, serial
 from core.pki.ca import build_ca_certificate, check_days
 from core.pki.constants import (
     AUDIT_LOG,
@@ -164,6 +164,7 @@ class Workspace:
 
     def ca_certificate(self) -> x509.Certificate:
         self.check_root()
+        generations.resume_rollover(self.root)  # a finish killed half-way: complete it
         try:
             return load_certificate(self.ca_crt_path, "CA certificate")
         except FileNotFoundError:
@@ -317,6 +318,23 @@ class Workspace:
         ca_key, ca_cert = self.load_ca(ca_passphrase)
         yield Signer(self, ca_key, ca_cert)
 
+    # ---- for the lifecycle modules (core.pki.renew, rollover, export) ---------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """The issuers' lock: serials taken inside are given back if the block fails,
+        what a killed step left is cleared first, and a full disk is one sentence."""
+        with self._locked():
+            yield
+
+    def reserve_serial(self) -> int:
+        """The next serial from ca.srl, as `issue` takes it; only inside transaction()."""
+        return self._reserve()
+
+    def record(self, action: str, summary: CertSummary) -> None:
+        """One audit.log line (UserError when it cannot be written)."""
+        self._audit(action, summary)
+
     # ---- helpers -------------------------------------------------------------------------
 
     def _check_issued_dir(self) -> None:
@@ -353,6 +371,8 @@ class Workspace:
         """Serialize issuers (serial numbers) and clear what a killed issuer left."""
         with self._disk_errors(), serial.locked(self.lock_path):
             self._clear_stale()
+            generations.clear_stale_rollover(self.root)
+            generations.resume_rollover(self.root)
             self._srl_before = _UNSET
             try:
                 yield
