@@ -72,7 +72,7 @@ async def test_the_idle_screen_shows_the_boot_server_url_unbroken(
 def use_handset(app: HandsetCAApp, **settings: object) -> None:
     from core.handset import Handset, HandsetSettings
 
-    app.handset = Handset(HandsetSettings(**settings))
+    app.rehearsal.handset = Handset(HandsetSettings(**settings))
     app.handset_pane.handset = app.handset
     app.handset_pane.show_state()
 
