@@ -319,7 +319,9 @@ class Rehearsal:
         try:
             return shown, inspect_file(request.path, request.passphrase)
         except WrongPassphrase:  # say which file's passphrase
-            raise WrongPassphrase(f"The passphrase of {shown} is wrong.") from None
+            raise WrongPassphrase(
+                f"The passphrase of {shown} is wrong.", f"The passphrase of {shown}"
+            ) from None
 
     # ----- jobs (blocking: the front end runs them in a thread, one at a time)
 

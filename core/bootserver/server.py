@@ -24,7 +24,6 @@ from core.bootserver.limits import Limits
 from core.bootserver.publish import Files, published_files, write_ftp_home
 from core.bootserver.requestlog import LogFn, Recorder, Request
 from core.bootserver.tls import common_name, key_is_encrypted, server_context
-from core.errors import UserError
 from core.fetch import DEFAULT_PORTS
 from core.pki import Workspace, check_server_name
 
@@ -97,14 +96,17 @@ class BootServer:
         server key's passphrase and none was given; core.pki's WrongPassphrase when
         ``key_passphrase`` does not open the key. Reads the key; never starts anything."""
         from core.fileio import read_small_file
-        from core.pki.keys import load_private_key
+        from core.pki.keys import PassphraseNeeded, load_private_key
 
         if not self.needs_key_passphrase():
             return
         paths = self.server_paths()
         assert paths is not None
         if not self.key_passphrase:
-            raise UserError(f"The server key of {self.name} is encrypted; type its passphrase.")
+            raise PassphraseNeeded(
+                f"The server key of {self.name} is encrypted; type its passphrase.",
+                f"The {self.name} server key passphrase",
+            )
         load_private_key(
             read_small_file(paths[1]),
             self.key_passphrase,

@@ -11,7 +11,7 @@ from pathlib import Path
 from cryptography import x509
 
 from core.errors import UserError
-from core.pki.keys import is_encrypted_key
+from core.pki.keys import PassphraseNeeded, WrongPassphrase, is_encrypted_key
 
 
 def key_is_encrypted(path: Path) -> bool:
@@ -26,9 +26,10 @@ def server_context(name: str, crt: Path, key: Path, passphrase: bytes | None) ->
     """A server-side SSLContext presenting ``crt``; UserError when the key will not do."""
     encrypted = key_is_encrypted(key)
     if encrypted and not passphrase:
-        raise UserError(
+        raise PassphraseNeeded(
             f"The server key of {name} is encrypted; give its passphrase "
-            "(--passphrase-file FILE or $HANDSET_CA_KEY_PASSPHRASE)."
+            "(--passphrase-file FILE or $HANDSET_CA_KEY_PASSPHRASE).",
+            f"The passphrase for the server key of {name}",
         )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     secret = passphrase or b""
@@ -37,9 +38,10 @@ def server_context(name: str, crt: Path, key: Path, passphrase: bytes | None) ->
         context.load_cert_chain(crt, key, password=lambda: secret)
     except ssl.SSLError as exc:
         if encrypted and exc.reason != "KEY_VALUES_MISMATCH":
-            raise UserError(
+            raise WrongPassphrase(
                 f"The passphrase for the server key of {name} is wrong; "
-                "give the one chosen when it was issued."
+                "give the one chosen when it was issued.",
+                f"The passphrase for the server key of {name}",
             ) from None
         raise UserError(
             f"Cannot use {crt} with its server.key ({exc.reason or exc}); "

@@ -196,7 +196,8 @@ def test_core_sentences_as_the_app_says_them() -> None:
     from core.pki.keys import WrongPassphrase
 
     core = "The CA key passphrase is wrong; type it again or use the file that holds the right one."
-    assert app_sentence(WrongPassphrase(core)) == "The CA key passphrase is wrong; type it again."
+    wrong = WrongPassphrase(core, "The CA key passphrase")
+    assert app_sentence(wrong) == "The CA key passphrase is wrong; type it again."
     assert app_sentence(UserError("ca.crt already exists.")) == "ca.crt already exists."
     # Told by its type, not its words: a plain UserError keeps its sentence.
     assert app_sentence(UserError(core)) == core
