@@ -29,24 +29,13 @@ from cryptography.x509.oid import NameOID
 from core.errors import UserError
 from core.fileio import fsync_dir, write_atomic
 from core.pki import generations
-from core.pki.ca import check_days, validity
+from core.pki.ca import CA_KEY_USAGE, check_days, validity
 from core.pki.constants import CA_CRT, CA_KEY, DEFAULT_CA_DAYS, DEFAULT_CA_KEY_SIZE
 from core.pki.keys import generate_rsa, key_to_pem, load_private_key
 from core.pki.names import common_name
 from core.pki.summary import serial_hex, summarize
 from core.pki.workspace import PEM, Result, Workspace, load_certificate
 
-CA_KEY_USAGE = x509.KeyUsage(
-    digital_signature=False,
-    content_commitment=False,
-    key_encipherment=False,
-    data_encipherment=False,
-    key_agreement=False,
-    key_cert_sign=True,
-    crl_sign=True,
-    encipher_only=False,
-    decipher_only=False,
-)
 GENERATION = re.compile(r"^(.*) G(\d+)$")
 
 
