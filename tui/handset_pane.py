@@ -7,6 +7,7 @@ screen comes back. Effects (downloads) go up to the app in a message.
 from __future__ import annotations
 
 import textwrap
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -16,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widget import Widget
 
+from core.handset import Download
 from tui.keys import END_KEY, ENTRY_KINDS, SOFT_KEYS, handset_key
 
 if TYPE_CHECKING:
@@ -103,7 +105,7 @@ def phone_lines(screen: Screen, width: int, body_rows: int, spin: str = "") -> l
         if first + body_rows < len(screen.items):
             body[-1] = Text("  ▼ more")
     if screen.kind == "busy" and spin:
-        body.append(Text(f" {spin} working…"))
+        body.append(Text(f" {spin}"))
     # Body and message share the rows: a long message (a reason for a failure)
     # takes the rows the body leaves empty rather than being cut short.
     body = body[:body_rows]
@@ -171,18 +173,42 @@ class HandsetPane(Widget, can_focus=True):
     class Changed(Message):
         """The handset's state may have changed (a key, a download): redraw what shows it."""
 
+    @dataclass
+    class CancelRequested(Message):
+        """End or Esc while the phone waits for its effect: stop the effect (the screen
+        running it cancels its worker; core's runner then aborts it on the phone)."""
+
+        pane: HandsetPane
+
+        @property
+        def control(self) -> HandsetPane:
+            return self.pane
+
     def __init__(self, handset: Handset, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.handset = handset
         self.border_title = "Handset"
         self._spin = 0
         self._spinner_timer: Any = None
+        self._busy_since = 0.0  # time.monotonic() when the phone started waiting
+        # Handset keys typed while the phone waits: pressed in order after the result,
+        # as they would have been had the user waited (a burst over SSH, a paste).
+        self._queued: list[str] = []
+        self._replaying = False
+
+    @property
+    def has_queued_keys(self) -> bool:
+        return bool(self._queued)
 
     def render(self) -> Text:
         screen = self.handset.screen
         width = max(16, min(MAX_PHONE_WIDTH, self.content_size.width - 3)) // 4 * 4
         body_rows = max(MIN_BODY_ROWS, min(MAX_BODY_ROWS, self.content_size.height - FIXED_ROWS))
-        spin = SPINNER[self._spin % len(SPINNER)] if self.handset.busy else ""
+        spin = ""
+        if self.handset.busy:
+            waited = int(time.monotonic() - self._busy_since)
+            spinner = SPINNER[self._spin % len(SPINNER)]
+            spin = f"{spinner} waiting {waited} s; {END_KEY.upper()}/Esc stops"
         lines = phone_lines(screen, width, body_rows, spin) + legend_lines(screen)
         # The phone centred in the pane (the pane's padding gives its first column).
         indent = max(0, (self.content_size.width + 1 - (width + 2)) // 2 - 1)
@@ -191,9 +217,10 @@ class HandsetPane(Widget, can_focus=True):
         return Text("\n").join(lines)
 
     def press(self, key: str) -> None:
-        """Press one handset key (as named by core.handset) and redraw."""
-        if self.handset.busy:
-            self.app.bell()
+        """Press one handset key (as named by core.handset) and redraw; while the phone
+        waits (or earlier keys still wait), the key waits its turn."""
+        if (self.handset.busy or self._queued) and not self._replaying:
+            self._queued.append(key)
             return
         effect = self.handset.press(key)
         self.show_state()
@@ -205,26 +232,54 @@ class HandsetPane(Widget, can_focus=True):
         """Redraw; spin while the handset waits for a download."""
         busy = self.handset.busy
         self.set_class(busy, "-busy")
-        self.border_subtitle = "downloading…" if busy else ""
+        downloading = isinstance(self.handset.pending, Download)
+        self.border_subtitle = ("downloading…" if downloading else "connecting…") if busy else ""
         if busy and self._spinner_timer is None:
+            self._busy_since = time.monotonic()
             self._spinner_timer = self.set_interval(0.15, self._tick)
         elif not busy and self._spinner_timer is not None:
             self._spinner_timer.stop()
             self._spinner_timer = None
         self.refresh()
+        if not busy and self._queued:
+            self.call_later(self._press_queued)
+
+    def _press_queued(self) -> None:
+        """The keys typed while the phone waited, in order, until one makes it wait again."""
+        self._replaying = True
+        try:
+            while self._queued and not self.handset.busy:
+                self.press(self._queued.pop(0))
+        finally:
+            self._replaying = False
 
     def _tick(self) -> None:
         self._spin += 1
         self.refresh()
 
     def action_handset_end(self) -> None:
-        self.press("end")
+        self._end_or_back("end")
 
     def action_handset_back(self) -> None:
-        self.press("back")
+        self._end_or_back("back")
+
+    def _end_or_back(self, key: str) -> None:
+        """End/Esc: while the phone waits and nothing typed ahead waits before it, they stop
+        the download or provisioning; otherwise they are the handset's keys."""
+        if self.handset.busy and not self._queued:
+            self.post_message(self.CancelRequested(self))
+        else:
+            self.press(key)
 
     def on_key(self, event: events.Key) -> None:
-        if event.key in ("escape", END_KEY, "tab", "shift+tab") or event.key.startswith("ctrl+"):
+        if event.key in ("escape", END_KEY):
+            # Here, not by the bindings (which run when the key has bubbled up to the
+            # app): keys typed ahead after them would be pressed first.
+            event.stop()
+            event.prevent_default()
+            self._end_or_back("back" if event.key == "escape" else "end")
+            return
+        if event.key in ("tab", "shift+tab") or event.key.startswith("ctrl+"):
             return  # bindings and focus keys
         key = handset_key(event.key, event.character, self.handset.screen.kind)
         if key is None:
