@@ -9,7 +9,7 @@ from textual import events
 from textual.widgets import Input, Static
 
 from tests.servers import SilentServer
-from tests.tui.conftest import finish_jobs, screen_text
+from tests.tui.conftest import finish_jobs
 from tui.app import HandsetCAApp, as_typed
 from tui.forms import CreateCAScreen, IssueScreen
 
