@@ -533,7 +533,9 @@ class HandsetCAApp(App[int]):
         yield SystemCommand(
             "Keys (F1)", "Every key and the handset key it stands for", self.action_help
         )
-        yield from super().get_system_commands(screen)
+        # Not Textual's own "Keys": its side panel squeezed the workbench to 14 columns
+        # and neither Esc nor F1 closed it. F1 (above) is this app's list of keys.
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Keys")
 
     async def on_unmount(self) -> None:
         import asyncio

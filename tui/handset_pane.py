@@ -109,7 +109,7 @@ def phone_lines(screen: Screen, width: int, body_rows: int, spin: str = "") -> l
     # Body and message share the rows: a long message (a reason for a failure)
     # takes the rows the body leaves empty rather than being cut short.
     body = body[:body_rows]
-    message = textwrap.wrap(screen.message, inner - 1) or [""]
+    message = wrap_plain(screen.message, inner - 1) if screen.message else [""]
     room = body_rows + MESSAGE_ROWS - len(body)
     if len(message) > room:
         message = [*message[: room - 1], message[room - 1][: inner - 2] + "…"]

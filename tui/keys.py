@@ -73,7 +73,9 @@ HANDSET_KEYS: tuple[KeyHelp, ...] = (
     KeyHelp("Enter", "Select (centre key)", "open the item under the cursor; confirm an entry"),
     KeyHelp("0-9", "dial pad", "open the numbered item; in an entry, type the digit"),
     KeyHelp(
-        "a-z . : / @ …", "dial pad (multi-tap)", "type into an entry; the phone keeps lower case"
+        "a-z . : / @ …",
+        "dial pad",
+        "type into an entry, letters directly; the phone keeps lower case",
     ),
     KeyHelp("Esc", "Back", "go back one menu (also the soft key Back)"),
     KeyHelp("Backspace", "Back / Delete", "back in a menu; delete a character in an entry"),

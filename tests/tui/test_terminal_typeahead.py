@@ -68,7 +68,7 @@ def test_the_whole_bulletin_in_one_burst_ends_provisioned(tmp_path: Path) -> Non
 def test_the_same_keys_sent_slowly_end_the_same(tmp_path: Path) -> None:
     with run(tmp_path, "slow") as t:
         t.wait_for("CA workbench")
-        marks = {len(CREATE_CA): "Created the CA", len(CREATE_CA) + len(ISSUE): "Issued:"}
+        marks = {len(CREATE_CA): "Created the CA", len(CREATE_CA) + len(ISSUE): "Issued in"}
         marks[len(CREATE_CA) + len(ISSUE) + len(PUBLISH)] = "Boot server started"
         marks[len(BULLETIN) - len(PROFILE)] = "installed"
         for n, key in enumerate(BULLETIN, start=1):
