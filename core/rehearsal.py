@@ -101,6 +101,8 @@ class Overview:
     error: str = ""
     notes: tuple[str, ...] = ()
     handset: Progress = Progress.NONE
+    # The TLS profile the handset's provisioning uses (a rehearsal choice), by its name.
+    provisioning_profile: str = ""
 
 
 class Step(StrEnum):
@@ -218,7 +220,14 @@ class Rehearsal:
             serving=self.server is not None,
             notes=notes,
             handset=self.handset.progress,
+            provisioning_profile=self.provisioning_profile(),
         )
+
+    def provisioning_profile(self) -> str:
+        """The name of the TLS profile provisioning uses ("Platform Profile 1")."""
+        handset = self.handset
+        profile = handset.profiles.get(handset.choices.provisioning_profile)
+        return profile.name if profile is not None else ""
 
     def details(self) -> list[str]:
         """What a trainer wants beside the handset: listeners, installed CAs, profiles."""
@@ -236,6 +245,8 @@ class Rehearsal:
             lines.append("Handset custom CAs: none installed")
         profiles = [handset.profiles[n] for n in sorted(handset.profiles)]
         lines += [f"  {p.name}: CA Certificate = {p.ca_certificate}" for p in profiles]
+        if self.provisioning_profile():
+            lines.append(f"Provisioning uses {self.provisioning_profile()} (rehearsal choice)")
         if handset.last_message:
             lines.append(f"Last result on the phone: {handset.last_message}")
         return lines
@@ -345,9 +356,16 @@ class Rehearsal:
         )
 
     def result_lines(self, verb: str, result: Result) -> str:
-        """ "Issued: issued/x/server.key, ..." and its warnings, for the status line."""
-        names = ", ".join(str(relative(p, self.workspace.root)) for p in result.paths)
-        return "\n".join([f"{verb}: {names}."] + [f"Warning: {w}" for w in result.warnings])
+        """ "Issued in issued/x/: server.key, server.csr, server.crt." and its warnings,
+        for the status line: files in one folder name the folder once, so a narrow
+        status line holds them all."""
+        paths = [relative(p, self.workspace.root) for p in result.paths]
+        folders = {p.parent for p in paths}
+        if len(folders) == 1 and str(next(iter(folders))) != ".":
+            said = f"{verb} in {next(iter(folders))}/: " + ", ".join(p.name for p in paths)
+        else:
+            said = f"{verb}: " + ", ".join(str(p) for p in paths)
+        return "\n".join([f"{said}."] + [f"Warning: {w}" for w in result.warnings])
 
     @property
     def serving(self) -> bool:

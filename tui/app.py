@@ -8,11 +8,12 @@ is a core call; this module runs those calls in workers and draws the results.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -24,6 +25,7 @@ from core.errors import error_sentence
 from core.rehearsal import Overview, Rehearsal
 from tui.handset_pane import HandsetPane
 from tui.keybar import KeyBar
+from tui.keys import END_KEY, escape_then
 from tui.workbench import ACTIONS, WorkbenchPane
 
 if TYPE_CHECKING:
@@ -41,6 +43,24 @@ if TYPE_CHECKING:
 NARROW = 76  # below this width one pane shows at a time; Tab switches
 WIDE = 110  # from this width the handset pane grows
 STOP_TIMEOUT = 10.0  # seconds on_unmount waits for a boot server to stop
+# Keys that act at once, even while keys typed ahead wait: quitting must always work.
+IMMEDIATE_KEYS = frozenset({"ctrl+q", "ctrl+c"})
+FOCUS_KEYS = frozenset({"tab", "shift+tab"})
+CANCEL_KEYS = frozenset({"escape", END_KEY})  # on the handset while it waits
+REPLAY_INTERVAL = 0.05  # seconds between looks at whether waiting keys can go on
+UNFOCUSED_GRACE = 1.0  # a screen that focuses nothing this long after mounting takes keys
+
+
+def as_typed(event: events.Key) -> list[events.Key]:
+    """The keys the user typed, where the terminal's bytes made Textual read others."""
+    if event.key == "ctrl+j":
+        # An Enter typed before the terminal was in raw mode: the tty turned its \r
+        # into \n, which Textual reads as Ctrl+J. Nothing here is bound to Ctrl+J.
+        return [events.Key("enter", "\r")]
+    after = escape_then(event.key, event.character)
+    if after is not None:  # Esc and the next key in one burst
+        return [events.Key("escape", "\x1b"), events.Key(after, after)]
+    return [event]
 
 
 class MainScreen(Screen[None]):
@@ -109,6 +129,15 @@ class HandsetCAApp(App[int]):
         self.rehearsal = rehearsal
         self.blink = True  # text cursors blink; tests and screenshots turn it off
         self._done: dict[Worker[Any], Callable[[Any], None]] = {}
+        # Type-ahead (see on_event): keys that arrived while the screen they are meant
+        # for was not there yet, in order.
+        self._typeahead: list[events.Key] = []
+        self._replay_timer: Any = None
+        self._replaying = False
+        self._forms: set[Any] = set()  # open forms (FormScreen) whose result is not handed over
+        self._unfocused_since: dict[Screen[Any], float] = {}
+        self._deferred_effects: list[Effect] = []
+        self._effects: dict[Worker[Any], Effect] = {}  # the handset's, by the worker running it
 
     def get_default_screen(self) -> Screen[None]:
         return MainScreen()
@@ -133,6 +162,91 @@ class HandsetCAApp(App[int]):
     @property
     def handset_pane(self) -> HandsetPane:
         return self.screen_stack[0].query_one(HandsetPane)
+
+    # ----- type-ahead: a key typed at any moment does what it would have done had the
+    # user waited for the screen (a burst over SSH, a paste, a fast typist)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            for key in as_typed(event):
+                if key.key not in IMMEDIATE_KEYS and (self._typeahead or self.holds(key.key)):
+                    self._typeahead.append(key)
+                    self._arm_replay()
+                else:
+                    await super().on_event(key)
+            return
+        await super().on_event(event)
+
+    def holds(self, key: str) -> bool:
+        """Must ``key`` wait? While the screen it is meant for is not there yet: before
+        the first frame or a new screen's focus; while a submitted form is checked or
+        handed over; while a job runs, for the workbench (its next action needs the
+        job's result; the handset and Tab go on); while the handset waits for its effect.
+        """
+        try:
+            screen = self.screen
+            pane = self.handset_pane
+        except Exception:  # no screen yet, or not composed: before the first frame
+            return True
+        if not screen.is_mounted or self._unfocused(screen):
+            return True
+        if any(form.submitted for form in self._forms):
+            return True
+        on_handset = self.focused is pane
+        if self._busy() and not on_handset and key not in FOCUS_KEYS:
+            return True
+        if pane.has_queued_keys:
+            return True
+        if self.handset.busy and on_handset:
+            # End/Esc stop the phone's wait, when nothing typed ahead is waiting before
+            # them; F1 and Tab answer at once; the rest is for the screen after the result.
+            return key not in CANCEL_KEYS | FOCUS_KEYS | {"f1"}
+        return False
+
+    def _unfocused(self, screen: Screen[Any]) -> bool:
+        """A screen that will focus a field has not done it yet (a short grace at most)."""
+        if screen.focused is not None or not screen.focus_chain:
+            self._unfocused_since.pop(screen, None)
+            return False
+        since = self._unfocused_since.setdefault(screen, time.monotonic())
+        return time.monotonic() - since < UNFOCUSED_GRACE
+
+    def _arm_replay(self) -> None:
+        if self._replay_timer is None:
+            self._replay_timer = self.set_interval(REPLAY_INTERVAL, self.replay_typeahead)
+
+    async def replay_typeahead(self) -> None:
+        """Hand the waiting keys on, in order, until one has to wait again."""
+        if self._replaying:
+            return
+        self._replaying = True
+        try:
+            while self._typeahead and not self.holds(self._typeahead[0].key):
+                await super().on_event(self._typeahead.pop(0))
+        finally:
+            self._replaying = False
+        if not self._typeahead and self._replay_timer is not None:
+            self._replay_timer.stop()
+            self._replay_timer = None
+
+    def drop_typeahead(self) -> int:
+        """Forget the keys typed ahead (a form refused what they followed); how many."""
+        dropped = len(self._typeahead)
+        self._typeahead.clear()
+        return dropped
+
+    def open_form(self, form: Any, submitted: Callable[[Any], None]) -> None:
+        """Push a FormScreen; from its submit until ``submitted`` has run (and started
+        the job), keys typed ahead wait for the screen that comes next."""
+        self._forms.add(form)
+
+        def closed(result: Any) -> None:
+            try:
+                submitted(result)
+            finally:
+                self._forms.discard(form)
+
+        self.push_screen(form, closed)
 
     # ----- the workspace at a glance
 
@@ -199,6 +313,10 @@ class HandsetCAApp(App[int]):
         elif event.state == WorkerState.ERROR:
             self.say(error_sentence(worker.error))
         self.refresh_overview()
+        # Effects the handset asked for while the job ran (Publish before a download).
+        effects, self._deferred_effects = self._deferred_effects, []
+        for effect in effects:
+            self._start_effect(effect)
 
     def _result_done(self, verb: str) -> Callable[[Result], None]:
         def done(result: Result) -> None:
@@ -224,7 +342,7 @@ class HandsetCAApp(App[int]):
                     self._result_done("Created the CA"),
                 )
 
-        self.push_screen(CreateCAScreen(self.rehearsal.check_new_ca), submitted)
+        self.open_form(CreateCAScreen(self.rehearsal.check_new_ca), submitted)
 
     def action_issue(self) -> None:
         from tui.forms import IssueScreen
@@ -237,7 +355,7 @@ class HandsetCAApp(App[int]):
                     self._result_done("Issued"),
                 )
 
-        self.push_screen(IssueScreen(self.rehearsal.check_issue), submitted)
+        self.open_form(IssueScreen(self.rehearsal.check_issue), submitted)
 
     def action_sign_csr(self) -> None:
         from tui.forms import SignCSRScreen
@@ -250,7 +368,7 @@ class HandsetCAApp(App[int]):
                     self._result_done("Signed"),
                 )
 
-        self.push_screen(SignCSRScreen(self.rehearsal.check_sign), submitted)
+        self.open_form(SignCSRScreen(self.rehearsal.check_sign), submitted)
 
     def action_inspect(self) -> None:
         from tui.forms import InspectPickScreen, InspectScreen
@@ -260,7 +378,7 @@ class HandsetCAApp(App[int]):
                 self.push_screen(InspectScreen(*result))
 
         files = self.rehearsal.files()
-        self.push_screen(
+        self.open_form(
             InspectPickScreen(files, self.workspace.root, self.rehearsal.inspect), chosen
         )
 
@@ -285,7 +403,7 @@ class HandsetCAApp(App[int]):
             if request is not None:
                 self.start_server(request.name, request.key_passphrase)
 
-        self.push_screen(PublishScreen(names, self.rehearsal.check_server_key), submitted)
+        self.open_form(PublishScreen(names, self.rehearsal.check_server_key), submitted)
 
     def start_server(self, name: str | None, key_passphrase: bytes | None) -> None:
         """Publish: start the boot server in a job; the handset then knows its address."""
@@ -318,9 +436,49 @@ class HandsetCAApp(App[int]):
 
     @on(HandsetPane.EffectRequested)
     def handset_effect(self, event: HandsetPane.EffectRequested) -> None:
-        self._run_effect(event.effect)
+        if self._busy():  # a job (Publish starting the boot server) first
+            self._deferred_effects.append(event.effect)
+            return
+        self._start_effect(event.effect)
 
-    @work(exclusive=True, exit_on_error=False, group="handset")
+    def _start_effect(self, effect: Effect) -> None:
+        self._effects[self._run_effect(effect)] = effect
+
+    @on(HandsetPane.CancelRequested)
+    def cancel_effect(self, event: HandsetPane.CancelRequested) -> None:
+        """End/Esc while the phone waits: cancel the worker; core's runner then aborts
+        the effect (the fetch stops, the phone says it was stopped)."""
+        if event.control is not self.handset_pane:
+            return  # another screen's handset (a drill) runs its own effects
+        from core.handset.runner import STOPPED
+
+        if self._deferred_effects:  # still waiting for Publish: never started
+            self._deferred_effects.clear()
+            if self.handset.busy:
+                self.handset.abort(STOPPED)
+            self.handset_pane.show_state()
+            self.refresh_details()
+        for worker in self.workers:
+            if worker.group == "handset" and not worker.is_finished:
+                worker.cancel()
+
+    @on(Worker.StateChanged)
+    def effect_finished(self, event: Worker.StateChanged) -> None:
+        """A handset worker cancelled before it began never reached the runner: abort the
+        phone's wait here, so it never stays busy."""
+        if event.worker.group != "handset" or not event.worker.is_finished:
+            return
+        effect = self._effects.pop(event.worker, None)
+        if event.state != WorkerState.CANCELLED:
+            return
+        from core.handset.runner import STOPPED
+
+        if effect is not None and self.handset.pending is effect:
+            self.handset.abort(STOPPED)
+            self.handset_pane.show_state()
+            self.refresh_details()
+
+    @work(exit_on_error=False, group="handset")
     async def _run_effect(self, effect: Effect) -> None:
         """Run the effect the handset asked for through the rehearsal (core's one runner)."""
         pane = self.handset_pane
@@ -375,7 +533,9 @@ class HandsetCAApp(App[int]):
         yield SystemCommand(
             "Keys (F1)", "Every key and the handset key it stands for", self.action_help
         )
-        yield from super().get_system_commands(screen)
+        # Not Textual's own "Keys": its side panel squeezed the workbench to 14 columns
+        # and neither Esc nor F1 closed it. F1 (above) is this app's list of keys.
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Keys")
 
     async def on_unmount(self) -> None:
         import asyncio

@@ -349,6 +349,14 @@ class DrillScreen(Screen[None]):
         event.stop()  # this drill's handset, not the app's: run it against the drill's servers
         self._run_effect(event.effect)
 
+    @on(HandsetPane.CancelRequested)
+    def cancel_requested(self, event: HandsetPane.CancelRequested) -> None:
+        """The phone already says it was cancelled: stop the fetch for real."""
+        event.stop()
+        for worker in self.workers:
+            if worker.group == "drill-handset" and not worker.is_finished:
+                worker.cancel()
+
     @work(exclusive=True, exit_on_error=False, group="drill-handset")
     async def _run_effect(self, effect: Effect) -> None:
         try:

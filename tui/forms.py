@@ -101,6 +101,11 @@ class FormScreen(EarlyKeys, ModalScreen[Any]):
         what was typed, and shows the sentence."""
         super().__init__()
         self.check = check
+        # From the Enter that submits until the form is refused or closed, it takes no
+        # more input: the app keeps keys typed after that Enter for the screen that
+        # comes next (tui/app.py, holds).
+        self.submitted = False
+        self._dropped_note = ""  # how many typed-ahead keys a refusal dropped
 
     def fields(self) -> tuple[Field, ...]:
         """The form's fields, in order (subclasses)."""
@@ -186,6 +191,7 @@ class FormScreen(EarlyKeys, ModalScreen[Any]):
     def submit(self) -> None:
         if self.app.screen is not self or self.checking:  # already submitted or closed
             return
+        self.submitted = True
         try:
             request = self.build()
         except FormError as exc:
@@ -217,10 +223,22 @@ class FormScreen(EarlyKeys, ModalScreen[Any]):
             self.refused(event.worker.error)
 
     def refused(self, exc: BaseException | None) -> None:
-        """Show why the request was refused; the form stays open with what was typed."""
+        """Show why the request was refused; the form stays open with what was typed.
+
+        Keys typed after the submitting Enter were meant for the next screen: they are
+        dropped (never typed into this form's fields, a passphrase least of all), and
+        the form says how many."""
         from core.errors import UserError
         from core.pki.keys import PassphraseProblem
 
+        self.submitted = False
+        drop = getattr(self.app, "drop_typeahead", None)
+        dropped = drop() if drop is not None else 0
+        self._dropped_note = (
+            f" ({dropped} key{'s' if dropped != 1 else ''} typed after Enter not used.)"
+            if dropped
+            else ""
+        )
         if isinstance(exc, FieldError):
             for field_id in exc.clear:
                 self.query_one(f"#{field_id}", Input).clear()
@@ -240,7 +258,8 @@ class FormScreen(EarlyKeys, ModalScreen[Any]):
 
     def show_error(self, sentence: str) -> None:
         error = self.query_one("#error", Static)
-        error.update(sentence)
+        note, self._dropped_note = self._dropped_note, ""
+        error.update(sentence + note)
         error.display = True
 
     def action_next_field(self) -> None:
@@ -249,10 +268,16 @@ class FormScreen(EarlyKeys, ModalScreen[Any]):
         On a closed Select too, so Enter walks every field; ↓ or Space opens its list.
         """
         field = self.focused
+        if isinstance(field, OptionList) and field.highlighted_option is not None:
+            # Here, not by the list's own Enter (a message, handled later): keys typed
+            # right after must find the form already moved on or submitted.
+            self.option_entered(field.highlighted_option)
+            return
         if not isinstance(field, (Input, Select)):
-            raise SkipAction()  # a list, an open Select or a button handles Enter itself
+            raise SkipAction()  # an open Select or a button handles Enter itself
         fields = [w for w in self.query("Input, Select") if w.focusable]
         if field is fields[-1]:
+            self.submitted = True  # no more input; the keys after this Enter wait
             # Keys typed just before this Enter may still wait in a field's queue.
             self.run_worker(self._submit_when_typed(), group="submit", exclusive=True)
         else:
@@ -271,6 +296,10 @@ class FormScreen(EarlyKeys, ModalScreen[Any]):
 
     def early_enter(self, field: Input) -> None:
         self.action_next_field()
+
+    def option_entered(self, option: Option) -> None:
+        """Enter on the form's list (subclasses that have one)."""
+        raise SkipAction()
 
     @on(Button.Pressed, "#ok")
     def ok(self) -> None:
@@ -472,8 +501,12 @@ class PublishScreen(FormScreen):
 
     @on(OptionList.OptionSelected, "#server")
     def chosen(self, event: OptionList.OptionSelected) -> None:
-        """Enter on a certificate starts the server; a key with a passphrase asks for it."""
+        """A click on a certificate starts the server (Enter: option_entered)."""
         event.stop()
+        self.submit()
+
+    def option_entered(self, option: Option) -> None:
+        """Enter on a certificate starts the server; a key with a passphrase asks for it."""
         self.submit()
 
     def build(self) -> PublishRequest:
@@ -527,10 +560,14 @@ class InspectPickScreen(FormScreen):
 
     @on(OptionList.OptionSelected, "#files")
     def chosen(self, event: OptionList.OptionSelected) -> None:
-        """Enter on a file: open it, or ask for the passphrase first if it is a key."""
+        """A click on a file (Enter: option_entered)."""
         event.stop()
-        if (event.option.id or "").endswith(".key"):
-            self.query_one("#key_pass", Input).focus()
+        self.option_entered(event.option)
+
+    def option_entered(self, option: Option) -> None:
+        """Enter on a file: open it, or ask for the passphrase first if it is a key."""
+        if (option.id or "").endswith(".key"):
+            self.set_focus(self.query_one("#key_pass", Input))
         else:
             self.submit()
 

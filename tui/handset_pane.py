@@ -36,6 +36,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widget import Widget
 
+from core.handset import Download
 from tui.keys import END_KEY, ENTRY_KINDS, SOFT_KEYS, handset_key
 
 if TYPE_CHECKING:
@@ -134,11 +135,11 @@ def phone_lines(
             body[-1] = Text("  ▼ more")
     if screen.kind == "busy" and spin:
         seconds = f" {waited} s" if waited is not None else ""
-        body.append(Text(f" {spin} working…{seconds}"))
+        body.append(Text(f" {spin} waiting{seconds}; {END_KEY.upper()}/Esc stops"))
     # Body and message share the rows: a long message (a reason for a failure)
     # takes the rows the body leaves empty rather than being cut short.
     body = body[:body_rows]
-    message = textwrap.wrap(screen.message, inner - 1) or [""]
+    message = wrap_plain(screen.message, inner - 1) if screen.message else [""]
     room = body_rows + MESSAGE_ROWS - len(body)
     if len(message) > room:
         message = [*message[: room - 1], message[room - 1][: inner - 2] + "…"]
@@ -226,9 +227,14 @@ class HandsetPane(Widget, can_focus=True):
     @dataclass
     class CancelRequested(Message):
         """A key cancelled the running effect: the handset is already aborted (the phone
-        says so); the runner of ``request.effect`` must stop it (cancel its worker)."""
+        says so); whoever runs ``request.effect`` must stop it (cancel its worker)."""
 
+        pane: HandsetPane
         request: Cancel
+
+        @property
+        def control(self) -> HandsetPane:
+            return self.pane
 
     def __init__(self, handset: Handset, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -237,6 +243,14 @@ class HandsetPane(Widget, can_focus=True):
         self._spin = 0
         self._spinner_timer: Any = None
         self._pause_timer: Any = None
+        # Handset keys typed while the phone waits: pressed in order after the result,
+        # as they would have been had the user waited (a burst over SSH, a paste).
+        self._queued: list[str] = []
+        self._replaying = False
+
+    @property
+    def has_queued_keys(self) -> bool:
+        return bool(self._queued)
 
     def render(self) -> Text:
         screen = self.handset.screen
@@ -256,18 +270,20 @@ class HandsetPane(Widget, can_focus=True):
         return Text("\n").join(lines)
 
     def press(self, key: str) -> None:
-        """Press one handset key (as named by core.handset) and redraw."""
+        """Press one handset key (as named by core.handset) and redraw. While the phone
+        waits (or earlier keys still wait) the key waits its turn, except a key that
+        cancels the running effect (End, Back, the busy screen's Cancel)."""
         from core.handset import Cancel
 
-        if self.handset.busy and not self._may_cancel(key):
-            self.app.bell()
+        waits = (self.handset.busy or self._queued) and not self._replaying
+        cancels = self.handset.busy and not self._queued and self._may_cancel(key)
+        if waits and not cancels:
+            self._queued.append(key)
             return
         effect = self.handset.press(key, tick=time.monotonic())
         if isinstance(effect, Cancel):
-            self.handset.abort(
-                effect.reason
-            )  # the phone says so now; the runner drops late results
-            self.post_message(self.CancelRequested(effect))
+            self.handset.abort(effect.reason)  # the phone says so now; late results are dropped
+            self.post_message(self.CancelRequested(self, effect))
             effect = None
         self._arm_pause()
         self.show_state()
@@ -302,28 +318,53 @@ class HandsetPane(Widget, can_focus=True):
         busy = self.handset.busy
         self.set_class(busy, "-busy")
         waited = f" {self.handset.elapsed(time.monotonic())} s" if busy else ""
-        self.border_subtitle = f"downloading…{waited}" if busy else ""
+        doing = "downloading" if isinstance(self.handset.pending, Download) else "connecting"
+        self.border_subtitle = f"{doing}…{waited}" if busy else ""
         if busy and self._spinner_timer is None:
             self._spinner_timer = self.set_interval(0.15, self._tick)
         elif not busy and self._spinner_timer is not None:
             self._spinner_timer.stop()
             self._spinner_timer = None
         self.refresh()
+        if not busy and self._queued:
+            self.call_later(self._press_queued)
+
+    def _press_queued(self) -> None:
+        """The keys typed while the phone waited, in order, until one makes it wait again."""
+        self._replaying = True
+        try:
+            while self._queued and not self.handset.busy:
+                self.press(self._queued.pop(0))
+        finally:
+            self._replaying = False
 
     def _tick(self) -> None:
         self._spin += 1
         if self.handset.busy:  # the seconds waited, in the border too
-            self.border_subtitle = f"downloading… {self.handset.elapsed(time.monotonic())} s"
-        self.refresh()
+            self.show_state()
+        else:
+            self.refresh()
 
     def action_handset_end(self) -> None:
-        self.press("end")
+        self._end_or_back("end")
 
     def action_handset_back(self) -> None:
-        self.press("back")
+        self._end_or_back("back")
+
+    def _end_or_back(self, key: str) -> None:
+        """End/Esc: while the phone waits and nothing typed ahead waits before them, the
+        handset answers Cancel (press() stops the effect); otherwise they are keys."""
+        self.press(key)
 
     def on_key(self, event: events.Key) -> None:
-        if event.key in ("escape", END_KEY, "tab", "shift+tab") or event.key.startswith("ctrl+"):
+        if event.key in ("escape", END_KEY):
+            # Here, not by the bindings (which run when the key has bubbled up to the
+            # app): keys typed ahead after them would be pressed first.
+            event.stop()
+            event.prevent_default()
+            self._end_or_back("back" if event.key == "escape" else "end")
+            return
+        if event.key in ("tab", "shift+tab") or event.key.startswith("ctrl+"):
             return  # bindings and focus keys
         kind = self.handset.screen.kind
         if kind in ENTRY_KINDS and event.key in ENTRY_EDIT_KEYS:

@@ -41,7 +41,7 @@ CHECK_KEYS: tuple[tuple[str, str], ...] = (
 )
 DRILL_KEYS: tuple[tuple[str, str], ...] = (
     ("d", "from the workbench: the drill picker (Enter starts, r past results)"),
-    ("F7", "a hint for the current step (counted; guided drills only)"),
+    ("F7", "a hint for the current step (counted), in guided and fault drills"),
     ("F8", "finish: the summary; asks first while steps are left; a fault drill asks the cause"),
     ("F9", "the drill's goal again"),
     ("F10", "leave the drill without a result"),

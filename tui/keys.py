@@ -24,6 +24,26 @@ FIXED: dict[str, str] = {
     END_KEY: "end",
     **{key: f"soft{n}" for n, key in enumerate(SOFT_KEYS, start=1)},
 }
+# Esc followed at once by a digit (keys typed ahead in one burst, as over SSH) reaches
+# the app as one escape sequence, which Textual reads as the character a Mac's Option
+# key gives with that digit. Nothing in the app takes these characters, so they are
+# read back as Esc and the digit (and "alt+x" as Esc and x, for the same reason).
+ESC_DIGIT: dict[str, str] = {
+    "¡": "1", "™": "2", "£": "3", "¢": "4", "∞": "5", "§": "6", "¶": "7", "•": "8",
+    "ª": "9", "º": "0", "–": "-", "≠": "=",
+}  # fmt: skip
+
+
+def escape_then(key: str, character: str | None) -> str | None:
+    """The character typed right after Esc, when ``key`` is really Esc and a key sent
+    together (see ESC_DIGIT); else None."""
+    if character in ESC_DIGIT:
+        return ESC_DIGIT[character]
+    if key.startswith("alt+") and character is not None and len(character) == 1:
+        return character
+    return None
+
+
 # Screens where the handset takes text: there Backspace deletes, elsewhere it goes back.
 ENTRY_KINDS = frozenset({"entry", "password"})
 
@@ -53,7 +73,9 @@ HANDSET_KEYS: tuple[KeyHelp, ...] = (
     KeyHelp("Enter", "Select (centre key)", "open the item under the cursor; confirm an entry"),
     KeyHelp("0-9", "dial pad", "open the numbered item; in an entry, type the digit"),
     KeyHelp(
-        "a-z . : / @ …", "dial pad (multi-tap)", "type into an entry; the phone keeps lower case"
+        "a-z . : / @ …",
+        "dial pad",
+        "type into an entry, letters directly; the phone keeps lower case",
     ),
     KeyHelp("Esc", "Back", "go back one menu (also the soft key Back)"),
     KeyHelp("Backspace", "Back / Delete", "back in a menu; delete a character in an entry"),

@@ -6,7 +6,7 @@ app actions, so the key bindings, this list and the command palette share them.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -50,7 +50,15 @@ STEP_TEXT: dict[Step, str] = {
 
 
 def next_step_text(view: Overview) -> str:
-    return STEP_TEXT[next_step(view)]
+    step = next_step(view)
+    if step is Step.PROFILE and view.provisioning_profile:
+        # Which profile: the trainee cannot know it from the phone (a rehearsal choice).
+        return (
+            "on the handset: TLS Security > Configure TLS Profiles > "
+            f"{view.provisioning_profile} (provisioning uses it) > CA Certificate > "
+            "All Certificates, then F6 End."
+        )
+    return STEP_TEXT[step]
 
 
 def _expiry(line: CertLine) -> str:
@@ -120,6 +128,33 @@ def overview_text(view: Overview, width: int | None = None, *, compact: bool = F
     return text
 
 
+class StatusLine(Static):
+    """The workbench's status: wrapped at spaces and, in a path or URL, after a '/'
+    (never inside a name), again when its width changes; app.tcss caps its height
+    and lets it scroll."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.message: str | Text = ""
+
+    def show(self, message: str | Text) -> None:
+        self.message = message
+        self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        from tui.handset_pane import wrap_plain
+
+        width = self.content_size.width
+        if isinstance(self.message, Text) or width < 8:
+            self.update(self.message)
+            return
+        lines = [part for line in self.message.splitlines() for part in wrap_plain(line, width)]
+        self.update(Text("\n".join(lines)))
+
+
 class OverviewScroll(VerticalScroll):
     """The overview's scroll area: when its room changes, the overview is drawn again."""
 
@@ -153,7 +188,7 @@ class WorkbenchPane(Vertical, can_focus=False):
         yield OptionList(
             *(Option(f"{key}  {label}", id=name) for name, key, label, _ in ACTIONS), id="actions"
         )
-        yield Static(id="status")
+        yield StatusLine(id="status")
 
     def on_mount(self) -> None:
         self.border_title = "CA workbench"
@@ -187,7 +222,7 @@ class WorkbenchPane(Vertical, can_focus=False):
         self.query_one("#details", Static).update("\n".join(lines))
 
     def set_status(self, message: str | Text) -> None:
-        self.query_one("#status", Static).update(message)
+        self.query_one("#status", StatusLine).show(message)
 
     def set_busy(self, label: str | None) -> None:
         """Show an indeterminate progress bar with ``label``; None removes it.

@@ -232,7 +232,7 @@ async def test_create_refuses_at_once_when_a_ca_exists(frozen_app: HandsetCAApp)
         await pilot.press("c")
         await pilot.pause()
         assert not isinstance(app.screen, CreateCAScreen)
-        status = str(app.workbench.query_one("#status").render())
+        status = " ".join(str(app.workbench.query_one("#status").render()).split())
         assert status == ca_state_sentence(app.workspace.root, CAState.COMPLETE)  # core's
 
 

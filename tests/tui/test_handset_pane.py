@@ -165,7 +165,7 @@ async def test_esc_cancels_a_download_at_once_and_the_wait_shows_seconds(
                 assert time.monotonic() < deadline
                 await pilot.pause(0.02)
             assert app.handset.busy
-            assert "working… 0 s" in "\n".join(pane_lines(app))
+            assert "waiting 0 s" in "\n".join(pane_lines(app))
             assert "cancel" in "\n".join(pane_lines(app))
             started = time.monotonic()
             await pilot.press("escape")
