@@ -10,6 +10,7 @@ DEFAULT_WORKSPACE = Path("pki")
 CA_PASSPHRASE_ENV = "HANDSET_CA_PASSPHRASE"
 KEY_PASSPHRASE_ENV = "HANDSET_CA_KEY_PASSPHRASE"
 DRILLS_ENV = "HANDSET_CA_DRILLS"
+TRAINEE_ENV = "HANDSET_CA_TRAINEE"  # the trainee's name in drill results
 
 
 def workspace_dir(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 import threading
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -19,7 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Markdown, OptionList, Static
+from textual.widgets import DataTable, Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -28,12 +29,15 @@ from tui.handset_pane import HandsetPane
 from tui.keybar import KeyBar
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from core.clock import Stopwatch
     from core.drills.model import Drill
     from core.drills.session import DrillSession
     from core.handset import Effect
 
 CHECKLIST_ROWS = 6  # checklist lines shown at once, around the current step
+MEMORY_NOTE = "Against the clock, without hints: the steps are not shown. Do them from memory."
 KIND_WORDS = {"guided": "guided, hints", "timed": "against the clock", "fault": "find the fault"}
 
 
@@ -42,19 +46,100 @@ def clock_text(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
-def open_drills(app: App[Any], workspace: Path | None = None, *, start: str | None = None) -> None:
+# The trainee's name per running app, asked once (None: the trainee gave none).
+_trainees: weakref.WeakKeyDictionary[App[Any], str | None] = weakref.WeakKeyDictionary()
+
+
+def known_trainee(app: App[Any]) -> tuple[bool, str | None]:
+    """(known, name): whether this app has its trainee's name yet, and the name."""
+    if app in _trainees:
+        return True, _trainees[app]
+    return False, None
+
+
+def remember_trainee(app: App[Any], name: str | None) -> None:
+    _trainees[app] = name
+
+
+def open_drills(
+    app: App[Any],
+    workspace: Path | None = None,
+    *,
+    start: str | None = None,
+    trainee: str | None = None,
+) -> None:
     """Push the drill picker; results are saved under ``workspace`` (default: the app's).
 
-    With ``start`` (a drill id) that drill is set up at once.
+    With ``start`` (a drill id) that drill is set up at once. ``trainee`` (a valid
+    name, from --trainee) is remembered for this app; without it the picker takes
+    $HANDSET_CA_TRAINEE or asks once.
     """
     if workspace is None:
         ws = getattr(app, "workspace", None)
         workspace = Path(ws.root) if ws is not None else None
+    if trainee is not None:
+        remember_trainee(app, trainee)
     app.push_screen(DrillPickerScreen(workspace, start=start))
 
 
-class DrillPickerScreen(Screen[None]):
-    """The drills, with the goal of the highlighted one; Enter starts it."""
+class StartsSessions(Screen[None]):
+    """A screen that sets up a drill session in a thread worker (the picker; the summary,
+    for a retry). A session set up after the screen has gone (Esc, quit) is closed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._unclaimed: list[DrillSession] = []
+        self._gone = False
+
+    def _starting(self) -> bool:
+        return any(w.group == "drill-start" and not w.is_finished for w in self.workers)
+
+    def build_session(self, factory: Callable[[], DrillSession]) -> None:
+        """Run ``factory`` off the event loop; session_ready() gets what it made."""
+        if not self._starting():
+            self._build(factory)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="drill-start")
+    def _build(self, factory: Callable[[], DrillSession]) -> DrillSession | None:
+        session = factory()
+        with self._lock:
+            if not self._gone:
+                self._unclaimed.append(session)
+                return session
+        session.close()  # Esc (or quit) while it was set up: its servers and temp folder go
+        return None
+
+    @on(Worker.StateChanged)
+    def built(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "drill-start":
+            return
+        if event.state == WorkerState.SUCCESS:
+            session = event.worker.result
+            with self._lock:
+                if session not in self._unclaimed:
+                    return
+                self._unclaimed.remove(session)
+            self.session_ready(session)
+        elif event.state == WorkerState.ERROR:
+            self.session_failed(error_sentence(event.worker.error))
+
+    def session_ready(self, session: DrillSession) -> None:
+        raise NotImplementedError
+
+    def session_failed(self, sentence: str) -> None:
+        raise NotImplementedError
+
+    def on_unmount(self) -> None:
+        with self._lock:
+            self._gone = True
+            sessions, self._unclaimed = self._unclaimed, []
+        close_later(*sessions)
+
+
+class DrillPickerScreen(StartsSessions):
+    """The drills, with the goal of the highlighted one and this trainee's best result;
+    Enter starts one. Before the first drill it asks the trainee's name (once per app)."""
 
     DEFAULT_CSS = """
     DrillPickerScreen { layout: vertical; }
@@ -64,6 +149,7 @@ class DrillPickerScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", "Back", id="drills_back", tooltip="Back", key_display="Esc"),
         Binding("r", "results", "Results", id="drills_results", tooltip="Past drill results"),
+        Binding("t", "trainee", "Trainee", id="drills_trainee", tooltip="Change the name"),
     ]
 
     def __init__(
@@ -75,11 +161,7 @@ class DrillPickerScreen(Screen[None]):
         self.start_id = start
         self.drills: list[Drill] = []
         self.error = ""
-        # A session set up by the worker, until a DrillScreen takes it; once the picker
-        # is gone (Esc, quit) the worker closes what it builds itself.
-        self._lock = threading.Lock()
-        self._unclaimed: list[DrillSession] = []
-        self._gone = False
+        self.trainee: str | None = None
 
     def compose(self) -> ComposeResult:
         from core.drills.loader import load_drills
@@ -89,23 +171,79 @@ class DrillPickerScreen(Screen[None]):
             self.drills = load_drills(self.workspace)
         except UserError as exc:
             self.error = str(exc)
-        options = [Option(f"{d.title}  ({KIND_WORDS[d.kind]})", id=d.id) for d in self.drills]
-        option_list = OptionList(*options, id="drill-list")
+        option_list = OptionList(*self._options(), id="drill-list")
         option_list.border_title = "Drills: Enter starts, Esc goes back"
         yield option_list
         yield Static(self.error, id="drill-goal")
         yield KeyBar()
+
+    def _options(self) -> list[Option]:
+        """One option per drill; under it, this trainee's best result if there is one."""
+        from core.drills.records import best_for
+        from core.drills.report import past_results
+
+        results = past_results(self.workspace) if self.workspace is not None else []
+        best = best_for(results, self.trainee)
+        options = []
+        for d in self.drills:
+            prompt = Text(f"{d.title}  ({KIND_WORDS[d.kind]})")
+            if d.id in best:
+                prompt.append(f"\n  {best[d.id].short()}", style="dim")
+            options.append(Option(prompt, id=d.id))
+        return options
+
+    def _show_options(self) -> None:
+        option_list = self.query_one("#drill-list", OptionList)
+        highlighted = option_list.highlighted
+        option_list.set_options(self._options())
+        if highlighted is not None and highlighted < len(self.drills):
+            option_list.highlighted = highlighted
+        who = self.trainee or "no name"
+        option_list.border_subtitle = f"Trainee: {who} (t changes)"
 
     def on_mount(self) -> None:
         option_list = self.query_one("#drill-list", OptionList)
         option_list.focus()
         if self.drills:
             self._show_goal(self.drills[0])
+        known, name = known_trainee(self.app)
+        if known:
+            self._have_trainee(name)
+            return
+        from core.drills.trainee import trainee_name
+        from core.errors import UserError
+
+        try:
+            name = trainee_name()  # $HANDSET_CA_TRAINEE
+        except UserError as exc:
+            self.app.push_screen(TraineeScreen(str(exc)), self._named)
+            return
+        if name is not None:
+            self._named(name)
+        else:
+            self.app.push_screen(TraineeScreen(), self._named)
+
+    def _named(self, name: str | None) -> None:
+        remember_trainee(self.app, name)
+        self._have_trainee(name)
+
+    def _have_trainee(self, name: str | None) -> None:
+        self.trainee = name
+        self._show_options()
         if self.start_id is not None:
+            start, self.start_id = self.start_id, None
             ids = [d.id for d in self.drills]
-            if self.start_id in ids:
-                option_list.highlighted = ids.index(self.start_id)
+            if start in ids:
+                option_list = self.query_one("#drill-list", OptionList)
+                option_list.highlighted = ids.index(start)
                 option_list.action_select()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted and known_trainee(self.app)[0]:
+            self._show_options()  # a drill just finished: its result may be the best
+
+    def action_trainee(self) -> None:
+        self.app.push_screen(TraineeScreen(initial=self.trainee or ""), self._named)
 
     def _drill(self, option_id: str | None) -> Drill | None:
         return next((d for d in self.drills if d.id == option_id), None)
@@ -127,49 +265,24 @@ class DrillPickerScreen(Screen[None]):
         self.query_one("#drill-goal", Static).update(
             f"Setting up {drill.title!r}: a CA, a boot server and a handset…"
         )
-        self._start(drill)
+        self.build_session(lambda: self._new_session(drill))
 
-    def _starting(self) -> bool:
-        return any(w.group == "drill-start" and not w.is_finished for w in self.workers)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="drill-start")
-    def _start(self, drill: Drill) -> DrillSession | None:
+    def _new_session(self, drill: Drill) -> DrillSession:
         from core.drills.session import DrillSession
 
         if self.clock is None:
-            session = DrillSession(drill, self.workspace)
-        else:
-            session = DrillSession(drill, self.workspace, clock=self.clock)
-        with self._lock:
-            if not self._gone:
-                self._unclaimed.append(session)
-                return session
-        session.close()  # Esc (or quit) while it was set up: its servers and temp folder go
-        return None
+            return DrillSession(drill, self.workspace, trainee=self.trainee)
+        return DrillSession(drill, self.workspace, clock=self.clock, trainee=self.trainee)
 
-    @on(Worker.StateChanged)
-    def started(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "drill-start":
-            return
-        if event.state == WorkerState.SUCCESS:
-            session = event.worker.result
-            with self._lock:
-                if session not in self._unclaimed:
-                    return
-                self._unclaimed.remove(session)
-            self._show_goal(session.drill)
-            self.app.push_screen(DrillScreen(session))
-        elif event.state == WorkerState.ERROR:
-            self.query_one("#drill-goal", Static).update(error_sentence(event.worker.error))
+    def session_ready(self, session: DrillSession) -> None:
+        self._show_goal(session.drill)
+        self.app.push_screen(DrillScreen(session))
+
+    def session_failed(self, sentence: str) -> None:
+        self.query_one("#drill-goal", Static).update(sentence)
 
     def action_leave(self) -> None:
         self.dismiss(None)
-
-    def on_unmount(self) -> None:
-        with self._lock:
-            self._gone = True
-            sessions, self._unclaimed = self._unclaimed, []
-        close_later(*sessions)
 
     def action_results(self) -> None:
         self.app.push_screen(ResultsScreen(self.workspace))
@@ -259,6 +372,7 @@ class DrillScreen(Screen[None]):
         super().__init__()
         self.session = session
         self.hint_text = ""
+        self.hint_step: int | None = None  # the step whose hint is shown
         self._finishing = False
 
     def compose(self) -> ComposeResult:
@@ -276,7 +390,7 @@ class DrillScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(DrillHandsetPane).focus()
-        self.hint_text = "F7 shows a hint (counted)." if self.session.drill.hints else ""
+        self.hint_text = self.no_hint_text()
         self.refresh_drill()
         self.set_interval(1.0, self.refresh_status)
 
@@ -307,6 +421,9 @@ class DrillScreen(Screen[None]):
 
     def refresh_checklist(self) -> None:
         checklist = self.query_one("#drill-checklist", Static)
+        if not self.session.shows_checklist:
+            checklist.update(MEMORY_NOTE)
+            return
         width, height = checklist.size
         checklist.update(self.checklist_text(width, height))
 
@@ -362,6 +479,9 @@ class DrillScreen(Screen[None]):
     def after_handset(self) -> None:
         s = self.session
         s.update()
+        if self.hint_step is not None and s.checklist[self.hint_step].done:
+            self.hint_step = None  # that step's hint has done its job
+            self.hint_text = self.no_hint_text()
         if s.steps_done and not s.handset.busy and not self._finishing:
             if s.needs_diagnosis:  # leave the phone's words on screen: they are the evidence
                 self.hint_text = "Every step is done: read what the phone says, then F8."
@@ -374,11 +494,16 @@ class DrillScreen(Screen[None]):
         # A drill without hints shows no Hint key.
         return not (action == "hint" and not self.session.drill.hints)
 
+    def no_hint_text(self) -> str:
+        return "F7 shows a hint (counted)." if self.session.drill.hints else ""
+
     def action_hint(self) -> None:
         from core.errors import UserError
 
+        s = self.session
         try:
-            self.hint_text = self.session.hint()
+            self.hint_text = s.hint()
+            self.hint_step = None if s.steps_done else s.checker.next_index
         except UserError as exc:
             self.hint_text = str(exc)
         self.refresh_drill()
@@ -391,13 +516,22 @@ class DrillScreen(Screen[None]):
             return
         self._finishing = True
         s = self.session
-        if s.needs_diagnosis:  # the cause list is the question; Esc goes back
+        if s.needs_diagnosis and not any(item.done for item in s.checklist):
+            # Nothing tried yet: say what to do first; the cause list only if asked again.
+            self.app.push_screen(ConfirmNoStepsScreen(), self._diagnose_anyway)
+        elif s.needs_diagnosis:  # the cause list is the question; Esc goes back
             self.app.push_screen(DiagnosisScreen(s), self._diagnosed)
         elif not s.steps_done:  # F8 is next to F7 (Hint): ask before recording a failure
             done = sum(1 for item in s.checklist if item.done)
             self.app.push_screen(ConfirmFinishScreen(done, len(s.drill.steps)), self._confirmed)
         else:
             self._conclude(None)
+
+    def _diagnose_anyway(self, diagnose: bool | None) -> None:
+        if diagnose:
+            self.app.push_screen(DiagnosisScreen(self.session), self._diagnosed)
+        else:
+            self._finishing = False
 
     def _confirmed(self, finish: bool | None) -> None:
         if finish:
@@ -426,10 +560,16 @@ class DrillScreen(Screen[None]):
                 f"The result could not be saved ({exc.strerror or exc}); "
                 "free some space or check the workspace folder, then run the drill again."
             )
-        self.app.switch_screen(SummaryScreen(summary.to_markdown(), saved_note))
+        self.app.switch_screen(SummaryScreen(summary.to_markdown(), saved_note, self.session))
 
     def action_abandon(self) -> None:
-        self.dismiss(None)
+        if self._finishing or self.session.summary is not None:
+            return
+        self.app.push_screen(ConfirmLeaveScreen(), self._leave)
+
+    def _leave(self, leave: bool | None) -> None:
+        if leave:
+            self.dismiss(None)
 
 
 class BriefScreen(ModalScreen[None]):
@@ -456,16 +596,39 @@ class BriefScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-class ConfirmFinishScreen(ModalScreen[bool]):
-    """F8 before every step is done: finish (NOT PASSED) or go back to the drill."""
+class Confirm(ModalScreen[bool]):
+    """A yes/no question over the drill: ``action_yes`` dismisses True, ``action_back`` False.
+    Subclasses give the question and their keys."""
 
     DEFAULT_CSS = """
-    ConfirmFinishScreen { align: center middle; }
-    ConfirmFinishScreen #confirm { width: 60; max-width: 100%; height: auto;
+    Confirm { align: center middle; }
+    Confirm #confirm { width: 60; max-width: 100%; height: auto;
         border: heavy $accent; background: $surface; padding: 0 1; }
     """
+    TITLE_TEXT = ""
+
+    def question(self) -> str:
+        raise NotImplementedError
+
+    def compose(self) -> ComposeResult:
+        box = Static(self.question(), id="confirm")
+        box.border_title = self.TITLE_TEXT
+        yield box
+        yield KeyBar()
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    def action_back(self) -> None:
+        self.dismiss(False)
+
+
+class ConfirmFinishScreen(Confirm):
+    """F8 before every step is done: finish (NOT PASSED) or go back to the drill."""
+
+    TITLE_TEXT = "Finish the drill?"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f8,enter,y", "finish", "Finish", id="confirm_finish", key_display="F8"),
+        Binding("f8,enter,y", "yes", "Finish", id="confirm_finish", key_display="F8"),
         Binding("escape,n,f10", "back", "Back to the drill", id="confirm_back", key_display="Esc"),
     ]
 
@@ -474,21 +637,120 @@ class ConfirmFinishScreen(ModalScreen[bool]):
         self.done = done
         self.total = total
 
-    def compose(self) -> ComposeResult:
-        box = Static(
+    def question(self) -> str:
+        return (
             f"{self.done} of {self.total} steps done. Finish now? The drill is recorded as "
-            "NOT PASSED.\n\nF8 again, Enter or y: finish.  Esc or n: back to the drill.",
-            id="confirm",
+            "NOT PASSED.\n\nF8 again, Enter or y: finish.  Esc or n: back to the drill."
         )
-        box.border_title = "Finish the drill?"
-        yield box
+
+
+class ConfirmNoStepsScreen(Confirm):
+    """F8 in a fault drill before any step: what to do first; the cause list if asked again."""
+
+    TITLE_TEXT = "No step done yet"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f8,enter,y", "yes", "Pick a cause now", id="nosteps_pick", key_display="F8"),
+        Binding("escape,n,f10", "back", "Back to the drill", id="nosteps_back", key_display="Esc"),
+    ]
+
+    def question(self) -> str:
+        return (
+            "Work through the job sheet on the handset first, until the phone fails: what it "
+            "says is your evidence. Then F8 to name the cause.\n\n"
+            "F8 again, Enter or y: pick a cause now.  Esc or n: back to the drill."
+        )
+
+
+class ConfirmLeaveScreen(Confirm):
+    """F10: leave the drill without a result, or go back to it."""
+
+    TITLE_TEXT = "Leave the drill?"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f10,enter,y", "yes", "Leave", id="leave_yes", key_display="F10"),
+        Binding("escape,n", "back", "Back to the drill", id="leave_back", key_display="Esc"),
+    ]
+
+    def question(self) -> str:
+        return (
+            "Leave this drill? Nothing is recorded, and the set-up is thrown away.\n\n"
+            "F10 again, Enter or y: leave.  Esc or n: back to the drill."
+        )
+
+
+class ConfirmCauseScreen(Confirm):
+    """The cause picked in the diagnosis: commit it (the drill ends) or pick again."""
+
+    TITLE_TEXT = "Your answer"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter,y", "yes", "Commit", id="cause_commit", key_display="Enter"),
+        Binding("escape,n", "back", "Pick again", id="cause_back", key_display="Esc"),
+    ]
+
+    def __init__(self, cause: str) -> None:
+        super().__init__()
+        self.cause = cause
+
+    def question(self) -> str:
+        return (
+            f"{self.cause}\n\nCommit this cause? The drill ends and is scored.\n\n"
+            "Enter or y: commit.  Esc or n: back to the list."
+        )
+
+
+class TraineeScreen(ModalScreen[str | None]):
+    """The trainee's name, asked once before the first drill; Esc goes on without one."""
+
+    DEFAULT_CSS = """
+    TraineeScreen { align: center middle; }
+    TraineeScreen #trainee-box { width: 60; max-width: 100%; height: auto;
+        border: heavy $accent; background: $surface; padding: 0 1; }
+    TraineeScreen #trainee-note { height: auto; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "skip", "No name", id="trainee_skip", key_display="Esc"),
+    ]
+
+    def __init__(self, error: str = "", *, initial: str = "") -> None:
+        super().__init__()
+        self.error = error
+        self.initial = initial
+
+    def compose(self) -> ComposeResult:
+        from core.drills.trainee import MAX_TRAINEE_LENGTH
+
+        with Vertical(id="trainee-box") as box:
+            box.border_title = "Who is doing the drills?"
+            yield Static(
+                "Your name goes into every drill result, for the trainer's records. "
+                "Enter to go on; Esc: no name.",
+                id="trainee-intro",
+            )
+            yield Input(
+                self.initial,
+                placeholder="Your name",
+                max_length=MAX_TRAINEE_LENGTH,
+                id="trainee-name",
+            )
+            yield Static(self.error, id="trainee-note")
         yield KeyBar()
 
-    def action_finish(self) -> None:
-        self.dismiss(True)
+    def on_mount(self) -> None:
+        self.query_one("#trainee-name", Input).focus()
 
-    def action_back(self) -> None:
-        self.dismiss(False)
+    @on(Input.Submitted, "#trainee-name")
+    def submitted(self, event: Input.Submitted) -> None:
+        from core.drills.trainee import validate_trainee
+        from core.errors import UserError
+
+        try:
+            name = validate_trainee(event.value)
+        except UserError as exc:
+            self.query_one("#trainee-note", Static).update(Text(str(exc), style="bold"))
+            return
+        self.dismiss(name)
+
+    def action_skip(self) -> None:
+        self.dismiss(None)
 
 
 class DiagnosisScreen(ModalScreen[str | None]):
@@ -518,14 +780,22 @@ class DiagnosisScreen(ModalScreen[str | None]):
 
     @on(OptionList.OptionSelected, "#causes")
     def picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        cause = event.option.id
+        text = next(c.text for c in self.session.causes() if c.id == cause)
+
+        def commit(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(cause)
+
+        self.app.push_screen(ConfirmCauseScreen(text), commit)
 
     def action_back(self) -> None:
         self.dismiss(None)
 
 
-class SummaryScreen(Screen[None]):
-    """The result: time, steps, wrong keys, wrong passwords, hints, diagnosis and evidence."""
+class SummaryScreen(StartsSessions):
+    """The result: time, steps, wrong keys, wrong passwords, hints, diagnosis and evidence.
+    With the finished ``session``, r sets the same drill up afresh (a new session)."""
 
     DEFAULT_CSS = """
     SummaryScreen #summary-scroll { height: 1fr; border: round $primary; padding: 0 1; }
@@ -533,12 +803,14 @@ class SummaryScreen(Screen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,enter,f10", "close", "Close", id="summary_close", key_display="Esc"),
+        Binding("r", "retry", "Retry", id="summary_retry", tooltip="The same drill, set up again"),
     ]
 
-    def __init__(self, markdown: str, saved_note: str) -> None:
+    def __init__(self, markdown: str, saved_note: str, session: DrillSession | None = None) -> None:
         super().__init__()
         self.markdown = markdown
         self.saved_note = saved_note
+        self.session = session
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="summary-scroll"):
@@ -549,8 +821,26 @@ class SummaryScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#summary-scroll").focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "retry" and self.session is None)
+
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_retry(self) -> None:
+        session = self.session
+        if session is None or self._starting():
+            return
+        self.query_one("#summary-saved", Static).update(
+            f"Setting up {session.drill.title!r} again: a CA, a boot server and a handset…"
+        )
+        self.build_session(session.retry)
+
+    def session_ready(self, session: DrillSession) -> None:
+        self.app.switch_screen(DrillScreen(session))
+
+    def session_failed(self, sentence: str) -> None:
+        self.query_one("#summary-saved", Static).update(sentence)
 
 
 def close_later(*sessions: DrillSession) -> None:
