@@ -9,8 +9,9 @@ import pytest
 from core.clock import ManualClock
 from core.drills.faults import FAULTS
 from core.drills.loader import load_drills
-from core.locations import DRILLS_ENV, TRAINEE_ENV
+from core.locations import DRILLS_ENV
 from tests.drills.keys import Trainee
+from tests.tui_drills.conftest import TRAINEE
 from tui.app import make_app
 from tui.drills_screen import (
     ConfirmCauseScreen,
@@ -31,16 +32,6 @@ TERMINAL = {
     "end": END_KEY,
     **{f"soft{n}": key for n, key in enumerate(SOFT_KEYS, start=1)},
 }
-
-
-TRAINEE = "Alex Smith"
-
-
-@pytest.fixture(autouse=True)
-def no_trainer_drills(monkeypatch):
-    monkeypatch.delenv(DRILLS_ENV, raising=False)
-    # The picker asks for a name unless it has one; tests of the question unset this.
-    monkeypatch.setenv(TRAINEE_ENV, TRAINEE)
 
 
 async def start_drill(app, pilot, drill_id: str, workspace, clock) -> DrillScreen:
