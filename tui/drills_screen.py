@@ -37,6 +37,10 @@ if TYPE_CHECKING:
     from core.handset import Effect
 
 CHECKLIST_ROWS = 6  # checklist lines shown at once, around the current step
+NO_STEPS_TEXT = (
+    "No step done yet: work through the job sheet on the handset until the phone fails "
+    "(what it says is your evidence), then F8 to name the cause. F8 again: the causes now."
+)
 MEMORY_NOTE = "Against the clock, without hints: the steps are not shown. Do them from memory."
 KIND_WORDS = {"guided": "guided, hints", "timed": "against the clock", "fault": "find the fault"}
 
@@ -361,11 +365,37 @@ class DrillScreen(Screen[None]):
     DrillScreen DrillHandsetPane { width: 34; height: 1fr; border: round $secondary; }
     DrillScreen DrillHandsetPane:focus { border: heavy $accent; }
     """
+    # Priority: run as the key arrives, not after the handset's queued keys, so a key typed
+    # right after F8 or F10 goes to the question they open, not to the phone underneath.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f7", "hint", "Hint", id="drill_hint", key_display="F7", tooltip="A hint"),
-        Binding("f8", "finish", "Finish", id="drill_finish", key_display="F8", tooltip="Summary"),
-        Binding("f9", "brief", "Goal", id="drill_goal", key_display="F9", tooltip="The goal"),
-        Binding("f10", "abandon", "Leave", id="drill_leave", key_display="F10", tooltip="Quit"),
+        Binding(
+            "f8",
+            "finish",
+            "Finish",
+            id="drill_finish",
+            key_display="F8",
+            tooltip="Summary",
+            priority=True,
+        ),
+        Binding(
+            "f9",
+            "brief",
+            "Goal",
+            id="drill_goal",
+            key_display="F9",
+            tooltip="The goal",
+            priority=True,
+        ),
+        Binding(
+            "f10",
+            "abandon",
+            "Leave",
+            id="drill_leave",
+            key_display="F10",
+            tooltip="Quit",
+            priority=True,
+        ),
     ]
 
     def __init__(self, session: DrillSession) -> None:
@@ -374,6 +404,7 @@ class DrillScreen(Screen[None]):
         self.hint_text = ""
         self.hint_step: int | None = None  # the step whose hint is shown
         self._finishing = False
+        self._told_first = False  # F8 before any step in a fault drill: told what to do
 
     def compose(self) -> ComposeResult:
         drill = self.session.drill
@@ -514,24 +545,22 @@ class DrillScreen(Screen[None]):
     def action_finish(self) -> None:
         if self._finishing or self.session.summary is not None:
             return
-        self._finishing = True
         s = self.session
-        if s.needs_diagnosis and not any(item.done for item in s.checklist):
+        if s.needs_diagnosis and not self._told_first and not any(i.done for i in s.checklist):
             # Nothing tried yet: say what to do first; the cause list only if asked again.
-            self.app.push_screen(ConfirmNoStepsScreen(), self._diagnose_anyway)
-        elif s.needs_diagnosis:  # the cause list is the question; Esc goes back
+            # (A line, not a pop-up: keys typed after F8 still go to the phone.)
+            self._told_first = True
+            self.hint_text = NO_STEPS_TEXT
+            self.refresh_drill()
+            return
+        self._finishing = True
+        if s.needs_diagnosis:  # the cause list is the question; Esc goes back
             self.app.push_screen(DiagnosisScreen(s), self._diagnosed)
         elif not s.steps_done:  # F8 is next to F7 (Hint): ask before recording a failure
             done = sum(1 for item in s.checklist if item.done)
             self.app.push_screen(ConfirmFinishScreen(done, len(s.drill.steps)), self._confirmed)
         else:
             self._conclude(None)
-
-    def _diagnose_anyway(self, diagnose: bool | None) -> None:
-        if diagnose:
-            self.app.push_screen(DiagnosisScreen(self.session), self._diagnosed)
-        else:
-            self._finishing = False
 
     def _confirmed(self, finish: bool | None) -> None:
         if finish:
@@ -644,23 +673,6 @@ class ConfirmFinishScreen(Confirm):
         )
 
 
-class ConfirmNoStepsScreen(Confirm):
-    """F8 in a fault drill before any step: what to do first; the cause list if asked again."""
-
-    TITLE_TEXT = "No step done yet"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f8,enter,y", "yes", "Pick a cause now", id="nosteps_pick", key_display="F8"),
-        Binding("escape,n,f10", "back", "Back to the drill", id="nosteps_back", key_display="Esc"),
-    ]
-
-    def question(self) -> str:
-        return (
-            "Work through the job sheet on the handset first, until the phone fails: what it "
-            "says is your evidence. Then F8 to name the cause.\n\n"
-            "F8 again, Enter or y: pick a cause now.  Esc or n: back to the drill."
-        )
-
-
 class ConfirmLeaveScreen(Confirm):
     """F10: leave the drill without a result, or go back to it."""
 
@@ -674,26 +686,6 @@ class ConfirmLeaveScreen(Confirm):
         return (
             "Leave this drill? Nothing is recorded, and the set-up is thrown away.\n\n"
             "F10 again, Enter or y: leave.  Esc or n: back to the drill."
-        )
-
-
-class ConfirmCauseScreen(Confirm):
-    """The cause picked in the diagnosis: commit it (the drill ends) or pick again."""
-
-    TITLE_TEXT = "Your answer"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter,y", "yes", "Commit", id="cause_commit", key_display="Enter"),
-        Binding("escape,n", "back", "Pick again", id="cause_back", key_display="Esc"),
-    ]
-
-    def __init__(self, cause: str) -> None:
-        super().__init__()
-        self.cause = cause
-
-    def question(self) -> str:
-        return (
-            f"{self.cause}\n\nCommit this cause? The drill ends and is scored.\n\n"
-            "Enter or y: commit.  Esc or n: back to the list."
         )
 
 
@@ -754,42 +746,62 @@ class TraineeScreen(ModalScreen[str | None]):
 
 
 class DiagnosisScreen(ModalScreen[str | None]):
-    """What went wrong? The trainee picks one cause; Esc goes back to the handset."""
+    """What went wrong? Enter picks a cause, Enter again on it commits it (the drill ends);
+    Esc takes the pick back, or goes back to the handset. The question is asked in this
+    screen, not in another pop-up, so keys typed fast land in order."""
 
     DEFAULT_CSS = """
     DiagnosisScreen { align: center middle; }
-    DiagnosisScreen #causes { width: 76; max-width: 100%; height: auto; max-height: 100%;
+    DiagnosisScreen #diagnosis { width: 76; max-width: 100%; height: auto; max-height: 100%;
         border: heavy $accent; background: $surface; }
+    DiagnosisScreen #causes { height: auto; border: none; }
+    DiagnosisScreen #diagnosis-ask { height: auto; padding: 0 1; text-style: bold; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back to the handset", id="diagnosis_back", key_display="Esc"),
+        Binding("escape", "back", "Back", id="diagnosis_back", key_display="Esc"),
     ]
 
     def __init__(self, session: DrillSession) -> None:
         super().__init__()
         self.session = session
+        self.pending: str | None = None  # picked once, not committed yet
 
     def compose(self) -> ComposeResult:
-        causes = OptionList(*(Option(c.text, id=c.id) for c in self.session.causes()), id="causes")
-        causes.border_title = "What made the phone fail? Enter picks"
-        yield causes
+        with Vertical(id="diagnosis") as box:
+            box.border_title = "What made the phone fail? Enter picks"
+            yield OptionList(*(Option(c.text, id=c.id) for c in self.session.causes()), id="causes")
+            yield Static(id="diagnosis-ask")
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#causes", OptionList).focus()
 
+    def _ask(self, text: str) -> None:
+        self.query_one("#diagnosis-ask", Static).update(text)
+
     @on(OptionList.OptionSelected, "#causes")
     def picked(self, event: OptionList.OptionSelected) -> None:
         cause = event.option.id
-        text = next(c.text for c in self.session.causes() if c.id == cause)
+        if cause is not None and cause == self.pending:
+            self.dismiss(cause)
+            return
+        self.pending = cause
+        self._ask(
+            "Commit this cause? Enter again: yes, the drill ends and is scored. "
+            "Esc or ↑↓: choose again."
+        )
 
-        def commit(yes: bool | None) -> None:
-            if yes:
-                self.dismiss(cause)
-
-        self.app.push_screen(ConfirmCauseScreen(text), commit)
+    @on(OptionList.OptionHighlighted, "#causes")
+    def moved(self, event: OptionList.OptionHighlighted) -> None:
+        if self.pending is not None and event.option.id != self.pending:
+            self.pending = None
+            self._ask("")
 
     def action_back(self) -> None:
+        if self.pending is not None:  # take the pick back, stay on the list
+            self.pending = None
+            self._ask("")
+            return
         self.dismiss(None)
 
 

@@ -147,3 +147,33 @@ async def test_the_picker_shows_this_trainees_best_result(tmp_path, monkeypatch)
         assert "best: pass 1:15, 1 hint (2 attempts)" in text
         assert text.count("best:") == 1
         assert NO_NAME not in text
+
+
+async def burst(app, pilot, *keys: str) -> None:
+    """Keys as a slow SSH link delivers them: all queued before any is handled."""
+    from textual import events
+
+    for key in keys:
+        app.post_message(events.Key(key, "\r" if key == "enter" else None))
+    await pilot.pause(0.3)
+
+
+async def test_keys_typed_right_after_f10_and_f8_answer_their_question(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_drill(app, pilot, "fault-wrong-password", tmp_path, ManualClock())
+        handset = screen.session.handset
+        await burst(app, pilot, "f10", "escape")  # asked, and answered "back"
+        assert app.screen is screen and handset.screen.node_id == "idle"
+        assert screen.session.checker.keys == 0  # nothing reached the phone
+        await pilot.press(TERMINAL["soft1"], "1", "2")  # the password screen: a step done
+        assert screen.session.checklist[0].done
+        await burst(app, pilot, "f8", "up", "enter", "enter")  # the last cause, committed
+        assert isinstance(app.screen, SummaryScreen), app.screen_stack
+        assert screen.session.summary.diagnosis.chosen == "wrong-password"
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_drill(app, pilot, "bulletin-guided", tmp_path, ManualClock())
+        await burst(app, pilot, "f10", "enter")  # leave, at once
+        assert isinstance(app.screen, DrillPickerScreen)
+        assert screen.session.checker.keys == 0

@@ -14,9 +14,8 @@ from tests.drills.keys import Trainee
 from tests.tui_drills.conftest import TRAINEE
 from tui.app import make_app
 from tui.drills_screen import (
-    ConfirmCauseScreen,
+    NO_STEPS_TEXT,
     ConfirmLeaveScreen,
-    ConfirmNoStepsScreen,
     DiagnosisScreen,
     DrillPickerScreen,
     DrillScreen,
@@ -99,7 +98,8 @@ async def test_drill_solved_through_pilot(drill, tmp_path):
             index = [c.id for c in session.causes()].index(drill.fault)
             await pilot.press(*["down"] * index, "enter")
             await pilot.pause()
-            assert isinstance(app.screen, ConfirmCauseScreen)
+            assert isinstance(app.screen, DiagnosisScreen)  # picked, not committed
+            assert "Commit this cause?" in screen_text(app)
             await pilot.press("enter")  # commit it
             await pilot.pause()
         else:
@@ -163,10 +163,10 @@ async def test_the_drill_popups_show_their_own_keys_not_the_drills(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await start_drill(app, pilot, "fault-url-typo", tmp_path, ManualClock())
-        await pilot.press("f8", "f8")  # no step done: it asks first
+        await pilot.press("f8", "f8")  # no step done: it says what to do first
         await pilot.pause()
         assert isinstance(app.screen, DiagnosisScreen)
-        assert "Esc Back to the handset" in footer(app) and "F7" not in footer(app), footer(app)
+        assert "Esc Back" in footer(app) and "F7" not in footer(app), footer(app)
 
 
 async def test_the_drill_header_counts_wrong_passwords(tmp_path):
@@ -183,20 +183,21 @@ async def test_wrong_cause_and_leaving_the_diagnosis(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start_drill(app, pilot, "fault-url-typo", tmp_path, ManualClock())
-        await pilot.press("f8")  # no step done: it says what to do first
-        assert isinstance(app.screen, ConfirmNoStepsScreen)
-        assert "Work through the job sheet" in screen_text(app)
+        await pilot.press("f8")  # no step done: it says what to do first, on the drill
+        assert app.screen is screen
+        assert str(screen.query_one("#drill-hint").render()) == NO_STEPS_TEXT
         await pilot.press("f8")  # asked again: the cause list opens
         assert isinstance(app.screen, DiagnosisScreen)
         await pilot.press("escape")  # back to the handset, nothing decided
         assert app.screen is screen and screen.session.summary is None
-        await pilot.press("f8", "f8", "enter")  # the first cause: not the typo
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmCauseScreen)
-        await pilot.press("escape")  # not sure: back to the list, nothing decided
-        await pilot.pause()
+        await pilot.press("f8", "enter")  # the first cause: not the typo; picked only
         assert isinstance(app.screen, DiagnosisScreen) and screen.session.summary is None
-        await pilot.press("enter", "y")  # the first cause again, committed
+        assert "Commit this cause?" in screen_text(app)
+        await pilot.press("escape")  # not sure: the pick is taken back, the list stays
+        assert isinstance(app.screen, DiagnosisScreen) and "Commit" not in screen_text(app)
+        await pilot.press("enter", "down")  # picked, then another highlighted: not committed
+        assert "Commit" not in screen_text(app)
+        await pilot.press("up", "enter", "enter")  # the first cause, committed
         await pilot.pause()
         assert isinstance(app.screen, SummaryScreen)
         summary = screen.session.summary
