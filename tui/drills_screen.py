@@ -311,11 +311,13 @@ class ResultsScreen(Screen[None]):
         from core.drills.report import past_results, result_cells, results_dir
 
         table: DataTable[str] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Started", "Drill", "Result", "Time", "Steps", "Wrong", "Pwd", "Hints")
+        table.add_columns(
+            "Started", "Drill", "Result", "Time", "Steps", "Wrong", "Pwd", "Hints", "Trainee"
+        )
         results = past_results(self.workspace) if self.workspace is not None else []
         for r in results:
-            # month-day time: fits 80 columns
-            table.add_row(r.started[5:16].replace("T", " "), *result_cells(r))
+            # month-day time: fits 80 columns; the trainee last, where it may be cut
+            table.add_row(r.started[5:16].replace("T", " "), *result_cells(r), r.trainee or "-")
         yield table
         where = results_dir(self.workspace) if self.workspace is not None else "no workspace"
         passed = sum(1 for r in results if r.passed)
@@ -411,6 +413,8 @@ class DrillScreen(Screen[None]):
         with Horizontal(id="drill-panes"):
             with Vertical(id="drill-side") as side:
                 side.border_title = f"Drill: {KIND_WORDS[drill.kind]}"
+                if self.session.trainee:
+                    side.border_subtitle = self.session.trainee
                 yield Static(drill.title, id="drill-title")  # wraps; a border title is cut
                 yield Static(id="drill-status")
                 yield Static(id="drill-sheet")

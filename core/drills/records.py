@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from core.drills.report import PastResult, format_clock
+from core.drills.report import PastResult, format_clock, markdown_text
 
 NO_NAME = "(no name)"  # results saved without a trainee's name
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -108,7 +108,7 @@ def class_rows(results: Sequence[PastResult], drill_order: Sequence[str] = ()) -
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     def cell(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
+        return markdown_text(text).replace("\n", " ")
 
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(" --- " for _ in headers) + "|"]
     lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]

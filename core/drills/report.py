@@ -76,7 +76,7 @@ class Summary:
         lines = [
             f"# Drill: {self.title}",
             "",
-            f"- Trainee: {self.trainee or '(not given)'}",
+            f"- Trainee: {markdown_text(self.trainee) if self.trainee else '(not given)'}",
             f"- Drill: `{self.drill_id}` ({self.kind})",
             f"- Started: {self.started}",
             f"- Result: **{verdict}**",
@@ -119,6 +119,11 @@ def format_clock(seconds: float | None) -> str:
         return "-"
     whole = round(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
+
+
+def markdown_text(text: str) -> str:
+    """Text typed by a user, shown as itself in Markdown (a name is not a link or markup)."""
+    return "".join("\\" + c if c in "\\`*_[]<>#|!~" else c for c in text)
 
 
 def _cell(text: str) -> str:

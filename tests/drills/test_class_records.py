@@ -242,3 +242,10 @@ def test_drills_run_refuses_a_bad_trainee_before_opening_the_app(capsys, monkeyp
     monkeypatch.setenv(TRAINEE_ENV, "x" * 100)
     assert main(["drills", "run"]) == 1
     assert f"${TRAINEE_ENV}: " in capsys.readouterr().err
+
+
+def test_a_name_with_markdown_characters_stays_plain_text(tmp_path, capsys):
+    md, _ = save_summary(summary("bulletin-guided", "[Kim](http://x) *bold*"), tmp_path)
+    assert "- Trainee: \\[Kim\\](http://x) \\*bold\\*" in md.read_text()
+    assert main(["drills", "report", "--class", "--workspace", str(tmp_path)]) == 0
+    assert "| \\[Kim\\](http://x) \\*bold\\* | bulletin-guided |" in capsys.readouterr().out
