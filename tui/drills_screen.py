@@ -247,7 +247,11 @@ class DrillPickerScreen(StartsSessions):
             self._show_options()  # a drill just finished: its result may be the best
 
     def action_trainee(self) -> None:
-        self.app.push_screen(TraineeScreen(initial=self.trainee or ""), self._named)
+        def changed(name: str | None) -> None:
+            if name is not None:  # Esc keeps the name there was
+                self._named(name)
+
+        self.app.push_screen(TraineeScreen(initial=self.trainee or ""), changed)
 
     def _drill(self, option_id: str | None) -> Drill | None:
         return next((d for d in self.drills if d.id == option_id), None)
@@ -312,7 +316,7 @@ class ResultsScreen(Screen[None]):
 
         table: DataTable[str] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
         table.add_columns(
-            "Started", "Drill", "Result", "Time", "Steps", "Wrong", "Pwd", "Hints", "Trainee"
+            "Started", "Drill", "Result", "Time", "Steps", "Wrong", "Pwd", "Hints", "Name"
         )
         results = past_results(self.workspace) if self.workspace is not None else []
         for r in results:
@@ -703,7 +707,7 @@ class TraineeScreen(ModalScreen[str | None]):
     TraineeScreen #trainee-note { height: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "skip", "No name", id="trainee_skip", key_display="Esc"),
+        Binding("escape", "skip", "Skip", id="trainee_skip", key_display="Esc"),
     ]
 
     def __init__(self, error: str = "", *, initial: str = "") -> None:
@@ -716,9 +720,10 @@ class TraineeScreen(ModalScreen[str | None]):
 
         with Vertical(id="trainee-box") as box:
             box.border_title = "Who is doing the drills?"
+            esc = f"keep {self.initial}" if self.initial else "no name"
             yield Static(
                 "Your name goes into every drill result, for the trainer's records. "
-                "Enter to go on; Esc: no name.",
+                f"Enter to go on; Esc: {esc}.",
                 id="trainee-intro",
             )
             yield Input(

@@ -44,10 +44,25 @@ async def test_the_name_is_asked_once_and_checked(tmp_path, monkeypatch):
         assert isinstance(app.screen, DrillPickerScreen) and app.screen.trainee == "Kim Lee"
         await pilot.press("t")  # a new trainee at this keyboard
         await pilot.pause()
-        assert isinstance(app.screen, TraineeScreen)
-        await pilot.press("escape")  # no name
+        assert isinstance(app.screen, TraineeScreen) and "Esc: keep Kim Lee" in screen_text(app)
+        await pilot.press("escape")  # changed their mind: the name stays
+        await pilot.pause()
+        assert app.screen.trainee == "Kim Lee"
+        await pilot.press("t", *["backspace"] * 7, *"Bo", "enter")
+        await pilot.pause()
+        assert app.screen.trainee == "Bo" and "Trainee: Bo" in screen_text(app)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        open_drills(app)
+        await pilot.pause()
+        await pilot.press("escape")  # no name at all: asked no more in this session
         await pilot.pause()
         assert app.screen.trainee is None and "Trainee: no name" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        open_drills(app)
+        await pilot.pause()
+        assert isinstance(app.screen, DrillPickerScreen)
 
 
 async def test_a_name_from_the_command_line_or_the_environment_is_not_asked(tmp_path, monkeypatch):
