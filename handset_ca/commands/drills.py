@@ -173,9 +173,10 @@ def _class_report(workspace: Path, results: Sequence[PastResult], *, as_csv: boo
         return 0
     trainees = len({row[0] for row in rows})
     print(
-        f"# Drill results by trainee\n\nFrom {len(results)} result(s) in "
-        f"{results_dir(workspace)}, {trainees} trainee(s). Best: the attempt that passed, "
-        "then right diagnosis, most steps, fewest hints, shortest time.\n"
+        f"# Drill results by trainee\n\n"
+        f"From {len(results)} result(s) in {results_dir(workspace)}, {trainees} trainee(s).\n"
+        "Best: the attempt that passed, then the right diagnosis, most steps, fewest hints,\n"
+        "shortest time.\n"
     )
     print(markdown_table(CLASS_HEADERS, rows), end="")
     return 0
