@@ -521,6 +521,8 @@ class DrillScreen(Screen[None]):
         if self.hint_step is not None and s.checklist[self.hint_step].done:
             self.hint_step = None  # that step's hint has done its job
             self.hint_text = self.no_hint_text()
+        elif self.hint_text == NO_STEPS_TEXT and any(item.done for item in s.checklist):
+            self.hint_text = self.no_hint_text()  # the trainee did what it said
         if s.steps_done and not s.handset.busy and not self._finishing:
             if s.needs_diagnosis:  # leave the phone's words on screen: they are the evidence
                 self.hint_text = "Every step is done: read what the phone says, then F8."

@@ -192,3 +192,16 @@ async def test_keys_typed_right_after_f10_and_f8_answer_their_question(tmp_path)
         await burst(app, pilot, "f10", "enter")  # leave, at once
         assert isinstance(app.screen, DrillPickerScreen)
         assert screen.session.checker.keys == 0
+
+
+async def test_the_no_step_note_goes_once_a_step_is_done(tmp_path):
+    from tui.drills_screen import NO_STEPS_TEXT
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_drill(app, pilot, "fault-wrong-password", tmp_path, ManualClock())
+        await pilot.press("f8")
+        assert str(screen.query_one("#drill-hint").render()) == NO_STEPS_TEXT
+        await pilot.press(TERMINAL["soft1"], "1", "2")  # the password screen: step 1
+        await pilot.pause()
+        assert "No step done yet" not in str(screen.query_one("#drill-hint").render())
