@@ -1,13 +1,132 @@
-"""Atomic, never-overwriting file writes with the right mode from birth."""
+"""Files on disk: the one bounded reader for every path a user names, and atomic,
+never-overwriting writes with the right mode from birth."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import os
 import secrets
+import stat
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, TextIO
 
 from core.errors import UserError
+
+KIB = 1024
+MIB = 1024 * KIB
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """What a named file should hold, for the sentences, and how large it may be."""
+
+    label: str  # "the passphrase file " (with its blank), or "" for a bare path
+    holds: str  # "a passphrase": what the right file holds
+    limit: int  # bytes
+
+
+PKI_FILE = FileKind("", "a certificate, CSR or key", 1 * MIB)
+PASSPHRASE_FILE = FileKind("the passphrase file ", "a passphrase on its first line", 64 * KIB)
+CA_CERT_FILE = FileKind("the CA certificate ", "a CA certificate", 1 * MIB)
+DRILL_FILE = FileKind("the drill file ", "a drill", 1 * MIB)
+URL_LIST_FILE = FileKind("the URL list ", "URLs, one a line", 64 * MIB)  # streamed
+MAX_FILE_BYTES = PKI_FILE.limit
+
+
+class UnreadableFile(UserError):
+    """A named file that cannot be opened; ``errno`` tells a missing one (ENOENT) apart."""
+
+    def __init__(self, message: str, errno_value: int | None = None) -> None:
+        super().__init__(message)
+        self.errno = errno_value
+
+
+def read_small_file(path: Path | str, kind: FileKind = PKI_FILE) -> bytes:
+    """The bytes of a regular file of at most ``kind.limit`` bytes.
+
+    The only way to read a file a user names: a FIFO, a device (/dev/zero), a
+    folder or a file over the limit is refused with one sentence
+    (UserError; UnreadableFile when it cannot be opened at all), never read.
+    """
+    with open_regular_file(path, kind) as stream:
+        try:
+            data = stream.read(kind.limit + 1)
+        except OSError as exc:
+            raise UnreadableFile(_cannot_read(path, kind, exc), exc.errno) from None
+    if len(data) > kind.limit:  # it grew while we read
+        raise UserError(_too_large(path, kind))
+    return data
+
+
+def open_regular_file(path: Path | str, kind: FileKind = PKI_FILE) -> BinaryIO:
+    """Open a file a user named for reading, once it is known to be a regular file
+    within ``kind.limit``; the caller closes it (streams such as URL lists)."""
+    try:
+        # O_NONBLOCK: opening a FIFO does not wait for a writer; fstat then refuses it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise UnreadableFile(_cannot_read(path, kind, exc), exc.errno) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UserError(
+                _start(
+                    f"{kind.label}{path} is {_file_type(info.st_mode)}, not a regular file; "
+                    f"give the path of a file that holds {kind.holds}."
+                )
+            )
+        if info.st_size > kind.limit:
+            raise UserError(_too_large(path, kind))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def open_text_file(path: Path | str, kind: FileKind) -> TextIO:
+    """open_regular_file as UTF-8 text read line by line; undecodable bytes become U+FFFD."""
+    return io.TextIOWrapper(open_regular_file(path, kind), encoding="utf-8", errors="replace")
+
+
+def _start(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:]
+
+
+def _cannot_read(path: Path | str, kind: FileKind, exc: OSError) -> str:
+    reason = exc.strerror or os.strerror(exc.errno or errno.EIO)
+    return f"Cannot read {kind.label}{path} ({reason}); check the path."
+
+
+def _too_large(path: Path | str, kind: FileKind) -> str:
+    return _start(
+        f"{kind.label}{path} is larger than {_size(kind.limit)}, too large for a file that "
+        f"holds {kind.holds}; give the path of the right file."
+    )
+
+
+def _size(limit: int) -> str:
+    if limit % MIB == 0:
+        return f"{limit // MIB} MiB"
+    return f"{limit // KIB} KiB" if limit % KIB == 0 else f"{limit:,} bytes"
+
+
+def _file_type(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, replace: bool = False) -> None:

@@ -8,13 +8,23 @@ from __future__ import annotations
 import getpass
 import os
 import sys
-from pathlib import Path
 
 from core.errors import UserError
-from core.locations import CA_PASSPHRASE_ENV, KEY_PASSPHRASE_ENV
+from core.fileio import PASSPHRASE_FILE, read_small_file
+from core.locations import CA_PASSPHRASE_ENV, EXPORT_PASSPHRASE_ENV, KEY_PASSPHRASE_ENV
 
-ENV_FOR = {"ca": CA_PASSPHRASE_ENV, "key": KEY_PASSPHRASE_ENV}
-LABEL_FOR = {"ca": "CA key passphrase", "key": "server key passphrase"}
+ENV_FOR = {"ca": CA_PASSPHRASE_ENV, "key": KEY_PASSPHRASE_ENV, "export": EXPORT_PASSPHRASE_ENV}
+LABEL_FOR = {
+    "ca": "CA key passphrase",
+    "key": "server key passphrase",
+    "export": "export passphrase",
+}
+# The command-line option that names each kind's passphrase file (`issue` takes both).
+FILE_OPTION_FOR = {
+    "ca": "--passphrase-file",
+    "key": "--key-passphrase-file",
+    "export": "--export-passphrase-file",
+}
 MIN_NEW_LENGTH = 4  # openssl refuses to encrypt a key with a shorter passphrase
 MAX_BYTES = 1023  # openssl's PEM_BUFSIZE less one; cryptography refuses longer ones too
 
@@ -35,13 +45,16 @@ def check_new_passphrase(passphrase: bytes, label: str = "passphrase") -> None:
 
 
 def read_passphrase_file(passphrase_file: str) -> str:
-    """The first line of a passphrase file; UserError when unreadable or empty."""
+    """The first line of a passphrase file; UserError when unreadable or empty.
+
+    Read through core.fileio's bounded reader: a FIFO, /dev/zero or a folder is
+    refused with one sentence, never waited on or read into memory."""
+    data = read_small_file(passphrase_file, PASSPHRASE_FILE)
     try:
-        text = Path(passphrase_file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
         raise UserError(
-            f"Cannot read the passphrase file {passphrase_file} ({reason}); check the path."
+            f"Cannot read the passphrase file {passphrase_file} (not UTF-8 text); save it as UTF-8."
         ) from None
     value = text.splitlines()[0] if text else ""
     if not value:
@@ -57,12 +70,14 @@ def read_passphrase(
     new: bool = False,
     passphrase_file: str | None = None,
     required: bool = True,
+    file_option: str | None = None,
 ) -> bytes | None:
     """Return the passphrase for ``kind`` ("ca" or "key") as bytes.
 
     Order: --passphrase-file, then the environment variable, then a getpass
     prompt when stdin is a terminal (asked twice when ``new``). Returns None
-    when nothing is given and ``required`` is false.
+    when nothing is given and ``required`` is false. ``file_option``: the option
+    the refusal names (default: the one of ``kind``, FILE_OPTION_FOR).
     """
     label = LABEL_FOR[kind]
     if passphrase_file:
@@ -82,8 +97,9 @@ def read_passphrase(
     if not required:
         return None
     raise UserError(
-        f"No {label} given: type it at a terminal, or use --passphrase-file FILE "
-        f"or the environment variable {ENV_FOR[kind]}."
+        f"No {label} given: type it at a terminal, or use "
+        f"{file_option or FILE_OPTION_FOR[kind]} FILE or the environment variable "
+        f"{ENV_FOR[kind]}."
     )
 
 

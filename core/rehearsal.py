@@ -185,7 +185,7 @@ class Rehearsal:
 
     def view(self) -> Overview:
         """The workspace at a glance; one sentence in ``error`` if it cannot be read."""
-        from core.pki import summarize
+        from core.pki import CAState, ca_state_sentence, summarize
         from core.pki.ca import ca_problems
 
         now = self.clock() if self.clock else None
@@ -194,13 +194,16 @@ class Rehearsal:
         notes: tuple[str, ...] = ()
         try:
             ca = None
-            if ws.has_ca():
+            state = ws.ca_state()
+            if state in (CAState.COMPLETE, CAState.CERT_ONLY):
                 cert = ws.ca_certificate()
                 s = summarize(cert, ws.ca_crt_path, now=now)
                 ca = CertLine(
                     s.cn, s.not_after, s.days_left, f"SHA-256 {short_fingerprint(s.sha256)}"
                 )
                 notes = tuple(ca_problems(cert))  # e.g. the bulletin's CA without keyUsage
+            if state in (CAState.KEY_ONLY, CAState.CERT_ONLY):  # half a CA: core's sentence
+                notes = (ca_state_sentence(ws.root, state), *notes)
             issued = tuple(
                 CertLine(s.path.parent.name if s.path else s.cn, s.not_after, s.days_left)
                 for s in ws.issued_summaries(now=now)
@@ -250,16 +253,12 @@ class Rehearsal:
         return found
 
     def existing_ca_sentence(self) -> str:
-        """Why no new CA can be made here ("" when one can): asked before the form opens."""
-        ws = self.workspace
-        present = [p.name for p in (ws.ca_key_path, ws.ca_crt_path) if p.exists()]
-        if len(present) == 2:
-            return (
-                f"A CA already exists in {ws.root}; to make a new one, "
-                "move ca.key and ca.crt away first."
-            )
-        if present:
-            return f"{present[0]} is already in {ws.root}; to make a new CA, move it away first."
+        """Why no new CA can be made here ("" when one can): asked before the form opens.
+        The sentence is the workspace's, per CA state, as `ca init` says it."""
+        try:
+            self.workspace.require_no_ca()
+        except UserError as exc:
+            return str(exc)
         return ""
 
     # ----- form checks: core's rules before the form closes (run off the event loop)
@@ -320,7 +319,9 @@ class Rehearsal:
         try:
             return shown, inspect_file(request.path, request.passphrase)
         except WrongPassphrase:  # say which file's passphrase
-            raise WrongPassphrase(f"The passphrase of {shown} is wrong.") from None
+            raise WrongPassphrase(
+                f"The passphrase of {shown} is wrong.", f"The passphrase of {shown}"
+            ) from None
 
     # ----- jobs (blocking: the front end runs them in a thread, one at a time)
 
@@ -436,9 +437,9 @@ class Rehearsal:
 
 def read_user_file(path: Path) -> bytes:
     """A typed path's bytes: a regular file of at most 1 MiB (never /dev/zero or a FIFO)."""
-    from core.pki.inspect import read_small_file
+    from core.fileio import PKI_FILE, read_small_file
 
-    return read_small_file(path)
+    return read_small_file(path, PKI_FILE)
 
 
 def replace_progress(view: Overview, progress: Progress) -> Overview:

@@ -219,7 +219,7 @@ class CheckScreen(EarlyKeys, Screen[None]):
 
     def _inputs(self) -> tuple[list[str], str, CheckOptions]:
         """Typed URLs, the file and the options; UserError for any bad input."""
-        from core.check import CheckOptions, parse_boot_server
+        from core.check import CheckOptions, boot_server_option
         from core.check.sources import load_ca_file
         from core.errors import UserError
 
@@ -229,7 +229,7 @@ class CheckScreen(EarlyKeys, Screen[None]):
             path = str(Path(path).expanduser())
         elif not typed:
             raise UserError(NO_URLS)
-        boot = [parse_boot_server(spec) for spec in self.query_one("#boot", Input).value.split()]
+        boot = [boot_server_option(spec) for spec in self.query_one("#boot", Input).value.split()]
         options = CheckOptions(boot_servers=boot)
         ca = self._ca_path()
         if ca is not None and self.query_one("#use-ca", Checkbox).value:

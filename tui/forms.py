@@ -53,12 +53,13 @@ def app_sentence(error: BaseException) -> str:
     """core's sentence as the app says it: a wrong passphrase is typed again in the form.
 
     core's CLI wording also offers "the file that holds the right one" (--passphrase-file),
-    which the app does not have.
+    which the app does not have; core's WrongPassphrase words the form's own sentence.
     """
-    sentence = str(error)
-    if wrong_passphrase(error) and " is wrong" in sentence:
-        return sentence.split(" is wrong", 1)[0] + " is wrong; type it again."
-    return sentence
+    from core.pki.keys import WrongPassphrase
+
+    if isinstance(error, WrongPassphrase):
+        return error.retry_sentence
+    return str(error)
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,7 @@ class FormScreen(EarlyKeys, ModalScreen[Any]):
     def refused(self, exc: BaseException | None) -> None:
         """Show why the request was refused; the form stays open with what was typed."""
         from core.errors import UserError
+        from core.pki.keys import PassphraseProblem
 
         if isinstance(exc, FieldError):
             for field_id in exc.clear:
@@ -227,8 +229,7 @@ class FormScreen(EarlyKeys, ModalScreen[Any]):
         elif isinstance(exc, FormError):
             self.show_error(str(exc))
         elif isinstance(exc, UserError):
-            sentence = str(exc)
-            if "passphrase" in sentence and self.PASSPHRASE_FIELD:  # wrong, or needed
+            if isinstance(exc, PassphraseProblem) and self.PASSPHRASE_FIELD:  # wrong, or needed
                 field = self.query_one(f"#{self.PASSPHRASE_FIELD}", Input)
                 if wrong_passphrase(exc):
                     field.clear()
@@ -415,12 +416,12 @@ class SignCSRScreen(FormScreen):
     def preview_names(self, event: Input.Changed) -> None:
         """The names the certificate will carry, shown before it signs (core's sentence)."""
         from core.errors import UserError
-        from core.pki.inspect import read_small_file
+        from core.fileio import PKI_FILE, read_small_file
         from core.pki.sign import names_preview
 
         path = Path(event.value.strip()).expanduser()
         try:
-            text = names_preview(read_small_file(path)) if path.is_file() else ""
+            text = names_preview(read_small_file(path, PKI_FILE)) if path.is_file() else ""
         except UserError as exc:
             text = str(exc)
         live = self.query_one("#live", Static)

@@ -2,11 +2,31 @@
 
 No phone logic here: the pane presses keys on the Handset and draws whatever
 screen comes back. Effects (downloads) go up to the app in a message.
+
+Cancel (issue 12): while the handset waits for the network, End (F6), Esc and
+the busy screen's Cancel soft key go to the handset, which answers with a
+``Cancel`` request. The pane aborts the handset at once (the phone says
+"Cancelled.") and posts ``CancelRequested``; whoever runs the effect (the app,
+the drill screen) must then stop it for real, e.g. in tui/app.py::
+
+    @on(HandsetPane.CancelRequested)
+    def handset_cancel(self, event: HandsetPane.CancelRequested) -> None:
+        self.workers.cancel_group(self, "handset")  # the @work group of _run_effect
+
+(the drill screen: its "drill-handset" group). core.handset.runner drops a
+result that arrives after the abort, so nothing is shown twice; until the
+worker is cancelled the socket stays open until the next effect or the timeout.
+
+In an entry the terminal's Home and End keys move the cursor to the start and
+end (handset keys ``line_start``/``line_end``); F6 stays the phone's End key.
+In keypad mode the pane shows the keypad map under the phone and sends the
+``timeout`` key after a pause (RehearsalChoices.keypad_pause_seconds).
 """
 
 from __future__ import annotations
 
 import textwrap
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -19,7 +39,7 @@ from textual.widget import Widget
 from tui.keys import END_KEY, ENTRY_KINDS, SOFT_KEYS, handset_key
 
 if TYPE_CHECKING:
-    from core.handset import Handset, Screen
+    from core.handset import Cancel, Handset, Screen
 
 MAX_PHONE_WIDTH = 36  # characters inside the phone's frame
 MIN_BODY_ROWS = 3
@@ -27,6 +47,9 @@ MAX_BODY_ROWS = 12
 MESSAGE_ROWS = 2  # at least; more when the body leaves room
 FIXED_ROWS = 11  # frame, title, message (2), soft keys, key names, legend (2), sources (2)
 SPINNER = "|/-\\"
+# Terminal keys with another meaning inside an entry (handset keys of core.handset.machine).
+# TODO(tui/keys.py owner): move into tui.keys beside FIXED once the app restructuring lands.
+ENTRY_EDIT_KEYS: dict[str, str] = {"home": "line_start", "end": "line_end"}
 
 
 def _cell(label: str, width: int) -> str:
@@ -62,8 +85,11 @@ def _wrap_entry(entry: str, cursor: int, width: int) -> list[Text]:
     return lines
 
 
-def phone_lines(screen: Screen, width: int, body_rows: int, spin: str = "") -> list[Text]:
-    """The handset picture: frame, title bar, body, message, soft keys, key names."""
+def phone_lines(
+    screen: Screen, width: int, body_rows: int, spin: str = "", waited: int | None = None
+) -> list[Text]:
+    """The handset picture: frame, title bar, body, message, soft keys, key names.
+    ``waited``: whole seconds the phone has waited for the network (busy screens)."""
     inner = width
     out: list[Text] = [Text("┌" + "─" * inner + "┐")]
 
@@ -80,7 +106,11 @@ def phone_lines(screen: Screen, width: int, body_rows: int, spin: str = "") -> l
         shown = "*" * len(screen.entry) if screen.masked else screen.entry
         for item in screen.items:
             body.append(Text(" " + item))
-        body.extend(Text(" ") + line for line in _wrap_entry(shown, screen.entry_cursor, inner - 2))
+        lines = _wrap_entry(shown, screen.entry_cursor, inner - 2)
+        if screen.entry_pending and screen.entry_cursor > 0:  # the letter on show: bold
+            at = screen.entry_cursor - 1
+            lines[at // (inner - 2)].stylize("bold", at % (inner - 2), at % (inner - 2) + 1)
+        body.extend(Text(" ") + line for line in lines)
     elif screen.items and screen.cursor < 0:  # plain lines (results, details)
         for item in screen.items:
             body.extend(Text(" " + line) for line in wrap_plain(item, inner - 1))
@@ -103,7 +133,8 @@ def phone_lines(screen: Screen, width: int, body_rows: int, spin: str = "") -> l
         if first + body_rows < len(screen.items):
             body[-1] = Text("  ▼ more")
     if screen.kind == "busy" and spin:
-        body.append(Text(f" {spin} working…"))
+        seconds = f" {waited} s" if waited is not None else ""
+        body.append(Text(f" {spin} working…{seconds}"))
     # Body and message share the rows: a long message (a reason for a failure)
     # takes the rows the body leaves empty rather than being cut short.
     body = body[:body_rows]
@@ -136,13 +167,34 @@ def phone_lines(screen: Screen, width: int, body_rows: int, spin: str = "") -> l
     return out
 
 
-def legend_lines(screen: Screen) -> list[Text]:
-    """Which key is which, and where this screen and the item under the cursor come from."""
+def keypad_legend(screen: Screen, width: int) -> list[Text]:
+    """The keypad map for the current mode, as a phone's 3-column grid (keypad mode only)."""
+    if not screen.keypad:
+        return []
+    mode_key = next((k for k, v in screen.keypad if k == "#"), "#")
+    other = next((v for k, v in screen.keypad if k == mode_key), "")
+    keys = [(k, v) for k, v in screen.keypad if len(k) == 1 and k != mode_key]
+    out = [Text(f"Keypad {screen.keypad_mode}: {mode_key} {other}  → next", style="bold")]
+    cell = max(6, min(12, width // 3))
+    for row in range(0, len(keys), 3):
+        line = "".join(f"{k} {v}"[:cell].ljust(cell) for k, v in keys[row : row + 3])
+        out.append(Text(line.rstrip()))
+    return out
+
+
+def legend_lines(screen: Screen, width: int = MAX_PHONE_WIDTH) -> list[Text]:
+    """Which key is which, and where this screen and the item under the cursor come from;
+    in keypad mode, the keypad map instead of the key names."""
     sources = getattr(screen, "item_sources", ())
     item = sources[screen.cursor] if 0 <= screen.cursor < len(sources) else ""
-    return [
+    keys = keypad_legend(screen, width) or [
         Text("↑↓ move  Enter select  Esc back"),
         Text(f"{END_KEY.upper()} End  0-9 item/type  F1 keys"),
+    ]
+    if screen.kind == "busy":
+        keys = [Text(f"{END_KEY.upper()}/Esc cancel the wait")]
+    return [
+        *keys,
         Text(f"Screen source: {screen.source}", style="italic"),
         Text(f"Item source: {item}" if item else "", style="italic"),
     ]
@@ -171,19 +223,32 @@ class HandsetPane(Widget, can_focus=True):
     class Changed(Message):
         """The handset's state may have changed (a key, a download): redraw what shows it."""
 
+    @dataclass
+    class CancelRequested(Message):
+        """A key cancelled the running effect: the handset is already aborted (the phone
+        says so); the runner of ``request.effect`` must stop it (cancel its worker)."""
+
+        request: Cancel
+
     def __init__(self, handset: Handset, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.handset = handset
         self.border_title = "Handset"
         self._spin = 0
         self._spinner_timer: Any = None
+        self._pause_timer: Any = None
 
     def render(self) -> Text:
         screen = self.handset.screen
         width = max(16, min(MAX_PHONE_WIDTH, self.content_size.width - 3)) // 4 * 4
-        body_rows = max(MIN_BODY_ROWS, min(MAX_BODY_ROWS, self.content_size.height - FIXED_ROWS))
-        spin = SPINNER[self._spin % len(SPINNER)] if self.handset.busy else ""
-        lines = phone_lines(screen, width, body_rows, spin) + legend_lines(screen)
+        legend = legend_lines(screen, width)
+        extra = len(legend) - 4  # FIXED_ROWS counts a 4-line legend
+        rows = self.content_size.height - FIXED_ROWS - extra
+        body_rows = max(MIN_BODY_ROWS, min(MAX_BODY_ROWS, rows))
+        busy = self.handset.busy
+        spin = SPINNER[self._spin % len(SPINNER)] if busy else ""
+        waited = self.handset.elapsed(time.monotonic()) if busy else None
+        lines = phone_lines(screen, width, body_rows, spin, waited) + legend
         # The phone centred in the pane (the pane's padding gives its first column).
         indent = max(0, (self.content_size.width + 1 - (width + 2)) // 2 - 1)
         if indent:
@@ -192,20 +257,52 @@ class HandsetPane(Widget, can_focus=True):
 
     def press(self, key: str) -> None:
         """Press one handset key (as named by core.handset) and redraw."""
-        if self.handset.busy:
+        from core.handset import Cancel
+
+        if self.handset.busy and not self._may_cancel(key):
             self.app.bell()
             return
-        effect = self.handset.press(key)
+        effect = self.handset.press(key, tick=time.monotonic())
+        if isinstance(effect, Cancel):
+            self.handset.abort(
+                effect.reason
+            )  # the phone says so now; the runner drops late results
+            self.post_message(self.CancelRequested(effect))
+            effect = None
+        self._arm_pause()
         self.show_state()
         self.post_message(self.Changed())
         if effect is not None:
             self.post_message(self.EffectRequested(effect))
 
+    def _may_cancel(self, key: str) -> bool:
+        """Keys that may cancel a wait: End, Back and a soft key the busy screen labels."""
+        labels = self.handset.screen.softkeys
+        if key.startswith("soft") and key[4:].isdigit():
+            return bool(labels[int(key[4:]) - 1]) if 1 <= int(key[4:]) <= 4 else False
+        return key in ("end", "back")
+
+    def _arm_pause(self) -> None:
+        """Keypad mode: after a pause with a letter on show, send the ``timeout`` key, as a
+        phone confirms the letter by itself (the model has no timer)."""
+        if self._pause_timer is not None:
+            self._pause_timer.stop()
+            self._pause_timer = None
+        pause = self.handset.choices.keypad_pause_seconds
+        if pause > 0 and self.handset.screen.entry_pending:
+            self._pause_timer = self.set_timer(pause, self._paused)
+
+    def _paused(self) -> None:
+        self._pause_timer = None
+        if self.handset.screen.entry_pending and not self.handset.busy:
+            self.press("timeout")
+
     def show_state(self) -> None:
         """Redraw; spin while the handset waits for a download."""
         busy = self.handset.busy
         self.set_class(busy, "-busy")
-        self.border_subtitle = "downloading…" if busy else ""
+        waited = f" {self.handset.elapsed(time.monotonic())} s" if busy else ""
+        self.border_subtitle = f"downloading…{waited}" if busy else ""
         if busy and self._spinner_timer is None:
             self._spinner_timer = self.set_interval(0.15, self._tick)
         elif not busy and self._spinner_timer is not None:
@@ -215,6 +312,8 @@ class HandsetPane(Widget, can_focus=True):
 
     def _tick(self) -> None:
         self._spin += 1
+        if self.handset.busy:  # the seconds waited, in the border too
+            self.border_subtitle = f"downloading… {self.handset.elapsed(time.monotonic())} s"
         self.refresh()
 
     def action_handset_end(self) -> None:
@@ -226,7 +325,11 @@ class HandsetPane(Widget, can_focus=True):
     def on_key(self, event: events.Key) -> None:
         if event.key in ("escape", END_KEY, "tab", "shift+tab") or event.key.startswith("ctrl+"):
             return  # bindings and focus keys
-        key = handset_key(event.key, event.character, self.handset.screen.kind)
+        kind = self.handset.screen.kind
+        if kind in ENTRY_KINDS and event.key in ENTRY_EDIT_KEYS:
+            key: str | None = ENTRY_EDIT_KEYS[event.key]
+        else:
+            key = handset_key(event.key, event.character, kind)
         if key is None:
             return
         event.stop()

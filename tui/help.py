@@ -17,7 +17,8 @@ from textual.scrollbar import ScrollBarRender
 from textual.widget import Widget
 from textual.widgets import Static
 
-from tui.keys import HANDSET_KEYS
+from tui.handset_pane import ENTRY_EDIT_KEYS
+from tui.keys import END_KEY, HANDSET_KEYS, SOFT_KEYS
 from tui.workbench import ACTIONS
 
 APP_KEYS: tuple[tuple[str, str], ...] = (
@@ -84,6 +85,34 @@ def _table(title: str, headers: tuple[str, ...], rows: Iterable[tuple[str, ...]]
     return table
 
 
+def entry_and_keypad_keys() -> list[tuple[str, str, str]]:
+    """Entry editing, cancel and keypad-mode keys, from the pane's table and menu.py's data."""
+    from core.handset.menu import KEYPAD_MAP, KEYPAD_MODE_KEY, KEYPAD_NEXT_KEY, SOFTKEYS, Kind
+
+    clear = SOFTKEYS[Kind.URL_ENTRY].index("Clear")
+    cancel = SOFTKEYS[Kind.BUSY].index("Cancel")
+    rows = [
+        (
+            " / ".join(k.title() for k in ENTRY_EDIT_KEYS),
+            " / ".join(ENTRY_EDIT_KEYS.values()),
+            "in an entry: cursor to the start / the end",
+        ),
+        (SOFT_KEYS[clear].upper(), "soft key Clear", "in an entry: empty the field"),
+        (
+            f"{END_KEY.upper()} Esc {SOFT_KEYS[cancel].upper()}",
+            "End / Back / Cancel",
+            "while the phone waits: cancel the download or provisioning",
+        ),
+    ]
+    letters = "  ".join(f"{k} {v}" for k, v in KEYPAD_MAP.items() if v)
+    rows += [
+        ("0-9", "keypad (keypad mode)", f"multi-tap: {letters}"),
+        (KEYPAD_MODE_KEY, "keypad", "toggle letters (abc) and digits (123)"),
+        ("→", KEYPAD_NEXT_KEY, "confirm the letter on show (or wait), before the same key again"),
+    ]
+    return rows
+
+
 def help_renderable(facts: Iterable[tuple[str, str]] = ()) -> Group:
     """The help page; ``facts`` are (handset fact, source label) pairs from core.handset."""
     parts: list[Table | Text] = [
@@ -98,6 +127,11 @@ def help_renderable(facts: Iterable[tuple[str, str]] = ()) -> Group:
             "Handset (right)",
             ("Key", "Handset key", "Does"),
             ((k.terminal, k.handset, k.what) for k in HANDSET_KEYS),
+        ),
+        _table(
+            "Handset entry, wait and keypad mode (rehearsal choices)",
+            ("Key", "Handset key", "Does"),
+            entry_and_keypad_keys(),
         ),
         _table("Forms", ("Key", "Does"), FORM_KEYS),
         _table("Check view (k)", ("Key", "Does"), CHECK_KEYS),

@@ -12,15 +12,24 @@ import os
 import threading
 from pathlib import Path
 
-from core.bootserver.httpd import Recorder
+from core.bootserver.limits import Limits
+from core.bootserver.requestlog import Recorder
 from core.errors import UserError
 
-# Idle FTP sessions are dropped after this long (control and data connections).
-SESSION_TIMEOUT = 30
 INSTALL_HINT = "pip install 'handset-ca[ftp]'"
 
+# The bulletin's example account is PlcmSpIp / PlcmSpIp, but the handset enters
+# every character in lower case (bulletin), so mixed-case FTP credentials can
+# never be typed into its URL field. The rehearsal's account is lower case.
+FTP_USER = "plcmspip"
+FTP_PASSWORD = "plcmspip"
+FTP_LOWER_CASE_REASON = (
+    "The FTP account is plcmspip/plcmspip, not the bulletin's PlcmSpIp: the handset "
+    "enters every character in lower case, so mixed-case credentials cannot be typed."
+)
 
-def available() -> bool:
+
+def ftp_available() -> bool:
     """True when pyftpdlib is installed."""
     try:
         import pyftpdlib  # noqa: F401
@@ -33,8 +42,17 @@ class FTPListener:
     """pyftpdlib on its own IOLoop, in its own thread (never the global loop)."""
 
     def __init__(
-        self, bind: str, port: int, home: Path, user: str, password: str, record: Recorder
+        self,
+        bind: str,
+        port: int,
+        home: Path,
+        user: str,
+        password: str,
+        record: Recorder,
+        limits: Limits | None = None,
     ) -> None:
+        bounds = limits or Limits()
+        idle = bounds.ftp_idle_timeout
         try:
             from pyftpdlib.authorizers import DummyAuthorizer
             from pyftpdlib.handlers import DTPHandler, FTPHandler
@@ -53,7 +71,7 @@ class FTPListener:
         authorizer.add_user(user, password, str(home), perm="elr")  # list and read only
 
         class DataHandler(DTPHandler):
-            timeout = SESSION_TIMEOUT
+            timeout = idle
 
         class Handler(FTPHandler):
             dtp_handler = DataHandler
@@ -61,7 +79,7 @@ class FTPListener:
             def _client(self) -> str:
                 return f"{self.remote_ip}:{self.remote_port}"
 
-            def ftp_RETR(self, file: str):  # type: ignore[no-untyped-def]
+            def ftp_RETR(self, file: str) -> object:
                 sent = super().ftp_RETR(file)
                 if sent is None:  # refused with 550: not published
                     record(self._client(), self.fs.fs2ftp(file), 550, 0, "")
@@ -83,12 +101,14 @@ class FTPListener:
 
         Handler.authorizer = authorizer
         Handler.banner = "handset-ca rehearsal boot server (FTP, read only)."
-        Handler.timeout = SESSION_TIMEOUT
+        # An idle session is dropped, and one address cannot take every session.
+        Handler.timeout = idle
         Handler.auth_failed_timeout = 0.5
         Handler.max_login_attempts = 3
 
         self._server = FTPServer((bind, port), Handler, ioloop=IOLoop())  # OSError if taken
-        self._server.max_cons = 64
+        self._server.max_cons = bounds.ftp_max_sessions
+        self._server.max_cons_per_ip = bounds.ftp_per_address
         self.port: int = self._server.address[1]
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None

@@ -7,6 +7,7 @@ Public API (docs/ARCHITECTURE.md tells where it sits)::
         verdict.level, verdict.reasons, verdict.to_dict(), verdict.to_json()
 """
 
+from core.check.bootrules import boot_server_option
 from core.check.runner import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
@@ -30,6 +31,7 @@ __all__ = [
     "Level",
     "Reason",
     "Verdict",
+    "boot_server_option",
     "check_url",
     "check_urls",
     "format_verdict",

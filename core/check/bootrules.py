@@ -13,7 +13,34 @@ import ipaddress
 from cryptography import x509
 
 from core.check.verdict import Reason, fail
+from core.errors import UserError
 from core.handset.accept import certificate_cn
+from core.handset.provision import BootServer, parse_boot_server
+from core.pki.names import check_server_name
+
+
+def boot_server_option(text: str) -> BootServer:
+    """A --boot-server value (and the check screen's Boot server field), checked up front.
+
+    It must be written https://NAME[:PORT]/ (docs/check.md), NAME a host name or IP
+    address as `issue` accepts it: anything else is a usage error (UserError), so a
+    typo is said once, before any URL is checked, instead of FAILing every URL.
+    """
+    value = text.strip()
+    if not value.lower().startswith("https://"):
+        raise UserError(
+            f"The boot server {text!r} is not an https:// address; give it as "
+            "https://NAME/ or https://NAME:PORT/, NAME exactly as phones are given it."
+        )
+    server = parse_boot_server(value)  # its own sentences for a user name or a bad port
+    try:
+        check_server_name(server.host)
+    except UserError:
+        raise UserError(
+            f"The boot server {text!r} does not name a host: give it as https://NAME/ with "
+            "NAME a host name or IP address exactly as phones are given it."
+        ) from None
+    return server
 
 
 def san_names(cert: x509.Certificate) -> list[str]:

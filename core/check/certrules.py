@@ -126,7 +126,7 @@ def cert_reasons(
         refusals = {}
     for code, refusal in refusals.items():
         if code in (NOT_CA, NOT_ROOT):
-            reasons.append(fail(_REFUSAL_CODES[code], refusal.message))
+            reasons.append(fail(_REFUSAL_CODES[code], refusal.explanation))
     if NOT_CA not in refusals and not info.is_ca:
         reasons.append(
             warn(
@@ -156,9 +156,9 @@ def cert_reasons(
             )
         )
     if NOT_YET_VALID in refusals:
-        reasons.append(fail("not-yet-valid", refusals[NOT_YET_VALID].message))
+        reasons.append(fail("not-yet-valid", refusals[NOT_YET_VALID].explanation))
     elif EXPIRED in refusals:
-        reasons.append(fail("expired", refusals[EXPIRED].message))
+        reasons.append(fail("expired", refusals[EXPIRED].explanation))
     elif info.days_left < WARN_DAYS_LEFT:
         reasons.append(
             warn(

@@ -328,7 +328,7 @@ def acceptance_reason(acceptance: Acceptance) -> Reason:
             "The server exposes a PRIVATE KEY at this URL: take the file off the server now, "
             "treat that key as compromised and replace it.",
         )
-    return fail(f"file-{code}", acceptance.message)
+    return fail(f"file-{code}", acceptance.explanation)
 
 
 async def check_url(url: str, options: CheckOptions | None = None, *, index: int = 0) -> Verdict:

@@ -9,6 +9,7 @@ from typing import TextIO
 from cryptography import x509
 
 from core.errors import UserError
+from core.fileio import CA_CERT_FILE, URL_LIST_FILE, open_text_file, read_small_file
 
 
 def url_lines(stream: TextIO) -> Iterator[str]:
@@ -23,14 +24,10 @@ def url_lines(stream: TextIO) -> Iterator[str]:
 
 
 def open_url_file(path: str | Path) -> TextIO:
-    """Open a --from file (UserError when it cannot be read). Undecodable bytes become
-    U+FFFD, so such a line is reported as a URL the handset cannot type."""
-    try:
-        return open(path, encoding="utf-8", errors="replace")  # the caller closes it
-    except OSError as exc:
-        raise UserError(
-            f"Cannot read the URL list {path} ({exc.strerror or exc}); check the path."
-        ) from None
+    """Open a --from file, streamed line by line (UserError when it is not a regular file
+    within core.fileio's limit for URL lists). Undecodable bytes become U+FFFD, so such a
+    line is reported as a URL the handset cannot type. The caller closes it."""
+    return open_text_file(path, URL_LIST_FILE)
 
 
 def count_urls(path: str | Path) -> int:
@@ -41,12 +38,7 @@ def count_urls(path: str | Path) -> int:
 
 def load_ca_file(path: str | Path) -> x509.Certificate:
     """The --ca certificate, PEM (first certificate in the file) or DER."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise UserError(
-            f"Cannot read the CA certificate {path} ({exc.strerror or exc}); check the path."
-        ) from None
+    data = read_small_file(path, CA_CERT_FILE)
     if b"-----BEGIN" in data:
         try:
             return x509.load_pem_x509_certificates(data)[0]

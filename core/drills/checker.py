@@ -93,6 +93,9 @@ class StepChecker:
         self.wrong_passwords = 0
         self.off_route: list[str] = []  # node ids visited off the route, in order
         self.last_failure = ""  # the last failure message the phone showed
+        # The explanation logged with that failure (a refused certificate: what is wrong
+        # and what to do), which the phone's short words leave out: for the diagnosis.
+        self.last_explanation = ""
         self._failure_pending = False
         self.outcomes: list[str] = []  # in drill-file notation ("refused:der")
         self._pending_key = False  # a handled key whose screen is not seen yet
@@ -134,6 +137,7 @@ class StepChecker:
                     self.off_route.append(event.detail)
                 if event.failure:
                     self.last_failure = event.detail
+                    self.last_explanation = event.detail
                     self._failure_pending = True
             if not self.done and step_matches(self.drill.steps[self.next_index], event):
                 self.reached_at[self.next_index] = self.elapsed()

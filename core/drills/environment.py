@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from core.bootserver import DEFAULT_NAME, BootServer, Request
@@ -25,7 +25,6 @@ REHEARSAL_PASSPHRASE = b"rehearsal-only"
 CA_SUBJECT = Subject(
     cn="Rehearsal Root CA", country="US", state="Colorado", locality="Boulder", org="Rehearsal"
 )
-DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21}
 
 
 @dataclass
@@ -77,7 +76,7 @@ class Environment:
         server = BootServer(self.server_root, name=self.https_name, log=self.requests.append)
         server.start()
         self.boot_server = server
-        self.connect_map = name_map(BOOT_SERVER_NAME, server)
+        self.connect_map = server.connect_map(BOOT_SERVER_NAME)
         return server
 
     def stop_server(self) -> None:
@@ -106,8 +105,10 @@ class Environment:
         return self.boot_server is not None and self.boot_server.running
 
     # --- the phone --------------------------------------------------------------------
-    def new_handset(self) -> Handset:
-        return Handset(self.settings)
+    def new_handset(self, *, keypad: bool = False) -> Handset:
+        """A phone fresh from the box; ``keypad``: URLs are typed by multi-tap (a drill's
+        setting, on top of the environment's)."""
+        return Handset(replace(self.settings, keypad=keypad or self.settings.keypad))
 
     def good_url(self) -> str:
         return f"http://{BOOT_SERVER_NAME}/ca.crt"
@@ -125,16 +126,6 @@ class Environment:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def name_map(name: str, server: BootServer) -> ConnectMap:
-    """``name`` on the default ports -> the boot server's real loopback ports."""
-    cmap = ConnectMap()
-    ports = {"http": server.http_port, "https": server.https_port, "ftp": server.ftp_port}
-    for scheme, port in ports.items():
-        if port:
-            cmap.add(name, DEFAULT_PORTS[scheme], server.connect_host, port)
-    return cmap
 
 
 def new_workspace(folder: Path, *, issue_for: str | None = BOOT_SERVER_NAME) -> Workspace:

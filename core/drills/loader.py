@@ -16,6 +16,7 @@ from core.drills.catalog import FAULT_INFO
 from core.drills.model import KINDS, SOURCES, Drill, Step
 from core.drills.nodes import OUTCOME_CODES, OUTCOME_FAMILIES, known_outcome
 from core.errors import UserError
+from core.fileio import DRILL_FILE, read_small_file
 from core.locations import DRILLS_ENV
 
 DATA_DIR = Path(__file__).with_name("data")
@@ -32,6 +33,7 @@ TOP_FIELDS = {
     "choices",
     "allowed_nodes",
     "order",
+    "keypad",
     "steps",
 }
 STEP_FIELDS = {"node", "label", "hint", "message", "outcome", "source"}
@@ -113,11 +115,7 @@ def load_drill_file(
     (load_drills passes the handset's)."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserError(
-            f"Cannot read the drill file {path} ({exc.strerror}); check the path."
-        ) from None
+        raw = tomllib.loads(read_small_file(path, DRILL_FILE).decode("utf-8"))
     except UnicodeDecodeError:
         raise UserError(f"Drill file {path} is not UTF-8 text; save it as UTF-8.") from None
     except tomllib.TOMLDecodeError as exc:
@@ -136,6 +134,7 @@ def load_drill_file(
     if kind == "timed" and time_limit is None:
         raise _bad(path, "time_limit", "is missing", "a timed drill needs a limit in seconds")
     order = top.integer("order", 100, 0, 10_000)
+    keypad = top.boolean("keypad", default=False)
     fault = top.text("fault") or None
     choices = top.text_list("choices")
     if kind == "fault":
@@ -190,6 +189,7 @@ def load_drill_file(
         choices=tuple(choices or ()),
         allowed_nodes=frozenset(allowed),
         order=order if order is not None else 100,
+        keypad=keypad,
         path=path,
         builtin=builtin,
     )

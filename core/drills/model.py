@@ -41,5 +41,6 @@ class Drill:
     choices: tuple[str, ...] = ()  # fault ids offered as causes (fault drills)
     allowed_nodes: frozenset[str] = field(default_factory=frozenset)
     order: int = 100  # position in lists
+    keypad: bool = False  # the URL is typed on the phone's keypad, by multi-tap
     path: Path | None = None
     builtin: bool = True

@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import UserError
-from core.fileio import write_atomic
+from core.fileio import FileKind, read_small_file, write_atomic
 
 RESULTS_DIR_NAME = "drills"
 FORMAT_VERSION = 1
+
+RESULT_FILE = FileKind("the drill result ", "a drill result", 1024 * 1024)
 
 
 @dataclass(frozen=True)
@@ -215,14 +217,15 @@ def read_results(workspace: Path) -> tuple[list[PastResult], list[Path]]:
     for path in sorted(folder.glob("*.json")):
         try:
             out.append(_read_result(path))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (UserError, OSError, ValueError, KeyError, TypeError, AttributeError):
+            # damaged, or a FIFO or a huge file named *.json: skipped, never waited on
             damaged.append(path)
     out.sort(key=lambda r: (r.started, _mtime(r.path), r.path.name))
     return out, damaged
 
 
 def _read_result(path: Path) -> PastResult:
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = json.loads(read_small_file(path, RESULT_FILE).decode("utf-8"))
     diagnosis = data.get("diagnosis")
     trainee = data.get("trainee")
     return PastResult(

@@ -67,7 +67,7 @@ class DrillSession:
         self._wall = wall
         self.workspace = Path(workspace) if workspace is not None else None
         self.environment = environment or build_environment(drill.fault)
-        self.handset: Handset = self.environment.new_handset()
+        self.handset: Handset = self.environment.new_handset(keypad=drill.keypad)
         # The app's controller on this drill's phone and servers: the drill screen runs
         # the handset's effects through it, as the main screen does.
         self.rehearsal = Rehearsal(
@@ -212,8 +212,11 @@ class DrillSession:
         actual = self.drill.fault
         assert actual is not None
         evidence = []
-        if self.checker.last_failure:
-            evidence.append(f'The phone said: "{self.checker.last_failure}"')
+        said, why = self.checker.last_failure, self.checker.last_explanation
+        if said:
+            evidence.append(f'The phone said: "{said}"')
+        if why and why not in said:  # the phone's words are short: the explanation is here
+            evidence.append(f"Why: {why}")
         evidence += FAULTS[actual].evidence(self.environment, self.handset)
         return Diagnosis(
             chosen=chosen,

@@ -7,6 +7,7 @@ separately so the model stays free of I/O.
 from core.handset.accept import Acceptance, accept_certificate_file
 from core.handset.events import Event, EventKind, EventLog, Outcome, OutcomeSpec
 from core.handset.machine import (
+    Cancel,
     Download,
     Effect,
     EffectError,
@@ -26,6 +27,7 @@ from core.handset.menu import (
     URL_PREFIX,
     Case,
     Entry,
+    KeypadMode,
     Kind,
     MenuTree,
     Node,
@@ -43,6 +45,7 @@ __all__ = [
     "TREE",
     "URL_PREFIX",
     "Acceptance",
+    "Cancel",
     "Case",
     "Download",
     "Effect",
@@ -54,6 +57,7 @@ __all__ = [
     "Handset",
     "HandsetSettings",
     "InstalledCA",
+    "KeypadMode",
     "Kind",
     "MenuTree",
     "Node",

@@ -1,8 +1,14 @@
 """Would the handset accept this downloaded file as a custom CA certificate?
 
 Pure: bytes in, verdict out. The handset model and the URL checker both call
-``accept_certificate_file``. Each refusal has its own code and one sentence
-that says what to do, labelled with where the rule comes from.
+``accept_certificate_file``. Each refusal has its own code and two texts:
+
+- ``phone``: what the handset's screen says, short and without the remedy, as
+  a real phone would ("Invalid certificate format."); the wording is a
+  rehearsal choice, kept in ``menu.MESSAGES`` ("refused_<code>") where a
+  trainer may change it;
+- ``explanation``: one sentence that says what is wrong and what to do, for
+  ``check`` and for a drill's diagnosis, labelled with where the rule comes from.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
-from core.handset.menu import BULLETIN, REHEARSAL, VENDOR_DOC
+from core.handset.menu import BULLETIN, MESSAGES, REHEARSAL, VENDOR_DOC
 
 # Codes, each with its own message below.
 OK = "ok"
@@ -41,10 +47,17 @@ _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")
 class Acceptance:
     ok: bool
     code: str
-    message: str
+    explanation: str  # what is wrong and what to do: for check and a drill's diagnosis
     source: str  # "bulletin" | "vendor doc" | "rehearsal choice"
     cert: x509.Certificate | None = None
     warnings: tuple[str, ...] = field(default=())
+    phone: str = ""  # what the phone's screen says: short, no remedy (rehearsal choice)
+
+
+def phone_message(code: str, messages: dict[str, str] | None = None) -> str:
+    """The handset's short words for a refusal ``code`` (``messages``: a trainer's own)."""
+    table = MESSAGES if messages is None else messages
+    return table.get(f"refused_{code}", table.get("refused", MESSAGES["refused"]))
 
 
 def certificate_cn(cert: x509.Certificate) -> str | None:
@@ -67,7 +80,7 @@ def _who(cert: x509.Certificate) -> str:
 def _refuse(
     code: str, message: str, source: str, cert: x509.Certificate | None = None
 ) -> Acceptance:
-    return Acceptance(False, code, message, source, cert)
+    return Acceptance(False, code, message, source, cert, phone=phone_message(code))
 
 
 def _looks_like_html(data: bytes) -> bool:

@@ -8,9 +8,17 @@ The effect contract, the whole of it:
 - Exactly one way to hand its result back: ``feed(result)`` (a core.fetch
   ``FetchResult`` for a Download, a ``TLSResult`` for a Provision). It shows
   the result and returns nothing; no further effect starts from a result.
+- While busy, End, Back and the busy screen's Cancel soft key ask to cancel:
+  ``press`` returns a ``Cancel`` (not an effect: nothing to run) and changes
+  nothing else. The caller stops the running effect for real (``task.cancel()``)
+  and calls ``abort(cancel.reason)``; ``runner.cancel`` does both, in the order
+  that keeps the reason. Any other key while busy does nothing.
 - ``abort(reason)`` ends an effect still running without a result (the user
   cancelled it, or running it failed unexpectedly): the phone shows a short
   cancelled message with ``reason`` and logs a CANCELLED outcome.
+- ``press(key, tick=...)``: the caller's clock reading (any monotonic seconds);
+  when the key starts an effect the busy screen carries it as ``busy_since`` so
+  a front end can show the elapsed seconds. The model never reads a clock.
 - Feeding or aborting with nothing pending (feeding twice, feeding after an
   abort) is a programming error: ``EffectError`` at once, nothing changes.
 
@@ -36,7 +44,17 @@ from core.errors import UserError
 from core.handset import accept as acceptmod
 from core.handset import menu
 from core.handset.events import Event, EventKind, EventLog, Outcome
-from core.handset.menu import SOFTKEYS, Case, Kind, MenuTree, RehearsalChoices
+from core.handset.menu import (
+    KEYPAD_MODE_KEY,
+    KEYPAD_NEXT_KEY,
+    KEYPAD_TIMEOUT_KEY,
+    SOFTKEYS,
+    Case,
+    KeypadMode,
+    Kind,
+    MenuTree,
+    RehearsalChoices,
+)
 from core.handset.provision import ProvisionOutcome, check_provisioning, parse_boot_server
 from core.handset.screen import Screen, render_text
 
@@ -44,10 +62,19 @@ if TYPE_CHECKING:
     from core.fetch.results import FetchResult, TLSResult
 
 # Keys the handset knows, besides single printable characters typed into entries.
+# "line_start"/"line_end" move an entry's cursor to its start/end (a front end maps
+# the terminal's Home/End keys to them inside an entry; "end" stays the phone's red
+# End key). "timeout" is a pause, sent by the caller in keypad mode (see menu.py).
+LINE_START = "line_start"
+LINE_END = "line_end"
 NAMED_KEYS = frozenset(
     {"up", "down", "left", "right", "select", "back", "end", "backspace"}
+    | {LINE_START, LINE_END, KEYPAD_TIMEOUT_KEY}
     | {f"soft{i}" for i in range(1, 5)}
 )
+# Soft keys of an entry, by position (labels in menu.SOFTKEYS): 1 confirms, 2 leaves,
+# 3 clears.
+CLEAR_SOFTKEY = "soft3"
 
 
 class EffectError(RuntimeError):
@@ -86,6 +113,19 @@ class Provision:
 Effect = Download | Provision
 
 
+@final
+@dataclass(frozen=True)
+class Cancel:
+    """Not an effect: a key asked to cancel the pending ``effect``.
+
+    The caller stops the running effect for real (cancels its task, which closes
+    the connection) and calls ``Handset.abort(reason)``; see ``runner.cancel``.
+    """
+
+    effect: Effect
+    reason: str
+
+
 @dataclass
 class HandsetSettings:
     """What the rehearsal sets up before the trainee picks up the phone."""
@@ -99,6 +139,10 @@ class HandsetSettings:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     # The menus, gates and profiles (menu.py's tree unless a trainer or test gives another).
     tree: MenuTree = field(default_factory=lambda: menu.TREE)
+    # Keypad mode (a trainer's setting): URLs are typed with the digit keys by multi-tap,
+    # as on the phone, with RehearsalChoices.keypad_map; letters from a keyboard are
+    # refused in such an entry. Off: keyboard letters type directly.
+    keypad: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,6 +235,12 @@ class Handset:
         self._message = ""
         self._entry = ""
         self._entry_cursor = 0
+        self._busy_since: float | None = None
+        # Keypad mode: the key whose character is on show (not yet confirmed), its
+        # index in that key's characters, and what the digit keys type now.
+        self._tap: str | None = None
+        self._tap_index = 0
+        self._keypad_mode = KeypadMode.LETTERS
         self._last_screen: Screen | None = None
         self._record_screen()
 
@@ -239,15 +289,31 @@ class Handset:
             return Progress.PROFILE
         return Progress.INSTALLED
 
-    def press(self, key: str) -> Effect | None:
-        """One key press; returns the effect the caller must run, if any (at most one)."""
+    @property
+    def busy_since(self) -> float | None:
+        """The caller's tick when the pending effect started (None: not busy, or no tick)."""
+        return self._busy_since if self.busy else None
+
+    def elapsed(self, now: float) -> int:
+        """Whole seconds the phone has waited for the network, by the caller's clock."""
+        since = self.busy_since
+        return max(0, int(now - since)) if since is not None else 0
+
+    def press(self, key: str, *, tick: float | None = None) -> Effect | Cancel | None:
+        """One key press; returns the effect the caller must run, if any (at most one),
+        or, while busy, a ``Cancel`` request (see the module docstring). ``tick``: the
+        caller's clock, kept as ``busy_since`` when the key starts an effect."""
         before = self.screen
         masked = before.masked and len(key) == 1
-        self._message = ""
+        if self._pending is None:
+            self._message = ""
         handled, effect = self._dispatch(key)
         self.log.add(EventKind.KEY, before.node_id, key="*" if masked else key, handled=handled)
+        if isinstance(effect, Cancel):
+            return effect
         if effect is not None:
             self._pending = effect
+            self._busy_since = tick
             self.log.add(EventKind.EFFECT, before.node_id, detail=_effect_detail(effect))
         self._record_screen()
         return effect
@@ -259,10 +325,10 @@ class Handset:
 
         effect = self._pending
         if isinstance(effect, Download) and isinstance(result, FetchResult):
-            self._pending = None
+            self._take_pending("feed")
             self._downloaded(effect, result)
         elif isinstance(effect, Provision) and isinstance(result, TLSResult):
-            self._pending = None
+            self._take_pending("feed")
             self._provisioned(effect, result)
         elif effect is None:
             self._take_pending("feed")  # raises
@@ -289,6 +355,7 @@ class Handset:
         if effect is None:
             raise EffectError(f"{verb}() called with no effect pending (fed twice, or after abort)")
         self._pending = None
+        self._busy_since = None
         return effect
 
     # ----- screen ---------------------------------------------------------
@@ -302,15 +369,17 @@ class Handset:
         ov = self._overlay
         if ov is not None:
             node = self._node(ov.node_id)
+            busy = ov.panel is _Panel.BUSY
             return Screen(
                 node_id=node.id,
                 title=ov.title or node.label,
-                kind="busy" if ov.panel is _Panel.BUSY else "info",
+                kind="busy" if busy else "info",
                 items=ov.lines,
                 cursor=-1,
                 message=self._message or ov.message,
-                softkeys=SOFTKEYS[ov.panel],
+                softkeys=self._busy_softkeys() if busy else SOFTKEYS[ov.panel],
                 source=node.source,
+                busy_since=self._busy_since if busy else None,
             )
         frame = self._top()
         node = self._node(frame.node_id)
@@ -337,6 +406,9 @@ class Handset:
                 message=self._message,
                 softkeys=SOFTKEYS[node.kind],
                 source=node.source,
+                entry_pending=self._tap is not None,
+                keypad_mode=str(self._keypad_mode) if self._multitap(node) else "",
+                keypad=self._keypad_legend() if self._multitap(node) else (),
             )
         items, sources, marked, hint = self._list_items(node)
         return Screen(
@@ -393,12 +465,39 @@ class Handset:
             EventKind.OUTCOME, self.screen.node_id, code=code, reason=reason, detail=detail
         )
 
+    def _busy_softkeys(self) -> tuple[str, str, str, str]:
+        labels = SOFTKEYS[_Panel.BUSY]
+        if self.choices.cancel_while_busy:
+            return labels
+        return ("", "", "", "")
+
+    def _cancel_keys(self) -> frozenset[str]:
+        if not self.choices.cancel_while_busy:
+            return frozenset()
+        soft = {f"soft{i}" for i, label in enumerate(self._busy_softkeys(), start=1) if label}
+        return frozenset({"end", "back", *soft})
+
+    def _multitap(self, node: menu.Node) -> bool:
+        return self.settings.keypad and node.entry is not None and node.entry.multitap
+
+    def _keypad_legend(self) -> tuple[tuple[str, str], ...]:
+        """The keypad's keys and what each types now (the screen shows it in keypad mode)."""
+        if self._keypad_mode is KeypadMode.DIGITS:
+            keys = [(d, d) for d in "1234567890"]
+            other = KeypadMode.LETTERS
+        else:
+            keys = [(k, v) for k, v in self.choices.keypad_map.items() if v]
+            other = KeypadMode.DIGITS
+        return (*keys, (KEYPAD_MODE_KEY, str(other)), (KEYPAD_NEXT_KEY, "next"))
+
     # ----- keys -----------------------------------------------------------
-    def _dispatch(self, key: str) -> tuple[bool, Effect | None]:
+    def _dispatch(self, key: str) -> tuple[bool, Effect | Cancel | None]:
         if key not in NAMED_KEYS and not (len(key) == 1 and key.isprintable()):
             return False, None
-        if self._pending is not None:
-            return False, None  # busy: the phone waits for the network
+        if self._pending is not None:  # busy: the phone waits for the network
+            if key in self._cancel_keys():
+                return True, Cancel(self._pending, self._say("cancelled_by_user"))
+            return False, None
         if key == "end" and self.choices.end_goes_idle:
             at_idle = self._overlay is None and len(self._stack) == 1
             self._go_idle()
@@ -415,8 +514,7 @@ class Handset:
     def _go_idle(self) -> None:
         self._stack = [self._stack[0]]
         self._overlay = None
-        self._entry = ""
-        self._entry_cursor = 0
+        self._clear_entry_state()
         if self.choices.admin_access_until_idle:
             self._unlocked.clear()
 
@@ -482,21 +580,50 @@ class Handset:
             return
         self._stack.append(_Frame(child.id))
 
+    def _clear_entry_state(self) -> None:
+        self._entry, self._entry_cursor = "", 0
+        self._tap = None
+        self._keypad_mode = KeypadMode.LETTERS
+
     def _enter(self, node: menu.Node) -> None:
         assert node.entry is not None
+        self._clear_entry_state()
         self._entry = node.entry.prefix
         self._entry_cursor = len(self._entry)
         self._stack.append(_Frame(node.id))
 
+    def _insert(self, node: menu.Node, ch: str) -> None:
+        assert node.entry is not None
+        ch = ch.lower() if node.entry.case is Case.LOWER else ch
+        text, pos = self._entry, self._entry_cursor
+        self._entry, self._entry_cursor = text[:pos] + ch + text[pos:], pos + 1
+
     def _entry_key(self, node: menu.Node, key: str) -> tuple[bool, Effect | None]:
         assert node.entry is not None
+        if self._multitap(node):
+            handled = self._keypad_key(node, key)
+            if handled is not None:
+                return handled, None
+        self._tap = None  # any other key confirms the character on show first
         text, pos = self._entry, self._entry_cursor
         confirm = ("soft1", "select") if self.choices.select_confirms_entry else ("soft1",)
         if key in confirm:
             return True, self._confirm_entry(node)
         if key in ("soft2", "back"):
-            self._entry, self._entry_cursor = "", 0
+            self._clear_entry_state()
             self._stack.pop()
+            return True, None
+        if key == CLEAR_SOFTKEY:
+            if text == ("" if self.choices.clear_empties_entry else node.entry.prefix):
+                return False, None
+            self._entry = "" if self.choices.clear_empties_entry else node.entry.prefix
+            self._entry_cursor = len(self._entry)
+            return True, None
+        if key == LINE_START and pos > 0:
+            self._entry_cursor = 0
+            return True, None
+        if key == LINE_END and pos < len(text):
+            self._entry_cursor = len(text)
             return True, None
         if key == "backspace" and pos > 0:
             self._entry, self._entry_cursor = text[: pos - 1] + text[pos:], pos - 1
@@ -507,11 +634,43 @@ class Handset:
         if key == "right" and pos < len(text):
             self._entry_cursor += 1
             return True, None
-        if len(key) == 1:
-            ch = key.lower() if node.entry.case is Case.LOWER else key
-            self._entry, self._entry_cursor = text[:pos] + ch + text[pos:], pos + 1
+        if len(key) == 1 and not self._multitap(node):
+            self._insert(node, key)
             return True, None
         return False, None
+
+    def _keypad_key(self, node: menu.Node, key: str) -> bool | None:
+        """A key in a multi-tap entry: True/False (handled or not), None for the usual
+        entry keys (confirm, cancel, cursor, Backspace: they confirm a tap first)."""
+        if key == KEYPAD_MODE_KEY:
+            self._tap = None
+            digits = self._keypad_mode is KeypadMode.DIGITS
+            self._keypad_mode = KeypadMode.LETTERS if digits else KeypadMode.DIGITS
+            return True
+        if key == KEYPAD_TIMEOUT_KEY or (key == KEYPAD_NEXT_KEY and self._tap is not None):
+            confirmed, self._tap = self._tap is not None, None
+            return confirmed
+        if len(key) != 1:
+            return None
+        if not key.isdigit():  # a keyboard's letter: a phone's keypad has only digits, * and #
+            self._message = self._say("keypad_only")
+            return False
+        if self._keypad_mode is KeypadMode.DIGITS:
+            self._tap = None
+            self._insert(node, key)
+            return True
+        chars = self.choices.keypad_map.get(key, "")
+        if not chars:
+            return False
+        if self._tap == key:  # the same key again: the next character, in place
+            self._tap_index = (self._tap_index + 1) % len(chars)
+            pos = self._entry_cursor
+            self._entry_cursor -= 1
+            self._entry = self._entry[: pos - 1] + self._entry[pos:]
+        else:
+            self._tap, self._tap_index = key, 0
+        self._insert(node, chars[self._tap_index])
+        return True
 
     def _confirm_entry(self, node: menu.Node) -> Effect | None:
         if node.kind is Kind.PASSWORD:
@@ -529,13 +688,16 @@ class Handset:
 
     def _check_password(self, gate: menu.Node) -> None:
         assert gate.unlocks is not None
-        typed, self._entry, self._entry_cursor = self._entry, "", 0
-        self._stack.pop()
+        typed = self._entry
+        self._clear_entry_state()
         if typed == self.settings.admin_password:
+            self._stack.pop()
             self._unlocked.add(gate.id)
             self._outcome(Outcome.ADMIN_GRANTED)
             self._stack.append(_Frame(gate.unlocks))
         else:
+            # Stay on the password entry, emptied, with the message (issue 12): the
+            # technician types it again; Cancel or Back leaves (rehearsal choice).
             self._message = self._say("wrong_password")
             self._outcome(Outcome.WRONG_PASSWORD)
 
@@ -547,10 +709,13 @@ class Handset:
                 return False
             self._overlay = None
             if ov.on_close is _Close.POP:
-                self._entry, self._entry_cursor = "", 0
+                self._clear_entry_state()
                 self._stack.pop()
             elif ov.on_close is _Close.IDLE:
                 self._go_idle()
+            else:  # back to the entry (a failed download): the cursor at the end, to fix it
+                self._entry_cursor = len(self._entry)
+                self._tap = None
             return True
         list_node = self._node(self._top().node_id)
         if ov.panel is _Panel.DETAIL:
@@ -638,8 +803,11 @@ class Handset:
             return
         verdict = acceptmod.accept_certificate_file(result.data, now=self.settings.now())
         if not verdict.ok:
-            self._outcome(Outcome.REFUSED, str(verdict.code), verdict.message)
-            self._result(shown_on, verdict.message, _Close.STAY)
+            # The outcome keeps the explanation (for the diagnosis); the screen says what a
+            # phone would: short, no remedy.
+            self._outcome(Outcome.REFUSED, str(verdict.code), verdict.explanation)
+            phone = acceptmod.phone_message(verdict.code, self.choices.messages)
+            self._result(shown_on, phone, _Close.STAY)
             return
         cert = verdict.cert
         assert cert is not None

@@ -43,6 +43,39 @@ CA_CHOICE_TRUST: dict[str, tuple[bool, bool]] = {
     CUSTOM_CAS_ONLY: (False, True),
 }
 
+# The phone's keypad (multi-tap), used when a rehearsal types with the digit keys
+# (HandsetSettings.keypad). vendor doc: number keys type letters by multi-tap on
+# real phones. The letters on 2-9 follow ITU-T E.161 (2 abc ... 7 pqrs ... 9 wxyz);
+# the punctuation on 1 and 0 is a rehearsal choice: no vendor document gives the
+# 8400's map. Each key cycles through its characters, in this order; a trainer may
+# edit the map (RehearsalChoices.keypad_map).
+KEYPAD_MAP: dict[str, str] = {
+    "1": "./:@-_",  # rehearsal choice: what a URL needs most, most frequent first
+    "2": "abc",
+    "3": "def",
+    "4": "ghi",
+    "5": "jkl",
+    "6": "mno",
+    "7": "pqrs",
+    "8": "tuv",
+    "9": "wxyz",
+    "0": "?=&%+~",  # rehearsal choice: the rest of a URL's punctuation
+}
+# Handset keys of the keypad (rehearsal choices):
+KEYPAD_MODE_KEY = "#"  # toggles letters (abc) and digits (123)
+KEYPAD_NEXT_KEY = "right"  # confirms the letter on show, before another on the same key
+# The caller sends this key after a pause (the model has no timer): it confirms the
+# letter on show, as a real phone does after a second or so.
+KEYPAD_TIMEOUT_KEY = "timeout"
+
+
+class KeypadMode(StrEnum):
+    """What the digit keys type in an entry, in keypad mode; ``#`` toggles."""
+
+    LETTERS = "abc"
+    DIGITS = "123"
+
+
 # vendor doc: two platform TLS profiles (the provisioning connection uses one)
 # and six application profiles. Their on-screen names are a rehearsal choice.
 PLATFORM_PROFILES = 2
@@ -69,6 +102,18 @@ class RehearsalChoices:
     provisioning_profile: int = 1
     # Phone messages, by code. Texts with {fields} are formatted by the machine.
     messages: dict[str, str] = field(default_factory=lambda: dict(MESSAGES))
+    # The multi-tap map of the keypad (see KEYPAD_MAP), used in keypad mode.
+    keypad_map: dict[str, str] = field(default_factory=lambda: dict(KEYPAD_MAP))
+    # Keypad mode: a front end sends the "timeout" key after this many seconds with no
+    # key, confirming the letter on show as a real phone does (0: only the right arrow
+    # confirms). The model has no timer: this is for the caller.
+    keypad_pause_seconds: float = 1.2
+    # While the phone waits for the network, End, Back and the busy screen's Cancel
+    # soft key cancel the download or provisioning.
+    cancel_while_busy: bool = True
+    # An entry's Clear soft key empties the whole field (the http:// too), instead of
+    # a Backspace per character.
+    clear_empties_entry: bool = True
 
 
 # Every phone message is a rehearsal choice (no document gives the wording).
@@ -89,6 +134,24 @@ MESSAGES: dict[str, str] = {
     "provisioning": "Contacting the boot server...",
     "idle": "Ready.",
     "cancelled": "Cancelled. {reason}",
+    "cancelled_by_user": "Stopped by the user.",
+    "keypad_only": "Type with the number keys: 2 abc ... 9 wxyz, # for digits.",
+    # A refused certificate: what the phone shows is short and gives no remedy (a real
+    # phone does not explain); the long explanation is for the drill's diagnosis and
+    # `check` (core.handset.accept). One per refusal code, "refused" for any other.
+    "refused": "Invalid certificate.",
+    "refused_empty": "Invalid certificate format.",
+    "refused_html": "Invalid certificate format.",
+    "refused_der": "Invalid certificate format.",
+    "refused_private_key": "Invalid certificate format.",
+    "refused_csr": "Invalid certificate format.",
+    "refused_not_a_certificate": "Invalid certificate format.",
+    "refused_damaged": "Invalid certificate.",
+    "refused_several": "Invalid certificate.",
+    "refused_not_ca": "Not a CA certificate.",
+    "refused_not_root": "Not a root CA certificate.",
+    "refused_expired": "Certificate expired.",
+    "refused_not_yet_valid": "Certificate not yet valid.",
 }
 
 
@@ -128,6 +191,8 @@ class Entry:
     prefix: str = ""  # what the field holds when it opens (editable)
     case: Case = Case.AS_TYPED
     masked: bool = False  # shown as asterisks, logged as "*"
+    # In keypad mode, the digit keys type letters by multi-tap (else they type digits).
+    multitap: bool = False
 
 
 @dataclass(frozen=True)
@@ -362,7 +427,7 @@ _NODES: list[Node] = [
         "Configure CA Cert...",
         Kind.URL_ENTRY,
         BULLETIN,
-        entry=Entry(prefix=URL_PREFIX, case=Case.LOWER),
+        entry=Entry(prefix=URL_PREFIX, case=Case.LOWER, multitap=True),
         busy="configure_ca_cert.busy",
         result="configure_ca_cert.result",
         note="bulletin: enter the URL and press the Enter soft key; all lower case",
@@ -412,12 +477,13 @@ SOFTKEYS: dict[str, tuple[str, str, str, str]] = {
     Kind.PROFILE: ("Select", "Back", "", ""),
     Kind.CHOICE: ("Select", "Back", "", ""),
     Kind.CA_LIST: ("Select", "Back", "", ""),
-    Kind.URL_ENTRY: ("Enter", "Cancel", "", ""),  # bulletin: "press the Enter soft key"
-    Kind.PASSWORD: ("Ok", "Cancel", "", ""),
+    # bulletin: "press the Enter soft key"; Clear (empty the field) is a rehearsal choice
+    Kind.URL_ENTRY: ("Enter", "Cancel", "Clear", ""),
+    Kind.PASSWORD: ("Ok", "Cancel", "Clear", ""),
     "result": ("Ok", "", "", ""),
     "detail": ("Remove", "Back", "", ""),
     "confirm": ("Yes", "No", "", ""),
-    Kind.BUSY: ("", "", "", ""),
+    Kind.BUSY: ("", "Cancel", "", ""),  # rehearsal choice: as End and Back, cancels
 }
 
 
@@ -475,6 +541,22 @@ def facts(choices: RehearsalChoices | None = None) -> list[tuple[str, str]]:
         (
             "The End key returns to the idle screen from anywhere, keeping chosen settings and "
             "dropping an URL being typed.",
+            REHEARSAL,
+        ),
+        (
+            "While the phone waits for the network, End, Back or the Cancel soft key cancel "
+            "the download at once; a wrong password leaves you on the password entry.",
+            REHEARSAL,
+        ),
+        (
+            "In an entry, Home and End move to the start and end of the text and the Clear soft "
+            "key empties it; after a failed download the URL comes back, cursor at its end.",
+            REHEARSAL,
+        ),
+        (
+            "Keypad mode: 2-9 type letters by multi-tap (ITU E.161: 2 abc ... 7 pqrs ... 9 wxyz); "
+            "1 and 0 type a URL's punctuation (our map); # toggles abc/123; the right arrow "
+            "(or a pause) confirms a letter before the next on the same key.",
             REHEARSAL,
         ),
         (

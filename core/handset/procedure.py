@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from core.fetch import DEFAULT_TIMEOUT, ConnectMap, mask_url
 from core.handset.events import Outcome
+from core.handset.keypad import keypad_presses
 from core.handset.machine import Handset
 from core.handset.menu import ALL_CERTIFICATES, DEFAULT_ADMIN_PASSWORD, URL_PREFIX
 from core.handset.provision import ProvisionOutcome
@@ -26,6 +27,7 @@ class RehearsalReport:
     installed: bool = False
     provision: ProvisionOutcome | None = None
     message: str = ""  # the phone's last word: why it stopped, or what it did
+    url_presses: int = 0  # key presses that typed the URL (keypad mode: multi-tap ones)
 
     @property
     def ok(self) -> bool:
@@ -71,11 +73,17 @@ class _Driver:
             await self.press("down" if moves > 0 else "up")
         await self.key("select", f"select {label}")
 
-    async def type(self, text: str, shown: str | None = None) -> None:
-        """Type ``text``; the step is labelled with ``shown`` (a secret never goes there)."""
-        for ch in text:
-            await self.press(ch)
-        self.step(f"type {text if shown is None else shown!r}")
+    async def type(self, text: str, shown: str | None = None) -> int:
+        """Type ``text``; the step is labelled with ``shown`` (a secret never goes there).
+        In an entry typed by multi-tap (keypad mode) the text is typed on the keypad.
+        Returns how many keys were pressed."""
+        screen = self.handset.screen
+        presses = keypad_presses(text, self.handset.choices.keypad_map) if screen.keypad else text
+        for key in presses:
+            await self.press(key)
+        how = f" on the keypad ({len(presses)} presses)" if screen.keypad else ""
+        self.step(f"type {text if shown is None else shown!r}{how}")
+        return len(presses)
 
     def expect(self, node_id: str) -> None:
         screen = self.handset.screen
@@ -119,17 +127,25 @@ async def perform_bulletin(
         # 5. Enter the URL (the 'http://' part can be edited) and press Enter.
         # The step label masks a URL password: what is printed or logged must not carry it.
         if url.lower().startswith(URL_PREFIX):
-            await d.type(url[len(URL_PREFIX) :], mask_url(url)[len(URL_PREFIX) :])
+            typed = await d.type(url[len(URL_PREFIX) :], mask_url(url)[len(URL_PREFIX) :])
+        elif handset.screen.keypad:  # the Clear soft key, rather than a Backspace each
+            await d.key("soft3", "Clear soft key")
+            typed = 1 + await d.type(url, mask_url(url))
         else:
             for _ in range(len(handset.screen.entry or "")):
                 await d.press("backspace")
             d.step(f"backspace over {URL_PREFIX!r}")
-            await d.type(url, mask_url(url))
+            typed = len(URL_PREFIX) + await d.type(url, mask_url(url))
+        report.url_presses = typed
         await d.key("soft1", "Enter soft key")
         report.message = handset.last_message
         last = handset.log.last_outcome()
         if last is None or last.code is not Outcome.INSTALLED:
-            raise _Stop(handset.last_message)
+            said = handset.last_message
+            if last is not None and last.detail and last.detail not in said:
+                # The phone's words are short (a refused file): add the explanation.
+                said = f"{said} Why: {last.detail}"
+            raise _Stop(said)
         report.installed = True
         await d.key("soft1", "Ok soft key")
         # 6. Select Configure TLS Profiles, select the profile.

@@ -13,7 +13,10 @@ place:
   error" sentence, which is also returned for the front end to show;
 - a task cancelled while the effect runs aborts it too (then re-raises);
 - a result that arrives after the front end aborted the effect itself
-  (``Handset.abort``, e.g. the user cancelled a download) is dropped.
+  (``Handset.abort``, e.g. the user cancelled a download) is dropped;
+- a key that asks to cancel (``press`` returned a ``Cancel``) is honoured by
+  ``cancel(handset, request, task)``: the phone says so at once and the task
+  running the effect is cancelled, which closes its connection.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from core import fetch as fetchmod
 from core import trust as trustmod
 from core.errors import unexpected_error_sentence
 from core.fetch import ConnectMap, FetchResult, TLSResult
-from core.handset.machine import Download, Effect, EffectError, Handset, Trust
+from core.handset.machine import Cancel, Download, Effect, EffectError, Handset, Trust
 from core.handset.screen import Screen
 
 # The reason shown when the task running an effect is cancelled under it.
@@ -95,6 +98,25 @@ async def run_effect(
     return ""
 
 
+async def cancel(handset: Handset, request: Cancel, task: asyncio.Future[object] | None) -> None:
+    """Honour a cancel key: the phone shows ``request.reason`` now, and ``task`` (the one
+    running ``request.effect`` through ``run_effect``) is cancelled and awaited, so the
+    fetch has really stopped (its socket closed) when this returns.
+
+    The abort comes first so the phone shows the user's reason, not ``STOPPED``.
+    """
+    if handset.pending is request.effect:
+        handset.abort(request.reason)
+    if task is not None and not task.done():
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # we are being cancelled ourselves, not just the effect's task
+
+
 async def drive(
     handset: Handset,
     key: str,
@@ -104,7 +126,9 @@ async def drive(
 ) -> Screen:
     """Press ``key`` and run the effect it starts, if any; the screen the phone then shows."""
     effect = handset.press(key)
-    if effect is not None:
+    if isinstance(effect, Cancel):  # nothing of ours is running: the phone just says so
+        await cancel(handset, effect, None)
+    elif effect is not None:
         await run_effect(handset, effect, connect_to=connect_to, timeout=timeout)
     return handset.screen
 

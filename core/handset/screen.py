@@ -34,6 +34,15 @@ class Screen:
     source: str = ""
     marked: int = -1
     item_sources: tuple[str, ...] = ()
+    # Keypad mode, in an entry typed by multi-tap: the character before the cursor
+    # is on show, not yet confirmed (``entry_pending``); ``keypad_mode`` "abc" or
+    # "123" ("" when the entry is not typed by multi-tap); ``keypad``: each key and
+    # what it types now, for the front end to show while the entry is open.
+    entry_pending: bool = False
+    keypad_mode: str = ""
+    keypad: tuple[tuple[str, str], ...] = ()
+    # While busy: the caller's tick when the wait began (Handset.press(tick=...)).
+    busy_since: float | None = None
 
 
 def _fit(text: str, width: int = WIDTH) -> str:
@@ -67,7 +76,22 @@ def _entry_lines(screen: Screen) -> list[str]:
     shown = text[start : start + inner]
     pos = screen.entry_cursor - start
     caret = " " * pos + "^"
-    return [f"[{shown.ljust(inner)}]", " " + caret]
+    lines = [f"[{shown.ljust(inner)}]", " " + caret]
+    if screen.keypad:
+        lines.extend(keypad_lines(screen, WIDTH))
+    return lines
+
+
+def keypad_lines(screen: Screen, width: int) -> list[str]:
+    """The keypad map for the current mode, packed in lines of ``width`` ("2abc 3def ...")."""
+    lines: list[str] = [f"Keypad {screen.keypad_mode}"]
+    for key, chars in screen.keypad:
+        cell = f"{key}{chars}" if len(key) == 1 else f"{'→' if key == 'right' else key}:{chars}"
+        if len(lines) > 1 and len(lines[-1]) + 1 + len(cell) <= width:
+            lines[-1] += " " + cell
+        else:
+            lines.append(cell)
+    return lines
 
 
 def _softkey_row(labels: tuple[str, str, str, str]) -> str:

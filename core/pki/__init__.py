@@ -16,7 +16,7 @@ from core.pki.inspect import inspect_bytes, inspect_file
 from core.pki.keys import WrongPassphrase
 from core.pki.names import Subject, check_server_name
 from core.pki.summary import CertSummary, summarize
-from core.pki.workspace import IssuedPaths, Result, Signer, Workspace
+from core.pki.workspace import CAState, IssuedPaths, Result, Signer, Workspace, ca_state_sentence
 
 __all__ = [
     "DEFAULT_CA_DAYS",
@@ -25,6 +25,7 @@ __all__ = [
     "DEFAULT_SERVER_KEY_SIZE",
     "KEY_SIZES",
     "MAX_SERVER_DAYS",
+    "CAState",
     "CertSummary",
     "IssuedPaths",
     "Result",
@@ -32,6 +33,7 @@ __all__ = [
     "Subject",
     "Workspace",
     "WrongPassphrase",
+    "ca_state_sentence",
     "check_server_name",
     "inspect_bytes",
     "inspect_file",

@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from core.errors import UserError
-from core.pki.keys import load_private_key
+from core.fileio import PKI_FILE, read_small_file
+from core.pki.keys import is_encrypted_key, load_private_key
 from core.pki.names import name_text
 from core.pki.summary import colon_hex, days_left, key_bits, serial_hex
 
@@ -35,54 +36,9 @@ _NOT_READABLE = (
 )
 
 
-MAX_FILE_BYTES = 1024 * 1024  # a key, CSR or certificate is a few kilobytes
-
-
-def read_small_file(path: Path | str, limit: int = MAX_FILE_BYTES) -> bytes:
-    """A regular file of at most ``limit`` bytes; UserError (one sentence) for anything
-    else, so a typed path such as /dev/zero or a FIFO cannot hang the caller."""
-    import os
-    import stat
-
-    path = Path(path)
-    try:
-        # O_NONBLOCK: opening a FIFO does not wait for a writer.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise UserError(f"Cannot read {path} ({exc.strerror}); check the path.") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise UserError(f"{path} is not a regular file; pick a certificate, CSR or key file.")
-        if info.st_size > limit:
-            raise UserError(
-                f"{path} is larger than {limit // 1024} KiB, too large for a certificate, "
-                "CSR or key; pick the right file."
-            )
-        chunks = []
-        size = 0
-        while size <= limit:
-            chunk = os.read(fd, limit + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        data = b"".join(chunks)
-    except OSError as exc:
-        raise UserError(f"Cannot read {path} ({exc.strerror}); check the path.") from None
-    finally:
-        os.close(fd)
-    if len(data) > limit:  # it grew while we read
-        raise UserError(
-            f"{path} is larger than {limit // 1024} KiB, too large for a certificate, "
-            "CSR or key; pick the right file."
-        )
-    return data
-
-
 def inspect_file(path: Path | str, passphrase: bytes | None = None) -> str:
     """inspect_bytes on a file; UserError for a file that is not regular or over 1 MiB."""
-    data = read_small_file(path)
+    data = read_small_file(path, PKI_FILE)
     return inspect_bytes(data, passphrase, what=str(Path(path)))
 
 
@@ -190,7 +146,7 @@ def describe_csr(csr: x509.CertificateSigningRequest, form: str) -> str:
 
 
 def describe_private_key(data: bytes, passphrase: bytes | None, form: str) -> str:
-    encrypted = b"ENCRYPTED" in data[:200] or "encrypted" in form
+    encrypted = is_encrypted_key(data) or "encrypted" in form
     head = f"Private key ({form}{', encrypted' if encrypted and 'encrypted' not in form else ''})"
     if encrypted and passphrase is None:
         return f"{head}\n  Give its passphrase to see the key type and size."

@@ -14,8 +14,29 @@ from core.pki.constants import KEY_SIZES
 PUBLIC_EXPONENT = 65537
 
 
-class WrongPassphrase(UserError):
-    """The passphrase does not open the key (test with isinstance, not the message)."""
+class PassphraseProblem(UserError):
+    """A key's passphrase is missing or wrong (tell them apart by type, not by words).
+
+    ``subject`` names the passphrase as a sentence starts ("The CA key passphrase"),
+    so a front end that asks again in place can word its own sentence.
+    """
+
+    def __init__(self, sentence: str, subject: str = "The passphrase") -> None:
+        super().__init__(sentence)
+        self.subject = subject
+
+
+class WrongPassphrase(PassphraseProblem):
+    """The passphrase does not open the key."""
+
+    @property
+    def retry_sentence(self) -> str:
+        """For a form that keeps the field: "The CA key passphrase is wrong; type it again."."""
+        return f"{self.subject} is wrong; type it again."
+
+
+class PassphraseNeeded(PassphraseProblem):
+    """The key is encrypted and no passphrase was given."""
 
 
 def generate_rsa(key_size: int) -> rsa.RSAPrivateKey:
@@ -79,9 +100,10 @@ def load_private_key(
             return loader(data, passphrase)
         except TypeError:
             if passphrase is None:
-                raise UserError(
+                raise PassphraseNeeded(
                     f"The {what} is encrypted; give its passphrase (at the prompt, with "
-                    f"--passphrase-file or ${ENV_FOR[kind]})."
+                    f"--passphrase-file or ${ENV_FOR[kind]}).",
+                    f"The {what} passphrase",
                 ) from None
             # A passphrase for an unencrypted key: openssl ignores it, so do we.
             return loader(data, None)
@@ -89,7 +111,8 @@ def load_private_key(
         if passphrase is not None and (is_encrypted_pem(data) or "password" in str(exc).lower()):
             raise WrongPassphrase(
                 f"The {what} passphrase is wrong; type it again or use the file that holds "
-                "the right one."
+                "the right one.",
+                f"The {what} passphrase",
             ) from None
         raise UserError(
             f"The {what} is not a private key that can be read; check that you picked the "

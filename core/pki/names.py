@@ -54,7 +54,8 @@ _MAX_LEN = {NameOID.COMMON_NAME: 64, NameOID.EMAIL_ADDRESS: 128}
 _HOST_LABEL = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?")
 _LDH_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")  # RFC 1034 preferred
 MAX_DNS_NAME = 253
-_FOLDER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._:-]{0,252}")
+# A leading colon is allowed: an IPv6 boot server such as ::1 gets issued/::1/.
+_FOLDER = re.compile(r"[A-Za-z0-9_:][A-Za-z0-9._:-]{0,252}")
 
 
 def build_name(subject: Subject) -> x509.Name:
@@ -155,8 +156,12 @@ def check_server_name(name: str) -> list[str]:
         raise UserError(
             "The Common Name is longer than 64 characters, the X.509 limit; use a shorter name."
         )
-    if parse_ip(name) is not None:
-        return []
+    ip = parse_ip(name)
+    if ip is not None:
+        problem = ip_address_problem(ip)
+        if problem:
+            raise UserError(f"The Common Name {name!r} {problem}.")
+        return _upper_case_warnings(name)
     labels = name.split(".")
     if len(labels) > 1 and all(label.isascii() and label.isdigit() for label in labels):
         raise UserError(
@@ -168,14 +173,39 @@ def check_server_name(name: str) -> list[str]:
             f"The Common Name {name!r} is not a host name or IP address; use letters, "
             "digits, hyphens and dots only (e.g. bootserver1.example.com)."
         )
-    warnings = []
-    if name != name.lower():
-        warnings.append(
-            f"The Common Name {name!r} has upper-case letters, but phones enter lower case "
-            f"only and compare the name as a plain string: use {name.lower()!r} unless "
-            "phones get the name from DHCP exactly as written."
+    return _upper_case_warnings(name)
+
+
+def ip_address_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why ``ip`` cannot be a boot server's address and what to do ("is ...; give ..."),
+    or None.
+
+    IPv4 and IPv6 literals are treated alike: any unicast address is accepted
+    (loopback too, for rehearsals on this machine), written as phones are given
+    it, since the phone compares the CN as a plain string. Refused: the
+    unspecified and multicast addresses, and an IPv6 zone (%eth0), which no
+    certificate can carry.
+    """
+    if isinstance(ip, ipaddress.IPv6Address) and ip.scope_id:
+        return (
+            f"carries a zone (%{ip.scope_id}), which a certificate cannot hold; give the "
+            "address without it"
         )
-    return warnings
+    if ip.is_unspecified:
+        return "is the unspecified address, which no server has; give the boot server's address"
+    if ip.is_multicast:
+        return "is a multicast address, which no server has; give the boot server's address"
+    return None
+
+
+def _upper_case_warnings(name: str) -> list[str]:
+    if name == name.lower():
+        return []
+    return [
+        f"The Common Name {name!r} has upper-case letters, but phones enter lower case "
+        f"only and compare the name as a plain string: use {name.lower()!r} unless "
+        "phones get the name from DHCP exactly as written."
+    ]
 
 
 def san_name_problem(name: str, *, allow_wildcard: bool = False) -> str | None:

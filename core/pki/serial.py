@@ -9,6 +9,7 @@ serial. The file therefore always holds the last serial used.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import secrets
@@ -16,11 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from core.errors import UserError
-from core.fileio import write_atomic
+from core.fileio import FileKind, UnreadableFile, open_regular_file, write_atomic
 
 RANDOM_BITS = 159  # openssl's SERIAL_RAND_BITS
 MAX_FILE = 64 * 1024  # openssl reads a line at a time; a serial file is one short line
 MAX_SERIAL = (1 << 159) - 1  # RFC 5280: at most 20 octets, positive
+SERIAL_FILE = FileKind("the serial file ", "openssl's serial number (e.g. 01)", 1024 * 1024)
 
 
 _HEX = frozenset("0123456789abcdefABCDEF")
@@ -75,6 +77,20 @@ def parse_serial(text: str) -> int:
     return int(digits or "0", 16)
 
 
+def read_file(path: Path, head: int = SERIAL_FILE.limit) -> bytes | None:
+    """ca.srl's first ``head`` bytes, None when there is none; through core.fileio's
+    checks, so a FIFO or device there is refused, never waited on."""
+    try:
+        with open_regular_file(path, SERIAL_FILE) as stream:
+            return stream.read(head)
+    except UnreadableFile as exc:
+        if exc.errno == errno.ENOENT:
+            return None
+        raise
+    except OSError as exc:
+        raise UserError(f"Cannot read {path} ({exc.strerror}); check its permissions.") from None
+
+
 def format_serial(value: int) -> str:
     """As openssl's i2a_ASN1_INTEGER: upper-case hex, whole bytes, one line."""
     digits = f"{value:X}"
@@ -85,12 +101,10 @@ def format_serial(value: int) -> str:
 
 def read_last(path: Path) -> int | None:
     """The last serial used, or None when there is no serial file yet."""
-    try:
-        text = path.read_bytes()[:MAX_FILE].decode("latin-1")  # bytes as openssl sees them
-    except FileNotFoundError:
+    data = read_file(path, MAX_FILE)
+    if data is None:
         return None
-    except OSError:
-        text = ""
+    text = data.decode("latin-1")  # bytes as openssl sees them
     try:
         return parse_serial(text)
     except ValueError:

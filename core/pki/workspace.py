@@ -6,6 +6,8 @@ The same folder the bulletin's openssl commands use, in both directions.
 from __future__ import annotations
 
 import contextlib
+import enum
+import errno
 import os
 import shutil
 from collections.abc import Iterator
@@ -18,9 +20,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
 
 from core.errors import UserError
-from core.fileio import fsync_dir, write_atomic
+from core.fileio import PKI_FILE, UnreadableFile, fsync_dir, read_small_file, write_atomic
 from core.passphrase import check_new_passphrase
-from core.pki import audit, serial
+from core.pki import audit, generations, serial
 from core.pki.ca import build_ca_certificate, check_days
 from core.pki.constants import (
     AUDIT_LOG,
@@ -62,13 +64,47 @@ class IssuedPaths:
     crt: Path
 
 
+class CAState(enum.Enum):
+    """What a workspace holds of a CA: the one place that tells (see ca_state_sentence)."""
+
+    NONE = "none"
+    COMPLETE = "complete"
+    KEY_ONLY = "only ca.key"
+    CERT_ONLY = "only ca.crt"
+
+
+def ca_state_sentence(root: Path | str, state: CAState) -> str:
+    """The one sentence for ``state``, said by `ca init`, `ca show`, `issue`, `sign` and
+    the app wherever that state stops them: each says what to do next."""
+    if state is CAState.NONE:
+        return (
+            f"There is no CA in {root}; create one with `handset-ca ca init --cn NAME` "
+            "(in the app: Create CA) or choose another workspace."
+        )
+    if state is CAState.COMPLETE:
+        return (
+            f"{root} already holds a CA (ca.key and ca.crt); move both away first if you "
+            "mean to make a new one, or choose another workspace."
+        )
+    if state is CAState.KEY_ONLY:
+        return (
+            f"{root} holds ca.key but no ca.crt; put the CA certificate back beside the key "
+            "(from your backup), or move ca.key away and create a new CA."
+        )
+    return (
+        f"{root} holds ca.crt but no ca.key; put the CA key back beside the certificate "
+        "(from your backup), or move ca.crt away and create a new CA."
+    )
+
+
 def load_certificate(path: Path, what: str) -> x509.Certificate:
+    """A certificate in the workspace; FileNotFoundError when it is not there."""
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+        data = read_small_file(path, PKI_FILE)
+    except UnreadableFile as exc:
+        if exc.errno == errno.ENOENT:
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(path)) from None
         raise
-    except OSError as exc:
-        raise UserError(f"Cannot read {path} ({exc.strerror}); check its permissions.") from None
     try:
         if b"-----BEGIN" in data:
             return x509.load_pem_x509_certificate(data)
@@ -93,7 +129,32 @@ class Workspace:
     # ---- reading -------------------------------------------------------------------------
 
     def has_ca(self) -> bool:
-        return self.ca_crt_path.is_file() and self.ca_key_path.is_file()
+        return self.ca_state() is CAState.COMPLETE
+
+    def ca_state(self) -> CAState:
+        """None, complete, or half of a CA (a file counts as there even if unreadable)."""
+        key = self.ca_key_path.exists() or self.ca_key_path.is_symlink()
+        crt = self.ca_crt_path.exists() or self.ca_crt_path.is_symlink()
+        if key and crt:
+            return CAState.COMPLETE
+        if key:
+            return CAState.KEY_ONLY
+        return CAState.CERT_ONLY if crt else CAState.NONE
+
+    def require_ca(self) -> None:
+        """UserError (the state's sentence) unless both ca.key and ca.crt are there."""
+        self.check_root()
+        state = self.ca_state()
+        if state is not CAState.COMPLETE:
+            raise UserError(ca_state_sentence(self.root, state))
+
+    def require_no_ca(self) -> None:
+        """UserError (the state's sentence) unless there is neither ca.key nor ca.crt:
+        asked before a new CA's passphrase, and before the app's Create CA form."""
+        self.check_root()
+        state = self.ca_state()
+        if state is not CAState.NONE:
+            raise UserError(ca_state_sentence(self.root, state))
 
     def check_root(self) -> None:
         if self.root.exists() and not self.root.is_dir():
@@ -103,13 +164,11 @@ class Workspace:
 
     def ca_certificate(self) -> x509.Certificate:
         self.check_root()
+        generations.resume_rollover(self.root)  # a finish killed half-way: complete it
         try:
             return load_certificate(self.ca_crt_path, "CA certificate")
         except FileNotFoundError:
-            raise UserError(
-                f"There is no CA in {self.root}; create one with `handset-ca ca init --cn NAME` "
-                "or choose another workspace."
-            ) from None
+            raise UserError(ca_state_sentence(self.root, self.ca_state())) from None
 
     def ca_summary(self) -> CertSummary | None:
         if not self.ca_crt_path.is_file():
@@ -158,12 +217,7 @@ class Workspace:
         check_new_passphrase(passphrase, "CA key passphrase")
         build_name(subject)
         check_days(days)
-        self.check_root()
-        for path in (self.ca_key_path, self.ca_crt_path):
-            if path.exists():
-                raise UserError(
-                    f"{path} already exists; move it away first if you mean to make a new CA."
-                )
+        self.require_no_ca()
         key = generate_rsa(key_size)
         cert = build_ca_certificate(key, subject, days)
         key_pem = key_to_pem(key, passphrase)  # before the folder: a refusal leaves no trace
@@ -184,17 +238,14 @@ class Workspace:
         self, passphrase: bytes
     ) -> tuple[CertificateIssuerPrivateKeyTypes, x509.Certificate]:
         """The CA key and certificate, checked to belong together."""
+        self.require_ca()
         cert = self.ca_certificate()
         try:
-            data = self.ca_key_path.read_bytes()
-        except FileNotFoundError:
-            raise UserError(
-                f"{self.ca_key_path} is missing; put the CA key back beside ca.crt."
-            ) from None
-        except OSError as exc:
-            raise UserError(
-                f"Cannot read {self.ca_key_path} ({exc.strerror}); check its permissions."
-            ) from None
+            data = read_small_file(self.ca_key_path, PKI_FILE)
+        except UnreadableFile as exc:
+            if exc.errno == errno.ENOENT:  # gone since require_ca()
+                raise UserError(ca_state_sentence(self.root, self.ca_state())) from None
+            raise
         key = load_private_key(data, passphrase, what="CA key", kind="ca")
         if key.public_key() != cert.public_key():
             raise UserError(
@@ -216,11 +267,11 @@ class Workspace:
         subject: Subject | None = None,
     ) -> Result:
         """Server key, CSR and certificate in issued/<name>/, all or nothing."""
+        subject = subject or Subject(cn=name)
+        check_server_name(subject.cn)
         paths = self.issued_paths(name)
         if key_passphrase is not None:
             check_new_passphrase(key_passphrase, "server key passphrase")
-        subject = subject or Subject(cn=name)
-        check_server_name(subject.cn)
         build_name(subject)
         self._refuse_existing(name)
         ca_key, ca_cert = self.load_ca(ca_passphrase)
@@ -267,6 +318,23 @@ class Workspace:
         ca_key, ca_cert = self.load_ca(ca_passphrase)
         yield Signer(self, ca_key, ca_cert)
 
+    # ---- for the lifecycle modules (core.pki.renew, rollover, export) ---------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """The issuers' lock: serials taken inside are given back if the block fails,
+        what a killed step left is cleared first, and a full disk is one sentence."""
+        with self._locked():
+            yield
+
+    def reserve_serial(self) -> int:
+        """The next serial from ca.srl, as `issue` takes it; only inside transaction()."""
+        return self._reserve()
+
+    def record(self, action: str, summary: CertSummary) -> None:
+        """One audit.log line (UserError when it cannot be written)."""
+        self._audit(action, summary)
+
     # ---- helpers -------------------------------------------------------------------------
 
     def _check_issued_dir(self) -> None:
@@ -277,10 +345,7 @@ class Workspace:
     def _reserve(self, count: int = 1) -> int:
         """Take serials for the rest of the ``_locked()`` block; undone if that block fails."""
         if self._srl_before is _UNSET:
-            try:
-                self._srl_before = self.srl_path.read_bytes()
-            except FileNotFoundError:
-                self._srl_before = None
+            self._srl_before = serial.read_file(self.srl_path)
         return serial.reserve(self.srl_path, count)
 
     def _restore_serial(self) -> None:
@@ -306,6 +371,8 @@ class Workspace:
         """Serialize issuers (serial numbers) and clear what a killed issuer left."""
         with self._disk_errors(), serial.locked(self.lock_path):
             self._clear_stale()
+            generations.clear_stale_rollover(self.root)
+            generations.resume_rollover(self.root)
             self._srl_before = _UNSET
             try:
                 yield

@@ -18,10 +18,10 @@ from core.check import (
     DEFAULT_TIMEOUT,
     CheckOptions,
     Level,
+    boot_server_option,
     check_urls,
     format_verdict,
     in_input_order,
-    parse_boot_server,
     summary_line,
 )
 from core.check.sources import count_urls, load_ca_file, open_url_file, url_lines
@@ -93,7 +93,7 @@ def build_options(args: argparse.Namespace) -> CheckOptions:
     if not 0 < args.timeout <= 600:
         raise UserError("--timeout must be more than 0 and at most 600 seconds; pick another.")
     options = CheckOptions(
-        boot_servers=[parse_boot_server(spec) for spec in args.boot_server],
+        boot_servers=[boot_server_option(spec) for spec in args.boot_server],
         connect_to=ConnectMap.parse(args.connect_to) if args.connect_to else None,
         timeout=args.timeout,
         concurrency=args.concurrency,

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from core.errors import UserError
+from core.fileio import PKI_FILE, read_small_file
 from core.locations import CA_PASSPHRASE_ENV, KEY_PASSPHRASE_ENV, workspace_dir
 from core.passphrase import ask, read_passphrase, read_passphrase_file
 from core.pki import (
@@ -28,13 +29,14 @@ from core.pki.ca import ca_problems, check_days
 from core.pki.keys import WrongPassphrase, is_encrypted_key
 from core.pki.names import build_name
 from core.pki.sign import CSR_NAMES, CSR_NAMES_COPY
-from core.pki.workspace import check_out_folder
+from core.pki.workspace import CAState, ca_state_sentence, check_out_folder
 from handset_ca.commands.common import add_workspace
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     ca = subparsers.add_parser("ca", help="create or show the CA")
     ca_sub = ca.add_subparsers(dest="ca_command", metavar="ACTION", required=True)
+    ca.actions = ca_sub  # type: ignore[attr-defined]  # other modules add `ca` actions here
 
     init = ca_sub.add_parser(
         "init", help="create the CA key and self-signed certificate (bulletin: Creating a CA)"
@@ -175,9 +177,7 @@ def _report(title: str, result: Result) -> None:
 def cmd_ca_init(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     subject = _subject(args, args.cn)
-    ws.check_root()
-    if ws.ca_key_path.exists() or ws.ca_crt_path.exists():  # before asking for a passphrase
-        raise UserError(f"{ws.root} already holds a CA; move ca.key and ca.crt away first.")
+    ws.require_no_ca()  # before asking for a passphrase
     build_name(subject)
     check_days(args.days)
     passphrase = read_passphrase("ca", new=True, passphrase_file=args.passphrase_file)
@@ -188,12 +188,19 @@ def cmd_ca_init(args: argparse.Namespace) -> int:
 
 def cmd_ca_show(args: argparse.Namespace) -> int:
     ws = _workspace(args)
+    ws.check_root()
+    state = ws.ca_state()
+    if state in (CAState.NONE, CAState.KEY_ONLY):
+        raise UserError(ca_state_sentence(ws.root, state))
     summary = ws.ca_summary()
-    if summary is None:
-        ws.ca_certificate()  # raises the "no CA" sentence
+    if summary is None:  # ca.crt went away meanwhile
+        raise UserError(ca_state_sentence(ws.root, ws.ca_state()))
     print(f"CA in {ws.root}")
     print("\n".join(summary_lines(summary)))
-    for problem in ca_problems(ws.ca_certificate()):
+    cert = ws.ca_certificate()
+    if state is CAState.CERT_ONLY:  # the certificate can be shown; nothing can be issued
+        print(f"  Warning:  {ca_state_sentence(ws.root, state)}")
+    for problem in ca_problems(cert):
         print(f"  Warning:  {problem}")
     issued = ws.issued_summaries()
     print(f"Issued: {len(issued)}")
@@ -204,15 +211,21 @@ def cmd_ca_show(args: argparse.Namespace) -> int:
 
 def cmd_issue(args: argparse.Namespace) -> int:
     ws = _workspace(args)
-    ws.issued_paths(args.name)  # bad input fails before any prompt
     subject = _subject(args, args.cn or args.name)
-    check_server_name(subject.cn)
+    check_server_name(subject.cn)  # bad input fails before any prompt
+    ws.issued_paths(args.name)
     build_name(subject)
     check_days(args.days)
+    ws.require_ca()  # a missing or half CA is said before any passphrase is asked
     ca_passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
     key_passphrase = None
     if args.key_passphrase or args.key_passphrase_file:
-        key_passphrase = read_passphrase("key", new=True, passphrase_file=args.key_passphrase_file)
+        key_passphrase = read_passphrase(
+            "key",
+            new=True,
+            passphrase_file=args.key_passphrase_file,
+            file_option="--key-passphrase-file",
+        )
     result = ws.issue(
         args.name,
         ca_passphrase,
@@ -234,6 +247,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
         check_out_folder(out.parent, "--out")
         if out.exists() or out.is_symlink():
             raise UserError(f"{out} already exists; move it away or choose another --out.")
+    ws.require_ca()
     ca_passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
     result = ws.sign_csr(
         data,
@@ -293,7 +307,5 @@ def _show_passphrases(args: argparse.Namespace, kind: str) -> Iterator[bytes]:
 
 
 def _read(name: str) -> bytes:
-    try:
-        return Path(name).read_bytes()
-    except OSError as exc:
-        raise UserError(f"Cannot read {name} ({exc.strerror}); check the path.") from None
+    """A CSR, certificate or key the user named: core's bounded reader."""
+    return read_small_file(name, PKI_FILE)

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from core.fetch import DEFAULT_TIMEOUT, ConnectMap, mask_url
 from core.handset import DEFAULT_ADMIN_PASSWORD, Handset, HandsetSettings
+from core.handset.keypad import keypad_presses
 from core.handset.menu import PLATFORM_PROFILES, URL_PREFIX
 from core.handset.procedure import perform_bulletin
 from core.handset.provision import parse_boot_server
@@ -59,6 +60,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=DEFAULT_TIMEOUT,
         help=f"seconds per download or connection (default {DEFAULT_TIMEOUT:g})",
     )
+    parser.add_argument(
+        "--keypad",
+        action="store_true",
+        help="type the URL on the phone's keypad by multi-tap (2 abc ... 9 wxyz, punctuation "
+        "on 1 and 0, # for digits) and print how many presses it took",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the outcome")
     parser.set_defaults(func=run)
 
@@ -98,8 +105,10 @@ def run(args: argparse.Namespace) -> int:
     connect_to = ConnectMap.parse(args.connect_to)
     if args.boot_server:
         parse_boot_server(args.boot_server)  # a bad address is a UserError before any key
-    handset = Handset(HandsetSettings(boot_server=args.boot_server or ""))
     typed = typed_url(args.url)
+    if args.keypad:  # a character the keypad lacks is a UserError before any key
+        keypad_presses(typed[len(URL_PREFIX) :] if typed.startswith(URL_PREFIX) else typed)
+    handset = Handset(HandsetSettings(boot_server=args.boot_server or "", keypad=args.keypad))
     if typed != args.url:
         print(
             f"Note: the handset enters lower case only, so it typed {mask_url(typed)} "
@@ -122,6 +131,8 @@ def run(args: argparse.Namespace) -> int:
             on_step=None if args.quiet else show,
         )
     )
+    if args.keypad and report.url_presses:
+        print(f"Keypad: typing the URL took {report.url_presses} key presses.")
     if report.ok:
         print(f"OK: {report.message}")
         return 0

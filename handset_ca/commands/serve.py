@@ -75,7 +75,9 @@ def run(args: argparse.Namespace) -> int:
         log=lambda request: out.line(_log_line(request)),
     )
     if server.needs_key_passphrase():
-        server.key_passphrase = read_passphrase("key", passphrase_file=args.passphrase_file)
+        server.key_passphrase = read_passphrase(
+            "key", passphrase_file=args.passphrase_file, file_option="--passphrase-file"
+        )
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _SIGNALS}
     try:

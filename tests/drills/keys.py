@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from core.drills.environment import JobSheet
 from core.drills.session import DrillSession
 from core.handset import ALL_CERTIFICATES, URL_PREFIX
+from core.handset.keypad import keypad_presses
 from core.handset.menu import CA_CHOICES, NODES, path_to
 
 
@@ -81,10 +82,11 @@ class Trainee:
         entry = self.session.handset.screen.entry or ""
         assert entry == URL_PREFIX  # bulletin: the field starts as http://
         rest = url[len(URL_PREFIX) :] if url.startswith(URL_PREFIX) else None
+        keypad = bool(self.session.handset.screen.keypad)  # a keypad drill: multi-tap
         if rest is None:  # another scheme: edit the http:// part away
-            await self.keys(["backspace"] * len(URL_PREFIX))
+            await self.keys(["soft3"] if keypad else ["backspace"] * len(URL_PREFIX))
             rest = url
-        await self.keys([*typed(rest), "soft1"])
+        await self.keys([*(keypad_presses(rest) if keypad else typed(rest)), "soft1"])
         assert self.node == "configure_ca_cert.result"
         installed = self.session.handset.log.outcomes()[-1] == "installed"
         await self.keys(["soft1"])  # Ok: close the result

@@ -14,7 +14,8 @@ DRILL_FOR = {d.fault: d for d in load_drills(None) if d.kind == "fault"}
 
 # What the phone's own words must show for each fault (its reason, not just "failed").
 PHONE_SAYS = {
-    "der-served": "PEM",
+    # issue 12: the phone gives no remedy; the explanation goes to the diagnosis.
+    "der-served": "Invalid certificate format.",
     "url-typo": "404",
     "server-down": "nothing is listening",
     "stale-ca": "does not trust",
@@ -43,6 +44,9 @@ async def test_fault_fails_for_its_reason_then_fix_succeeds(fault):
             before.checker.last_failure
         )
         assert not before.handset.last_provision or not before.handset.last_provision.ok
+        if fault == "der-served":
+            assert "PEM" in before.checker.last_explanation
+            assert "openssl" not in before.checker.last_failure
 
         fix_fault(env)
         after = DrillSession(drill, environment=env)  # a phone fresh from the box
@@ -70,11 +74,11 @@ def test_a_failed_set_up_stops_the_server_it_started(monkeypatch):
 
     started = []
 
-    def broken_map(name, server):
+    def broken_map(server, name=None):
         started.append(server)
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(environment, "name_map", broken_map)
+    monkeypatch.setattr(environment.BootServer, "connect_map", broken_map)
     with pytest.raises(RuntimeError):
         build_environment(None)
     (server,) = started

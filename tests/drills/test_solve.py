@@ -74,3 +74,21 @@ async def test_fault_drill_with_the_wrong_cause_does_not_pass(tmp_path, clock):
     assert summary.diagnosis.chosen == "url-typo" and summary.diagnosis.actual == "der-served"
     text = md.read_text()
     assert "Verdict: wrong" in text and "DER" in text
+
+
+async def test_the_keypad_drill_types_the_url_by_multi_tap(tmp_path, clock):
+    """issue 12: a drill file's keypad = true puts the handset in keypad mode."""
+    from core.handset.keypad import keypad_presses
+
+    drill = DRILLS["keypad-url"]
+    assert drill.keypad and not DRILLS["bulletin-guided"].keypad
+    with DrillSession(drill, tmp_path, clock=clock) as session:
+        assert session.handset.settings.keypad
+        outcome = await Trainee(session).follow(session.environment.job_sheet)
+        assert outcome == "provision:ok"
+        url = session.environment.job_sheet.url.removeprefix("http://")
+        typed = [e.key for e in session.handset.log.key_presses()]
+        presses = keypad_presses(url)
+        assert any(typed[i : i + len(presses)] == presses for i in range(len(typed)))
+        assert not set(url) & {k for k in typed if k.isalpha() and len(k) == 1}
+        assert session.finish().passed

@@ -26,7 +26,7 @@ def test_pem_with_text_around_is_accepted(ca):
 def test_der_is_refused_saying_it_is_der(ca):
     verdict = accept_certificate_file(der(ca.cert))
     assert not verdict.ok and verdict.code == a.DER
-    assert "DER" in verdict.message and "PEM" in verdict.message
+    assert "DER" in verdict.explanation and "PEM" in verdict.explanation
     assert verdict.source == "vendor doc"
 
 
@@ -48,19 +48,19 @@ def test_private_key_is_refused_loudly(ca, fmt):
         )
     verdict = accept_certificate_file(data)
     assert not verdict.ok and verdict.code == a.PRIVATE_KEY
-    assert verdict.message.startswith("WARNING") and "PRIVATE KEY" in verdict.message
+    assert verdict.explanation.startswith("WARNING") and "PRIVATE KEY" in verdict.explanation
 
 
 def test_several_certificates_are_refused(ca):
     server = make_cert("boot", ca.server_key, issuer=ca.cert, issuer_key=ca.key, ca=False)
     verdict = accept_certificate_file(pem(server, ca.cert))
-    assert verdict.code == a.SEVERAL and "2 certificates" in verdict.message
+    assert verdict.code == a.SEVERAL and "2 certificates" in verdict.explanation
 
 
 def test_server_certificate_is_not_a_ca(ca):
     server = make_cert("boot", ca.server_key, issuer=ca.cert, issuer_key=ca.key, ca=False)
     verdict = accept_certificate_file(pem(server))
-    assert verdict.code == a.NOT_CA and '"boot"' in verdict.message
+    assert verdict.code == a.NOT_CA and '"boot"' in verdict.explanation
 
 
 def test_intermediate_is_not_a_root(ca):
@@ -78,7 +78,7 @@ def test_expired_and_not_yet_valid(ca):
         "Root CA", ca.key, not_before=NOW - timedelta(days=30), not_after=NOW - timedelta(days=1)
     )
     verdict = accept_certificate_file(pem(expired))
-    assert verdict.code == a.EXPIRED and "expired on" in verdict.message
+    assert verdict.code == a.EXPIRED and "expired on" in verdict.explanation
     future = make_cert("Root CA", ca.key, not_before=NOW + timedelta(days=2))
     verdict = accept_certificate_file(pem(future))
     assert verdict.code == a.NOT_YET_VALID
@@ -102,7 +102,7 @@ def test_expired_and_not_yet_valid(ca):
 def test_other_files_each_get_their_own_message(data, code):
     verdict = accept_certificate_file(data)
     assert not verdict.ok and verdict.code == code, verdict
-    assert verdict.message.endswith(".")
+    assert verdict.explanation.endswith(".")
 
 
 def test_crlf_and_bom_are_fine_but_a_trusted_certificate_block_is_not(ca):
@@ -110,7 +110,7 @@ def test_crlf_and_bom_are_fine_but_a_trusted_certificate_block_is_not(ca):
     assert accept_certificate_file(b"\xef\xbb\xbf" + pem(ca.cert)).ok
     trusted = pem(ca.cert).replace(b"CERTIFICATE", b"TRUSTED CERTIFICATE")
     verdict = accept_certificate_file(trusted)
-    assert verdict.code == a.NOT_A_CERTIFICATE and "TRUSTED CERTIFICATE" in verdict.message
+    assert verdict.code == a.NOT_A_CERTIFICATE and "TRUSTED CERTIFICATE" in verdict.explanation
 
 
 def test_csr_is_named(ca):

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from core.handset import (
     ALL_CERTIFICATES,
+    Cancel,
     Download,
     EffectError,
     Handset,
     HandsetSettings,
     Provision,
 )
-from core.handset.menu import RehearsalChoices
+from core.handset.menu import MESSAGES, RehearsalChoices
 from tests.handset.certs import make_cert, pem
 from tests.handset.keys import choose, set_all_certificates, to_url_entry, type_text
 from tests.handset.results import Failure, Fetched, Handshake
@@ -50,7 +52,8 @@ def test_bulletin_procedure_installs_and_sets_all_certificates(ca):
     assert handset.log.ignored_keys() == 0
 
 
-def test_wrong_password_returns_to_settings_with_a_message():
+def test_wrong_password_stays_on_the_password_entry_with_a_message():
+    """issue 12: a wrong password no longer drops back to Settings."""
     handset = Handset()
     handset.press("soft1")
     choose(handset, "Settings")
@@ -60,13 +63,13 @@ def test_wrong_password_returns_to_settings_with_a_message():
     type_text(handset, "123")
     assert handset.screen.entry == "***" and handset.screen.masked
     handset.press("soft1")
-    assert handset.screen.node_id == "settings"
+    assert handset.screen.node_id == "advanced.password"
+    assert handset.screen.entry == "" and handset.screen.entry_cursor == 0
     assert handset.screen.message == "Incorrect password. Try again."
     assert not handset.admin
     assert handset.log.wrong_passwords() == 1
     # the password never reaches the log, only asterisks
     assert "1" not in [e.key for e in handset.log.key_presses()]
-    choose(handset, "Advanced")
     type_text(handset, "456")
     handset.press("soft1")
     assert handset.screen.node_id == "advanced" and handset.admin
@@ -80,10 +83,9 @@ def test_configured_password_replaces_the_default():
     choose(handset, "Advanced")
     type_text(handset, "456")
     handset.press("soft1")
-    assert handset.screen.node_id == "settings"
+    assert handset.screen.node_id == "advanced.password"  # issue 12: stays, emptied
     assert handset.log.wrong_passwords() == 1
-    to_url_entry_from_settings = ["2", "9", "9", "9", "9", "soft1"]
-    for key in to_url_entry_from_settings:
+    for key in ["9", "9", "9", "9", "soft1"]:
         handset.press(key)
     assert handset.screen.node_id == "advanced" and handset.admin
 
@@ -215,15 +217,45 @@ def test_choice_list_marks_the_current_value():
     assert handset.profiles[1].ca_certificate == "Platform CAs Only"
 
 
-def test_busy_handset_ignores_keys_and_feed_needs_an_effect():
+def test_busy_handset_ignores_keys_but_cancel_keys_and_feed_needs_an_effect():
+    """issue 12: while busy, End, Back and the Cancel soft key ask to cancel (a Cancel
+    request, nothing changed yet); other keys still do nothing."""
     handset = Handset()
     with pytest.raises(RuntimeError):
         handset.feed(Fetched(URL, True))
-    download(handset)
+    effect = download(handset)
+    assert handset.screen.softkeys[1] == "Cancel"
     before = handset.log.ignored_keys()
-    assert handset.press("end") is None
     assert handset.press("soft1") is None
+    assert handset.press("x") is None
     assert handset.busy and handset.log.ignored_keys() == before + 2
+    for key in ("end", "back", "soft2"):
+        request = handset.press(key)
+        assert request == Cancel(effect, "Stopped by the user.")
+        assert handset.busy and handset.pending is effect  # the caller stops it, then aborts
+    handset.abort(request.reason)
+    assert handset.screen.message == "Cancelled. Stopped by the user."
+    assert handset.log.ignored_keys() == before + 2
+
+
+def test_cancel_while_busy_is_a_rehearsal_choice():
+    handset = Handset(HandsetSettings(choices=RehearsalChoices(cancel_while_busy=False)))
+    download(handset)
+    assert handset.screen.softkeys == ("", "", "", "")
+    assert handset.press("end") is None and handset.busy
+
+
+def test_busy_screen_carries_the_callers_tick_for_the_elapsed_seconds():
+    handset = Handset()
+    to_url_entry(handset)
+    handset.press("x")
+    assert handset.busy_since is None
+    effect = handset.press("soft1", tick=100.0)
+    assert isinstance(effect, Download)
+    assert handset.screen.busy_since == 100.0 and handset.busy_since == 100.0
+    assert handset.elapsed(103.7) == 3
+    handset.feed(Fetched(URL, False, failure=Failure.REFUSED, message="Nothing listens."))
+    assert handset.screen.busy_since is None and handset.elapsed(200.0) == 0
 
 
 def test_feeding_the_same_result_twice_raises_at_once(ca):
@@ -253,9 +285,28 @@ def test_refused_file_is_reported_with_its_code(ca):
     handset = Handset()
     download(handset)
     handset.feed(Fetched(URL, True, b"<!DOCTYPE html><html>hi</html>"))
-    assert "web page" in handset.screen.message
+    # issue 12: the phone says what a phone says, short and without the remedy ...
+    assert handset.screen.message == "Invalid certificate format."
     assert handset.log.outcomes()[-1] == "refused:html"
     assert handset.log.count("refused:") == 1
+    # ... and the explanation stays in the log, for the drill's diagnosis.
+    last = handset.log.last_outcome()
+    assert last is not None and "web page" in last.detail
+
+
+def test_a_refusal_on_the_phone_gives_no_remedy_and_a_trainer_may_reword_it(ca):
+    """issue 12: no "convert it with openssl" on the handset; the wording is data."""
+    der = ca.cert.public_bytes(serialization.Encoding.DER)
+    handset = Handset()
+    download(handset)
+    handset.feed(Fetched(URL, True, der))
+    assert handset.screen.message == "Invalid certificate format."
+    assert "openssl" not in handset.render_text()
+    messages = {**MESSAGES, "refused_der": "Bad format."}
+    handset = Handset(HandsetSettings(choices=RehearsalChoices(messages=messages)))
+    download(handset)
+    handset.feed(Fetched(URL, True, der))
+    assert handset.screen.message == "Bad format."
 
 
 def test_slots_fill_up_and_removal_frees_one(ca, ca_key):
@@ -383,3 +434,46 @@ def test_progress_follows_the_profile_provision_uses(ca):
     on_two.feed(Fetched(URL, True, pem(ca.cert)))
     set_all_certificates(on_two, profile=2)
     assert on_two.progress == "profile"
+
+
+def test_entry_editing_home_end_and_clear():
+    """issue 12: line_start/line_end (the terminal's Home/End in an entry) and the Clear
+    soft key; the phone's red End key still goes idle."""
+    handset = Handset()
+    to_url_entry(handset)
+    type_text(handset, "host/ca.crt")
+    assert handset.screen.softkeys[:3] == ("Enter", "Cancel", "Clear")
+    handset.press("line_start")
+    assert handset.screen.entry_cursor == 0
+    handset.press("line_start")
+    assert not handset.log.key_presses()[-1].handled  # already there
+    handset.press("line_end")
+    assert handset.screen.entry_cursor == len("http://host/ca.crt")
+    handset.press("soft3")  # Clear
+    assert handset.screen.entry == "" and handset.screen.entry_cursor == 0
+    type_text(handset, "ftp://h/ca.crt")
+    assert handset.screen.entry == "ftp://h/ca.crt"
+    handset.press("end")
+    assert handset.screen.kind == "idle"
+
+
+def test_clear_back_to_the_prefix_is_a_rehearsal_choice():
+    handset = Handset(HandsetSettings(choices=RehearsalChoices(clear_empties_entry=False)))
+    to_url_entry(handset)
+    type_text(handset, "x")
+    handset.press("soft3")
+    assert handset.screen.entry == "http://" and handset.screen.entry_cursor == 7
+
+
+def test_after_a_failed_download_the_url_comes_back_with_the_cursor_at_its_end():
+    handset = Handset()
+    download(handset)
+    handset.feed(Fetched(URL, False, failure=Failure.REFUSED, message="Nothing listens."))
+    handset.press("soft1")
+    assert handset.screen.entry == URL and handset.screen.entry_cursor == len(URL)
+    handset.press("line_start")
+    effect = handset.press("soft1")
+    assert isinstance(effect, Download)
+    handset.feed(Fetched(URL, False, failure=Failure.REFUSED, message="Nothing listens."))
+    handset.press("soft1")
+    assert handset.screen.entry_cursor == len(URL)  # not where it was (the start)

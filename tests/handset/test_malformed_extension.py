@@ -34,7 +34,7 @@ def junk_root() -> x509.Certificate:
 def test_accept_calls_a_junk_basic_constraints_damaged():
     verdict = accept_certificate_file(pem(junk_root()))
     assert not verdict.ok and verdict.code == DAMAGED
-    assert verdict.message.endswith(".") and "\n" not in verdict.message
+    assert verdict.explanation.endswith(".") and "\n" not in verdict.explanation
 
 
 def test_rehearse_refuses_it_in_one_sentence(capsys):

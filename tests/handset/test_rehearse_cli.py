@@ -41,3 +41,35 @@ def test_the_ftp_password_never_reaches_the_terminal(ca, tmp_path, capsys):
     assert "[type 'ftp://plcmspip:***@" in out and "|[" in out  # the screens are still printed
     for text in (out, err, out2, err2):
         assert "s3cret" not in text and "cretpw" not in text and "cretpx" not in text
+
+
+def test_rehearse_keypad_types_the_url_by_multi_tap_and_counts_the_presses(ca, capsys):
+    """issue 12: `rehearse --keypad URL` types with the digit keys and says how many."""
+    from core.handset.keypad import keypad_presses
+
+    with HTTPServer({"/ca.crt": Route(pem(ca.cert))}) as server:
+        url = server.url("/ca.crt")
+        code = main(["rehearse", url, "--keypad", "--timeout", "5"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    expected = len(keypad_presses(url.removeprefix("http://")))
+    assert f"Keypad: typing the URL took {expected} key presses." in out
+    assert "on the keypad" in out and "Keypad abc" in out  # the map on the phone's screen
+
+
+def test_rehearse_keypad_ftp_url_clears_the_field_first(ca, tmp_path, capsys):
+    from core.handset.keypad import keypad_presses
+
+    (tmp_path / "ca.crt").write_bytes(pem(ca.cert))
+    with FTPServer(tmp_path, user="plcmspip", password="plcmspip", anonymous=False) as ftp:
+        url = ftp.url(user="plcmspip", password="plcmspip")
+        code = main(["rehearse", url, "--keypad", "--quiet", "--timeout", "5"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert f"took {1 + len(keypad_presses(url))} key presses" in out  # Clear + the URL
+
+
+def test_rehearse_keypad_refuses_a_character_the_keypad_lacks(capsys):
+    code = main(["rehearse", "http://host/a b", "--keypad"])
+    _out, err = capsys.readouterr()
+    assert code != 0 and "no key for" in err and "Traceback" not in err

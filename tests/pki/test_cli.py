@@ -91,13 +91,13 @@ def test_no_passphrase_anywhere(env, capsys, monkeypatch, ws):
     assert code == 1 and "No CA key passphrase given" in one_sentence_error(err)
     # bad input is reported before any passphrase is asked for
     code, _, err = run(capsys, "issue", "bad..name", "--workspace", str(ws.root))
-    assert code == 1 and "cannot be used as a certificate name" in one_sentence_error(err)
+    assert code == 1 and "is not a host name or IP address" in one_sentence_error(err)
 
 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (("issue", "../../etc"), "cannot be used as a certificate name"),
+        (("issue", "../../etc"), "is not a host name or IP address"),
         (("issue", "boot", "--cn", "a b"), "contains a blank"),
         (("show", "missing.crt"), "Cannot read missing.crt"),
         (("sign", "missing.csr"), "Cannot read missing.csr"),

@@ -108,7 +108,7 @@ def test_inspect_file_refuses_what_is_not_a_small_regular_file(tmp_path):
     for path, words in (
         (fifo, "not a regular file"),  # would wait for a writer for ever
         (tmp_path, "not a regular file"),  # a folder
-        (big, "larger than 1024 KiB"),
+        (big, "larger than 1 MiB"),
     ):
         started = time.monotonic()
         with pytest.raises(UserError) as caught:

@@ -37,7 +37,7 @@ def test_create_ca_layout_and_modes(ca_template):
 
 def test_create_ca_refuses_an_existing_ca(ws):
     before = snapshot(ws.root)
-    with pytest.raises(UserError, match="already exists; move it away"):
+    with pytest.raises(UserError, match="already holds a CA"):
         ws.create_ca(CA_SUBJECT, CA_PASS)
     assert snapshot(ws.root) == before
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Input, Select
 
+from core.pki.workspace import CAState, ca_state_sentence
 from tests.tui.conftest import FROZEN_PASSPHRASE, fill, finish_jobs, screen_text
 from tui.app import HandsetCAApp
 from tui.forms import (
@@ -195,7 +196,8 @@ def test_core_sentences_as_the_app_says_them() -> None:
     from core.pki.keys import WrongPassphrase
 
     core = "The CA key passphrase is wrong; type it again or use the file that holds the right one."
-    assert app_sentence(WrongPassphrase(core)) == "The CA key passphrase is wrong; type it again."
+    wrong = WrongPassphrase(core, "The CA key passphrase")
+    assert app_sentence(wrong) == "The CA key passphrase is wrong; type it again."
     assert app_sentence(UserError("ca.crt already exists.")) == "ca.crt already exists."
     # Told by its type, not its words: a plain UserError keeps its sentence.
     assert app_sentence(UserError(core)) == core
@@ -231,9 +233,7 @@ async def test_create_refuses_at_once_when_a_ca_exists(frozen_app: HandsetCAApp)
         await pilot.pause()
         assert not isinstance(app.screen, CreateCAScreen)
         status = str(app.workbench.query_one("#status").render())
-        assert status == (
-            "A CA already exists in pki; to make a new one, move ca.key and ca.crt away first."
-        )
+        assert status == ca_state_sentence(app.workspace.root, CAState.COMPLETE)  # core's
 
 
 async def test_the_viewer_breaks_a_fingerprint_at_a_colon(frozen_app: HandsetCAApp) -> None:

@@ -56,3 +56,36 @@ def test_fault_drill_in_a_real_terminal(drill_terminal, tmp_path):
     t.keys("Enter")
     shown = t.wait_for("Trainee: Alex Smith")  # the picker, with this trainee's best
     assert "best: pass" in shown
+
+
+@pytest.fixture
+def keypad_terminal(tmp_path: Path):
+    # --trainee: the name given up front, so the picker does not ask (see the test above)
+    app = f"{HANDSET_CA} drills run keypad-url --trainee Kim --workspace {tmp_path}"
+    command = f'{app}; echo "[exit $?]"; sleep 60'
+    with tmux_session(
+        command, session="keypad", socket_prefix="handset-ca-keypad", timeout=20.0
+    ) as t:
+        yield t
+
+
+def test_keypad_drill_types_the_url_in_a_real_terminal(keypad_terminal):
+    """issue 12: the URL typed on the phone's keypad (multi-tap), keys as tmux sends them."""
+    from core.handset.keypad import keypad_presses
+
+    t = keypad_terminal
+    t.wait_for("Admin password: 456")
+    t.keys("F2")  # Menu
+    t.wait_for("Main Menu")
+    t.keys("1", "2")  # Settings, Advanced: the password screen
+    t.wait_for("Administrator's password")
+    t.keys("4", "5", "6", "F2")  # digits type digits in the password entry
+    t.wait_for("Administration Settings")
+    t.keys("1", "2", "1", "1", "1")  # ... > Install Custom CA Certs > Configure CA Cert...
+    t.wait_for("Keypad abc")  # the keypad map is shown while the entry is open
+    tmux_names = {"right": "Right"}
+    presses = keypad_presses("bootserver1.example.com/ca.crt")
+    t.keys(*[tmux_names.get(k, k) for k in presses])
+    t.wait_for("http://bootserver1.example.com/ca.crt")
+    t.keys("F2")  # the Enter soft key
+    t.wait_for("custom CA slot 1.")

@@ -195,7 +195,8 @@ def test_cli_end_to_end_with_openssl(tmp_path):
     )
 
     assert_one_sentence(
-        run_cli("issue", "../../etc", env_extra=env, cwd=tmp_path), "cannot be used"
+        run_cli("issue", "../../etc", env_extra=env, cwd=tmp_path),
+        "is not a host name or IP address",
     )
     assert_one_sentence(
         run_cli("issue", "x", "--cn", "../../etc", env_extra=env, cwd=tmp_path),

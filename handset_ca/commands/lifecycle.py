@@ -1,0 +1,303 @@
+"""Life after day one: renew NAME, status, export NAME, ca renew, ca rollover [--finish]."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from core.errors import UserError
+from core.locations import EXPORT_PASSPHRASE_ENV, KEY_PASSPHRASE_ENV, workspace_dir
+from core.passphrase import read_passphrase
+from core.pki import (
+    DEFAULT_CA_DAYS,
+    DEFAULT_SERVER_DAYS,
+    DEFAULT_SERVER_KEY_SIZE,
+    KEY_SIZES,
+    Result,
+    Workspace,
+)
+from core.pki.ca import check_days
+from core.pki.export import FORMATS, check_export, export, key_is_encrypted
+from core.pki.renew import issued_certificate, renew, renew_ca
+from core.pki.rollover import finish_rollover, refuse_started, rollover_started, start_rollover
+from core.pki.status import DEFAULT_WARN_DAYS, OK, expiry_status
+from handset_ca.commands.common import add_workspace
+from handset_ca.commands.pki import summary_lines
+
+USAGE_ERROR = 2
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    renew_p = subparsers.add_parser(
+        "renew", help="a new certificate for an issued name (same key unless --new-key)"
+    )
+    _common(renew_p)
+    renew_p.add_argument("name", metavar="NAME", help="the name it was issued as")
+    renew_p.add_argument(
+        "--days", type=int, default=DEFAULT_SERVER_DAYS, help="validity (default %(default)s)"
+    )
+    renew_p.add_argument(
+        "--new-key", action="store_true", help="make a new server key (and CSR) too"
+    )
+    renew_p.add_argument(
+        "--key-size",
+        type=int,
+        choices=KEY_SIZES,
+        default=DEFAULT_SERVER_KEY_SIZE,
+        help="with --new-key (default %(default)s)",
+    )
+    renew_p.add_argument(
+        "--key-passphrase",
+        action="store_true",
+        help="with --new-key: encrypt the new server.key (prompt or $HANDSET_CA_KEY_PASSPHRASE)",
+    )
+    renew_p.add_argument(
+        "--key-passphrase-file", metavar="FILE", help="read the new key's passphrase from FILE"
+    )
+    renew_p.add_argument(
+        "--next",
+        action="store_true",
+        help="sign with the next CA of a rollover under way (next/ca.key)",
+    )
+    renew_p.set_defaults(func=cmd_renew)
+
+    status = subparsers.add_parser(
+        "status",
+        help="expiry of the CA and every issued certificate (exit 1 if any needs care)",
+    )
+    add_workspace(status)
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.add_argument(
+        "--warn-days",
+        type=_non_negative,
+        default=DEFAULT_WARN_DAYS,
+        help="warning window in days (default %(default)s)",
+    )
+    status.set_defaults(func=cmd_status)
+
+    exp = subparsers.add_parser("export", help="PKCS#12, full chain or DER for a boot server")
+    add_workspace(exp)  # no CA passphrase: nothing is signed
+    exp.add_argument("name", metavar="NAME")
+    exp.add_argument("--format", choices=FORMATS, required=True)
+    exp.add_argument("--out", metavar="FILE", required=True, help="a new file (never replaced)")
+    exp.add_argument(
+        "--legacy",
+        action="store_true",
+        help="pkcs12 in the 3DES/SHA-1 form older Windows Server releases need",
+    )
+    exp.add_argument(
+        "--export-passphrase-file",
+        metavar="FILE",
+        help=f"the PKCS#12 passphrase from FILE (else ${EXPORT_PASSPHRASE_ENV}, else a prompt)",
+    )
+    exp.add_argument(
+        "--key-passphrase-file",
+        metavar="FILE",
+        help="the server key's passphrase, if it is encrypted (else "
+        "$HANDSET_CA_KEY_PASSPHRASE, else a prompt)",
+    )
+    exp.set_defaults(func=cmd_export)
+
+    ca_actions = subparsers.choices["ca"].actions  # set by handset_ca.commands.pki
+    ca_renew = ca_actions.add_parser(
+        "renew", help="re-issue ca.crt with the same key and subject (phones keep trusting)"
+    )
+    _common(ca_renew)
+    ca_renew.add_argument(
+        "--days", type=int, default=DEFAULT_CA_DAYS, help="validity (default %(default)s)"
+    )
+    ca_renew.set_defaults(func=cmd_ca_renew)
+
+    roll = ca_actions.add_parser(
+        "rollover", help="start a new CA beside the current one; --finish makes it current"
+    )
+    _common(roll)
+    roll.add_argument("--finish", action="store_true", help="make the next CA the current one")
+    roll.add_argument("--days", type=int, default=DEFAULT_CA_DAYS, help="the next CA's validity")
+    roll.set_defaults(func=cmd_ca_rollover)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    add_workspace(parser)
+    parser.add_argument(
+        "--passphrase-file", metavar="FILE", help="read the CA key passphrase from FILE"
+    )
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of days: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("the window cannot be negative")
+    return value
+
+
+def _workspace(args: argparse.Namespace) -> Workspace:
+    return Workspace(workspace_dir(getattr(args, "workspace", None)))
+
+
+def _report(title: str, result: Result) -> None:
+    print(title)
+    print("\n".join(summary_lines(result.summary)))
+    for path in result.paths:
+        print(f"  wrote {path}")
+    for warning in result.warnings:
+        print(f"handset-ca: warning: {warning}", file=sys.stderr)
+
+
+def cmd_renew(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    check_days(args.days)
+    issued_certificate(ws, args.name)  # before any prompt
+    if args.next and not rollover_started(ws):
+        raise UserError(
+            f"No CA rollover was started in {ws.root}, so there is no next CA to sign "
+            "with; start one with `handset-ca ca rollover`, or renew without --next."
+        )
+    if (args.key_passphrase or args.key_passphrase_file) and not args.new_key:
+        raise UserError(
+            "--key-passphrase is for the new key of --new-key; without it the key stays as it is."
+        )
+    ca_passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
+    key_passphrase = None
+    if args.key_passphrase or args.key_passphrase_file:
+        key_passphrase = read_passphrase("key", new=True, passphrase_file=args.key_passphrase_file)
+    result = renew(
+        ws,
+        args.name,
+        ca_passphrase,
+        days=args.days,
+        new_key=args.new_key,
+        key_passphrase=key_passphrase,
+        key_size=args.key_size,
+        under_next=args.next,
+    )
+    _report(
+        f"Renewed {args.name}; the former certificate is kept in "
+        f"{ws.issued_paths(args.name).crt.parent / 'previous'}. Install server.crt"
+        + (" and server.key" if args.new_key else "")
+        + " on the boot server.",
+        result,
+    )
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    try:
+        report = expiry_status(ws, args.warn_days)
+    except UserError as exc:  # no CA here: a usage error for cron, not "something expires"
+        print(f"handset-ca: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    if args.json:
+        # compact, as `check --json`: the C encoder (an indent would switch to the slow one)
+        sys.stdout.write(json.dumps(report.as_json(), separators=(",", ":")) + "\n")
+    else:
+        attention = report.attention
+        print(
+            f"{len(report.entries)} certificates in {ws.root}; "
+            f"{len(attention)} expired or expiring within {report.warn_days} days."
+        )
+        print(f"{'STATE':8} {'DAYS':>6} {'USED':>6}  {'NOT AFTER':10}  NAME")
+        for entry in report.entries:
+            print(
+                f"{entry.state:8} {entry.days_left:>6} {entry.used_percent:>5.1f}%  "
+                f"{entry.not_after:%Y-%m-%d}  {entry.name}"
+            )
+        for path in report.unreadable:
+            print(f"handset-ca: warning: {path} is not a readable certificate.", file=sys.stderr)
+    return 1 if any(e.state != OK for e in report.entries) else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    out = Path(args.out)
+    check_export(ws, args.name, args.format, out)  # before any prompt
+    if args.legacy and args.format != "pkcs12":
+        raise UserError("--legacy is for --format pkcs12 only.")
+    export_passphrase = key_passphrase = None
+    if args.format == "pkcs12":
+        if key_is_encrypted(ws, args.name):
+            _need("server key passphrase", args.key_passphrase_file, "--key-passphrase-file",
+                  KEY_PASSPHRASE_ENV)  # fmt: skip
+            key_passphrase = read_passphrase("key", passphrase_file=args.key_passphrase_file)
+        _need("export passphrase", args.export_passphrase_file, "--export-passphrase-file",
+              EXPORT_PASSPHRASE_ENV)  # fmt: skip
+        export_passphrase = read_passphrase(
+            "export", new=True, passphrase_file=args.export_passphrase_file
+        )
+    written = export(
+        ws,
+        args.name,
+        args.format,
+        out,
+        export_passphrase=export_passphrase,
+        key_passphrase=key_passphrase,
+        legacy=args.legacy,
+    )
+    what = {
+        "pkcs12": "key, certificate and CA in one PKCS#12 (mode 0600)"
+        + (", legacy 3DES/SHA-1" if args.legacy else ", AES-256/PBKDF2"),
+        "fullchain": "the certificate then its CA (PEM), for nginx or Apache",
+        "der": "the certificate in DER",
+    }[args.format]
+    print(f"Wrote {written}: {what}.")
+    return 0
+
+
+def _need(label: str, given: str | None, option: str, env: str) -> None:
+    """The sentence for a passphrase that cannot be had, naming this command's option."""
+    if given or os.environ.get(env) is not None or (sys.stdin is not None and sys.stdin.isatty()):
+        return
+    raise UserError(
+        f"No {label} given: type it at a terminal, or use {option} FILE or the environment "
+        f"variable {env}."
+    )
+
+
+def cmd_ca_renew(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    check_days(args.days)
+    ws.ca_certificate()  # "There is no CA" before the prompt
+    passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
+    result = renew_ca(ws, passphrase, days=args.days)
+    _report(
+        "Renewed the CA certificate (same key, same subject): phones holding the former "
+        f"ca.crt keep trusting; the former one is kept as {result.paths[1]}.",
+        result,
+    )
+    return 0
+
+
+def cmd_ca_rollover(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    ws.ca_certificate()  # "There is no CA" before the prompt
+    if args.finish:
+        if not rollover_started(ws):
+            raise UserError(
+                f"No CA rollover was started in {ws.root}; start one with `handset-ca ca rollover`."
+            )
+        passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
+        result = finish_rollover(ws, passphrase)
+        _report(
+            "The next CA is now the current one (ca.key, ca.crt); the former pair is kept "
+            f"in {result.paths[2].parent}. Remove the former CA from the phones' slot 1.",
+            result,
+        )
+        return 0
+    check_days(args.days)
+    refuse_started(ws)
+    passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
+    result = start_rollover(ws, passphrase, days=args.days)
+    _report(
+        "Started a CA rollover: the next CA is in next/ (same passphrase). Put next/ca.crt "
+        "into the phones' second custom CA slot, re-issue boot servers with "
+        "`handset-ca renew NAME --next`, then run `handset-ca ca rollover --finish`.",
+        result,
+    )
+    return 0
