@@ -11,6 +11,7 @@ CA_PASSPHRASE_ENV = "HANDSET_CA_PASSPHRASE"
 KEY_PASSPHRASE_ENV = "HANDSET_CA_KEY_PASSPHRASE"
 EXPORT_PASSPHRASE_ENV = "HANDSET_CA_EXPORT_PASSPHRASE"  # export --format pkcs12
 DRILLS_ENV = "HANDSET_CA_DRILLS"
+TRAINEE_ENV = "HANDSET_CA_TRAINEE"  # the trainee's name in drill results
 
 
 def workspace_dir(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -575,18 +575,25 @@ def run_app(workspace: str | None = None) -> int:
     return app.return_code or 0
 
 
-def drills_app(workspace: str | Path | None = None, drill_id: str | None = None) -> App[Any]:
-    """The app, opened on the drill picker (or straight into ``drill_id``)."""
+def drills_app(
+    workspace: str | Path | None = None, drill_id: str | None = None, *, trainee: str | None = None
+) -> App[Any]:
+    """The app, opened on the drill picker (or straight into ``drill_id``); with no
+    ``trainee`` (a valid name) the picker asks for one."""
     from core.locations import workspace_dir
     from tui.drills_screen import open_drills
 
     app = make_app(workspace)
-    app.call_later(open_drills, app, Path(workspace_dir(workspace)), start=drill_id)
+    app.call_later(
+        open_drills, app, Path(workspace_dir(workspace)), start=drill_id, trainee=trainee
+    )
     return app
 
 
-def run_drills_app(workspace: str | Path | None = None, drill_id: str | None = None) -> int:
-    """`handset-ca drills run [ID]`."""
-    app = drills_app(workspace, drill_id)
+def run_drills_app(
+    workspace: str | Path | None = None, drill_id: str | None = None, *, trainee: str | None = None
+) -> int:
+    """`handset-ca drills run [ID] [--trainee NAME]`."""
+    app = drills_app(workspace, drill_id, trainee=trainee)
     app.run()
     return app.return_code or 0

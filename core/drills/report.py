@@ -57,6 +57,7 @@ class Summary:
     diagnosis: Diagnosis | None
     passed: bool
     reasons: tuple[str, ...] = field(default=())  # why it did not pass
+    trainee: str | None = None  # who did it (core.drills.trainee); None: not given
 
     @property
     def steps_reached(self) -> int:
@@ -77,6 +78,7 @@ class Summary:
         lines = [
             f"# Drill: {self.title}",
             "",
+            f"- Trainee: {markdown_text(self.trainee) if self.trainee else '(not given)'}",
             f"- Drill: `{self.drill_id}` ({self.kind})",
             f"- Started: {self.started}",
             f"- Result: **{verdict}**",
@@ -119,6 +121,11 @@ def format_clock(seconds: float | None) -> str:
         return "-"
     whole = round(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
+
+
+def markdown_text(text: str) -> str:
+    """Text typed by a user, shown as itself in Markdown (a name is not a link or markup)."""
+    return "".join("\\" + c if c in "\\`*_[]<>#|!~" else c for c in text)
 
 
 def _cell(text: str) -> str:
@@ -178,6 +185,7 @@ class PastResult:
     hints_used: int
     diagnosis_right: bool | None
     passed: bool
+    trainee: str | None = None
 
 
 def result_cells(r: PastResult) -> list[str]:
@@ -195,32 +203,43 @@ def result_cells(r: PastResult) -> list[str]:
 
 
 def past_results(workspace: Path) -> list[PastResult]:
-    """Every saved result, oldest first; unreadable files are skipped."""
+    """Every saved result, oldest first; unreadable files are skipped (read_results names them)."""
+    return read_results(workspace)[0]
+
+
+def read_results(workspace: Path) -> tuple[list[PastResult], list[Path]]:
+    """Every saved result, oldest first, and the .json files that could not be read."""
     folder = results_dir(workspace)
     if not folder.is_dir():
-        return []
+        return [], []
     out = []
+    damaged = []
     for path in sorted(folder.glob("*.json")):
         try:
-            data = json.loads(read_small_file(path, RESULT_FILE).decode("utf-8"))
-            diagnosis = data.get("diagnosis")
-            out.append(
-                PastResult(
-                    path=path,
-                    drill_id=str(data["drill_id"]),
-                    title=str(data["title"]),
-                    started=str(data["started"]),
-                    elapsed_seconds=float(data["elapsed_seconds"]),
-                    steps_reached=int(data["steps_reached"]),
-                    steps_total=len(data["steps"]),
-                    wrong_keys=int(data["wrong_keys"]),
-                    wrong_passwords=int(data["wrong_passwords"]),
-                    hints_used=int(data["hints_used"]),
-                    diagnosis_right=None if diagnosis is None else bool(diagnosis["right"]),
-                    passed=bool(data["passed"]),
-                )
-            )
-        except (UserError, OSError, ValueError, KeyError, TypeError):
-            continue  # a FIFO or a huge file named *.json is skipped, never waited on
+            out.append(_read_result(path))
+        except (UserError, OSError, ValueError, KeyError, TypeError, AttributeError):
+            # damaged, or a FIFO or a huge file named *.json: skipped, never waited on
+            damaged.append(path)
     out.sort(key=lambda r: (r.started, _mtime(r.path), r.path.name))
-    return out
+    return out, damaged
+
+
+def _read_result(path: Path) -> PastResult:
+    data = json.loads(read_small_file(path, RESULT_FILE).decode("utf-8"))
+    diagnosis = data.get("diagnosis")
+    trainee = data.get("trainee")
+    return PastResult(
+        path=path,
+        drill_id=str(data["drill_id"]),
+        title=str(data["title"]),
+        started=str(data["started"]),
+        elapsed_seconds=float(data["elapsed_seconds"]),
+        steps_reached=int(data["steps_reached"]),
+        steps_total=len(data["steps"]),
+        wrong_keys=int(data["wrong_keys"]),
+        wrong_passwords=int(data["wrong_passwords"]),
+        hints_used=int(data["hints_used"]),
+        diagnosis_right=None if diagnosis is None else bool(diagnosis["right"]),
+        passed=bool(data["passed"]),
+        trainee=None if trainee is None else str(trainee),
+    )

@@ -8,6 +8,9 @@ The TUI, the tests and any script drive a session the same way::
         session.checklist, session.hint(), session.elapsed()
         summary = session.finish("der-served")  # the trainee's diagnosis, fault drills
         session.save()                        # drills/<date>-<drill>.md and .json
+    again = session.retry()                   # the same drill, set up afresh
+
+``trainee`` (core.drills.trainee) is written into the result.
 
 Only handset keys count: the session reads the handset's event log.
 """
@@ -24,6 +27,7 @@ from core.drills.environment import Environment
 from core.drills.faults import build_environment
 from core.drills.model import Drill
 from core.drills.report import Diagnosis, StepResult, Summary, save_summary
+from core.drills.trainee import validate_trainee
 from core.errors import UserError
 from core.handset import Handset, Screen
 from core.handset.runner import drive
@@ -56,8 +60,11 @@ class DrillSession:
         clock: Stopwatch = monotonic,
         wall: WallClock = utc_now,
         environment: Environment | None = None,
+        trainee: str | None = None,
     ) -> None:
         self.drill = drill
+        self.trainee = validate_trainee(trainee) if trainee is not None else None
+        self._wall = wall
         self.workspace = Path(workspace) if workspace is not None else None
         self.environment = environment or build_environment(drill.fault)
         self.handset: Handset = self.environment.new_handset(keypad=drill.keypad)
@@ -93,6 +100,11 @@ class DrillSession:
                 )
             )
         return items
+
+    @property
+    def shows_checklist(self) -> bool:
+        """False for a timed drill without hints: the steps are done from memory."""
+        return not (self.drill.kind == "timed" and not self.drill.hints)
 
     @property
     def steps_done(self) -> bool:
@@ -190,6 +202,7 @@ class DrillSession:
             diagnosis=found,
             passed=not reasons,
             reasons=tuple(reasons),
+            trainee=self.trainee,
         )
         return self.summary
 
@@ -224,6 +237,14 @@ class DrillSession:
         if self.saved is None:
             self.saved = save_summary(self.summary, self.workspace)
         return self.saved
+
+    def retry(self) -> DrillSession:
+        """A new session of the same drill for the same trainee: a fresh set-up of the same
+        fault, its own servers and clock start. Blocking (keys, servers): not on an event
+        loop. This session is left as it is; close it too."""
+        return DrillSession(
+            self.drill, self.workspace, clock=self.clock, wall=self._wall, trainee=self.trainee
+        )
 
     def close(self) -> None:
         self.environment.close()

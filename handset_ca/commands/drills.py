@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from core.drills.catalog import FAULT_INFO
 from core.drills.loader import find_drill, load_drills, trainer_dir
-from core.drills.report import format_clock, past_results, result_cells, results_dir
-from core.locations import DRILLS_ENV, workspace_dir
+from core.drills.records import CLASS_HEADERS, class_rows, csv_table, markdown_table
+from core.drills.report import (
+    PastResult,
+    format_clock,
+    read_results,
+    result_cells,
+    results_dir,
+)
+from core.drills.trainee import MAX_TRAINEE_LENGTH, trainee_name
+from core.errors import UserError
+from core.locations import DRILLS_ENV, TRAINEE_ENV, workspace_dir
 from handset_ca.commands.common import add_workspace
 
 
@@ -32,9 +43,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_show.set_defaults(func=run_show)
     p_run = sub.add_parser("run", help="open the app on the drills (or straight into one)")
     p_run.add_argument("drill", nargs="?", help="a drill id to start at once")
+    p_run.add_argument(
+        "--trainee",
+        metavar="NAME",
+        help=(
+            f"the trainee's name, written into every result (default ${TRAINEE_ENV}; "
+            f"else the app asks; at most {MAX_TRAINEE_LENGTH} characters)"
+        ),
+    )
     add_workspace(p_run)
     p_run.set_defaults(func=run_run)
-    p_report = sub.add_parser("report", help="table of finished drills in this workspace")
+    p_report = sub.add_parser(
+        "report",
+        help="table of finished drills in this workspace (--class: trainees by drills)",
+    )
+    p_report.add_argument(
+        "--class",
+        dest="by_class",
+        action="store_true",
+        help="one table for the trainer's records: each trainee's best attempt at each drill "
+        "(best result, steps, time, hints used, attempts), as Markdown",
+    )
+    p_report.add_argument("--csv", action="store_true", help="CSV instead (for a spreadsheet)")
     add_workspace(p_report)
     p_report.set_defaults(func=run_report)
 
@@ -87,31 +117,66 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_run(args: argparse.Namespace) -> int:
     workspace = workspace_dir(getattr(args, "workspace", None))
+    # A wrong id or name is one sentence here, not in the app.
+    trainee = trainee_name(getattr(args, "trainee", None))
     if args.drill is not None:
-        find_drill(args.drill, workspace)  # a wrong id is one sentence here, not in the app
+        find_drill(args.drill, workspace)
     from tui.app import run_drills_app  # the app, only when asked for
 
-    return run_drills_app(workspace, args.drill)
+    return run_drills_app(workspace, args.drill, trainee=trainee)
 
 
 def run_report(args: argparse.Namespace) -> int:
     workspace = workspace_dir(getattr(args, "workspace", None))
-    results = past_results(workspace)
-    if not results:
-        print(f"No finished drills yet in {results_dir(workspace)}.")
-        return 0
+    results, damaged = read_results(workspace)
+    if damaged:  # one line, whatever the number: the table is what the trainer wants
+        names = ", ".join(p.name for p in damaged)
+        print(
+            f"handset-ca: warning: skipped {len(damaged)} damaged result file(s) in "
+            f"{results_dir(workspace)}: {names}",
+            file=sys.stderr,
+        )
+    if getattr(args, "by_class", False):
+        return _class_report(workspace, results, as_csv=args.csv)
+    headers = ["STARTED", "TRAINEE", "DRILL", "RESULT", "TIME", "STEPS", "WRONG", "PWD"]
+    headers += ["HINTS", "CAUSE"]
     rows = []
     for r in results:
         diagnosis = (
             "-" if r.diagnosis_right is None else ("right" if r.diagnosis_right else "wrong")
         )
-        rows.append([r.started[:16].replace("T", " "), *result_cells(r), diagnosis])
-    print(
-        table(
-            ["STARTED", "DRILL", "RESULT", "TIME", "STEPS", "WRONG", "PWD", "HINTS", "CAUSE"],
-            rows,
-        )
-    )
+        started = r.started[:16].replace("T", " ")
+        rows.append([started, r.trainee or "-", *result_cells(r), diagnosis])
+    if args.csv:
+        print(csv_table(headers, rows), end="")
+        return 0
+    if not results:
+        print(f"No finished drills yet in {results_dir(workspace)}.")
+        return 0
+    print(table(headers, rows))
     passed = sum(1 for r in results if r.passed)
     print(f"\n{len(results)} result(s), {passed} passed; files in {results_dir(workspace)}.")
+    return 0
+
+
+def _class_report(workspace: Path, results: Sequence[PastResult], *, as_csv: bool) -> int:
+    try:
+        order = [d.id for d in load_drills(workspace)]
+    except UserError:  # a broken trainer drill file must not hide the class's results
+        order = []
+    rows = class_rows(results, order)
+    if as_csv:
+        print(csv_table(CLASS_HEADERS, rows), end="")
+        return 0
+    if not rows:
+        print(f"No finished drills yet in {results_dir(workspace)}.")
+        return 0
+    trainees = len({row[0] for row in rows})
+    print(
+        f"# Drill results by trainee\n\n"
+        f"From {len(results)} result(s) in {results_dir(workspace)}, {trainees} trainee(s).\n"
+        "Best: the attempt that passed, then the right diagnosis, most steps, fewest hints,\n"
+        "shortest time.\n"
+    )
+    print(markdown_table(CLASS_HEADERS, rows), end="")
     return 0

@@ -86,7 +86,12 @@ def test_report_skips_a_damaged_result(tmp_path, capsys):
     (tmp_path / "drills").mkdir()
     (tmp_path / "drills" / "2026-01-01-x.json").write_text("{not json")
     assert main(["drills", "report", "--workspace", str(tmp_path)]) == 0
-    assert "No finished drills yet" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "No finished drills yet" in captured.out
+    assert captured.err.strip().endswith(
+        "damaged result file(s) in " + str(tmp_path / "drills") + ": 2026-01-01-x.json"
+    )
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
 
 
 def test_web_without_textual_serve_says_how_to_install(tmp_path):

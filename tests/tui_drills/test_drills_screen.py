@@ -11,8 +11,11 @@ from core.drills.faults import FAULTS
 from core.drills.loader import load_drills
 from core.locations import DRILLS_ENV
 from tests.drills.keys import Trainee
+from tests.tui_drills.conftest import TRAINEE
 from tui.app import make_app
 from tui.drills_screen import (
+    NO_STEPS_TEXT,
+    ConfirmLeaveScreen,
     DiagnosisScreen,
     DrillPickerScreen,
     DrillScreen,
@@ -28,11 +31,6 @@ TERMINAL = {
     "end": END_KEY,
     **{f"soft{n}": key for n, key in enumerate(SOFT_KEYS, start=1)},
 }
-
-
-@pytest.fixture(autouse=True)
-def no_trainer_drills(monkeypatch):
-    monkeypatch.delenv(DRILLS_ENV, raising=False)
 
 
 async def start_drill(app, pilot, drill_id: str, workspace, clock) -> DrillScreen:
@@ -100,6 +98,10 @@ async def test_drill_solved_through_pilot(drill, tmp_path):
             index = [c.id for c in session.causes()].index(drill.fault)
             await pilot.press(*["down"] * index, "enter")
             await pilot.pause()
+            assert isinstance(app.screen, DiagnosisScreen)  # picked, not committed
+            assert "Commit this cause?" in screen_text(app)
+            await pilot.press("enter")  # commit it
+            await pilot.pause()
         else:
             assert outcome == "provision:ok"
         assert isinstance(app.screen, SummaryScreen)
@@ -113,7 +115,10 @@ async def test_drill_solved_through_pilot(drill, tmp_path):
         await pilot.pause()
         assert isinstance(app.screen, DrillPickerScreen)
     saved = sorted((tmp_path / "drills").glob("*.json"))
-    assert len(saved) == 1 and json.loads(saved[0].read_text())["drill_id"] == drill.id
+    result = json.loads(saved[0].read_text())
+    assert len(saved) == 1 and result["drill_id"] == drill.id
+    assert result["trainee"] == TRAINEE
+    assert f"- Trainee: {TRAINEE}" in saved[0].with_suffix(".md").read_text()
 
 
 async def test_f8_asks_before_finishing_a_drill_with_steps_left(tmp_path):
@@ -158,10 +163,10 @@ async def test_the_drill_popups_show_their_own_keys_not_the_drills(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await start_drill(app, pilot, "fault-url-typo", tmp_path, ManualClock())
-        await pilot.press("f8")
+        await pilot.press("f8", "f8")  # no step done: it says what to do first
         await pilot.pause()
         assert isinstance(app.screen, DiagnosisScreen)
-        assert "Esc Back to the handset" in footer(app) and "F7" not in footer(app), footer(app)
+        assert "Esc Back" in footer(app) and "F7" not in footer(app), footer(app)
 
 
 async def test_the_drill_header_counts_wrong_passwords(tmp_path):
@@ -178,11 +183,21 @@ async def test_wrong_cause_and_leaving_the_diagnosis(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start_drill(app, pilot, "fault-url-typo", tmp_path, ManualClock())
-        await pilot.press("f8")  # finish early: the cause list opens
+        await pilot.press("f8")  # no step done: it says what to do first, on the drill
+        assert app.screen is screen
+        assert str(screen.query_one("#drill-hint").render()) == NO_STEPS_TEXT
+        await pilot.press("f8")  # asked again: the cause list opens
         assert isinstance(app.screen, DiagnosisScreen)
         await pilot.press("escape")  # back to the handset, nothing decided
         assert app.screen is screen and screen.session.summary is None
-        await pilot.press("f8", "enter")  # the first cause: not the typo
+        await pilot.press("f8", "enter")  # the first cause: not the typo; picked only
+        assert isinstance(app.screen, DiagnosisScreen) and screen.session.summary is None
+        assert "Commit this cause?" in screen_text(app)
+        await pilot.press("escape")  # not sure: the pick is taken back, the list stays
+        assert isinstance(app.screen, DiagnosisScreen) and "Commit" not in screen_text(app)
+        await pilot.press("enter", "down")  # picked, then another highlighted: not committed
+        assert "Commit" not in screen_text(app)
+        await pilot.press("up", "enter", "enter")  # the first cause, committed
         await pilot.pause()
         assert isinstance(app.screen, SummaryScreen)
         summary = screen.session.summary
@@ -200,7 +215,13 @@ async def test_handset_keys_in_a_drill_do_not_touch_the_apps_handset(tmp_path):
         assert screen.session.handset.screen.node_id == "settings"
         assert len(app.handset.events) == before
         assert screen.session.checklist[1].done
-        await pilot.press("f10")  # leave without a result
+        await pilot.press("f10")  # leave without a result: it asks first
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmLeaveScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen  # still in the drill
+        await pilot.press("f10", "f10")  # F10 twice leaves
         await pilot.pause()
         assert isinstance(app.screen, DrillPickerScreen)
         await closed(pilot, screen.session.environment)
@@ -300,7 +321,7 @@ async def test_results_screen_lists_past_drills(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start_drill(app, pilot, "fault-wrong-password", tmp_path, ManualClock())
         await pilot_trainee(app, pilot, screen).follow(screen.session.environment.job_sheet)
-        await pilot.press("f8", "up", "enter")  # the last cause: the right one
+        await pilot.press("f8", "up", "enter", "enter")  # the last cause: the right one
         await pilot.pause()
         await pilot.press("enter")  # close the summary: back to the picker
         await pilot.press("r")

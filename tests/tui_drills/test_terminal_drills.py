@@ -25,6 +25,8 @@ def drill_terminal(tmp_path: Path):
 
 def test_fault_drill_in_a_real_terminal(drill_terminal, tmp_path):
     t = drill_terminal
+    t.wait_for("Who is doing the drills?")  # asked once, before the first drill
+    t.keys("Alex Smith", "Enter")
     t.wait_for("Admin password: 654")
     t.keys("F2")  # soft key 1: Menu
     t.wait_for("Main Menu")
@@ -36,6 +38,8 @@ def test_fault_drill_in_a_real_terminal(drill_terminal, tmp_path):
     t.keys("F8")
     t.wait_for("What made the phone fail?")
     t.keys("Up", "Enter")  # the last cause: the wrong password
+    t.wait_for("Commit this cause?")
+    t.keys("Enter")
     shown = t.wait_for("Saved as")
     assert "PASSED" in shown
     saved = list((tmp_path / "drills").glob("*.json"))
@@ -43,11 +47,21 @@ def test_fault_drill_in_a_real_terminal(drill_terminal, tmp_path):
     result = json.loads(saved[0].read_text())
     assert result["passed"] and result["wrong_passwords"] == 1
     assert result["diagnosis"]["right"]
+    assert result["trainee"] == "Alex Smith"
+    t.keys("r")  # retry in place: the same fault, set up afresh, for the same trainee
+    t.wait_for("Steps 0/")
+    t.wait_for("Admin password: 654")
+    t.keys("F10")
+    t.wait_for("Leave this drill?")
+    t.keys("Enter")
+    shown = t.wait_for("Trainee: Alex Smith")  # the picker, with this trainee's best
+    assert "best: pass" in shown
 
 
 @pytest.fixture
 def keypad_terminal(tmp_path: Path):
-    app = f"{HANDSET_CA} drills run keypad-url --workspace {tmp_path}"
+    # --trainee: the name given up front, so the picker does not ask (see the test above)
+    app = f"{HANDSET_CA} drills run keypad-url --trainee Kim --workspace {tmp_path}"
     command = f'{app}; echo "[exit $?]"; sleep 60'
     with tmux_session(
         command, session="keypad", socket_prefix="handset-ca-keypad", timeout=20.0
