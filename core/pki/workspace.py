@@ -133,7 +133,7 @@ class Workspace:
         self.audit_path = self.root / AUDIT_LOG
         self.lock_path = self.root / LOCK
         # ca.srl before a reservation, while locked (None: there was none)
-        self._srl_before: bytes | None | _Unset = _UNSET
+        self._srl_before: bytes | _Unset | None = _UNSET
 
     # ---- reading -------------------------------------------------------------------------
 
