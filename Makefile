@@ -32,12 +32,14 @@ test: lint
 	$(BIN)/pytest -n 2 -q
 
 # Style, then the layers (core never imports tui or textual; no cycles; no private
-# names across modules), all static.
+# names across modules), then types (mypy: its files and strict modules are in
+# pyproject.toml), all static.
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python scripts/check_imports.py
+	$(BIN)/mypy
 
 format: $(TEST_STAMP)
 	$(BIN)/ruff format .

@@ -8,6 +8,7 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from typing import Literal, overload
 
 from core.errors import UserError
 from core.fileio import PASSPHRASE_FILE, read_small_file
@@ -62,6 +63,30 @@ def read_passphrase_file(passphrase_file: str) -> str:
             f"The passphrase file {passphrase_file} is empty; put the passphrase on its first line."
         )
     return value
+
+
+# Two signatures so the type checker knows a required passphrase (the default) is
+# bytes, never None: only `required=False` can give None.
+@overload
+def read_passphrase(
+    kind: str,
+    *,
+    new: bool = ...,
+    passphrase_file: str | None = ...,
+    required: Literal[True] = ...,
+    file_option: str | None = ...,
+) -> bytes: ...
+
+
+@overload
+def read_passphrase(
+    kind: str,
+    *,
+    new: bool = ...,
+    passphrase_file: str | None = ...,
+    required: bool,
+    file_option: str | None = ...,
+) -> bytes | None: ...
 
 
 def read_passphrase(

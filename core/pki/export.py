@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from core.errors import UserError
@@ -105,6 +106,17 @@ def export(
                 f"{key_path} is not the key of {ws.issued_paths(name).crt}; renew with "
                 f"`handset-ca renew {name} --new-key` to make a matching pair."
             )
+        # Never true for a key that matches its certificate (an X25519 or DH key signs no
+        # CSR, so none is certified here), but it tells the type checker PKCS#12 takes it.
+        pkcs12_types = (
+            rsa.RSAPrivateKey,
+            dsa.DSAPrivateKey,
+            ec.EllipticCurvePrivateKey,
+            ed25519.Ed25519PrivateKey,
+            ed448.Ed448PrivateKey,
+        )
+        if not isinstance(key, pkcs12_types):
+            raise UserError(f"{key_path} holds a kind of key a PKCS#12 file cannot carry.")
         data, mode = pkcs12_bytes(name, key, cert, ca, export_passphrase, legacy=legacy), 0o600
     try:
         write_atomic(out, data, mode)
@@ -118,7 +130,7 @@ def export(
 
 def pkcs12_bytes(
     name: str,
-    key,
+    key: pkcs12.PKCS12PrivateKeyTypes,
     cert: x509.Certificate,
     ca: x509.Certificate,
     passphrase: bytes,

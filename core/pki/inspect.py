@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import binascii
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 from core.errors import UserError
 from core.fileio import PKI_FILE, read_small_file
@@ -77,13 +79,15 @@ def _describe_pem(label: str, data: bytes, body: bytes, passphrase: bytes | None
 def _describe_der(data: bytes, passphrase: bytes | None, what: str) -> str:
     if not data.startswith(b"\x30"):  # every DER object here is a SEQUENCE
         raise UserError(_NOT_READABLE.format(what=what))
-    for loader, describe in (
-        (x509.load_der_x509_certificate, describe_certificate),
-        (x509.load_der_x509_csr, describe_csr),
-        (serialization.load_der_public_key, describe_public_key),
-    ):
+    # Each load-then-describe pair as one call, so each loader meets its own describer.
+    attempts: tuple[Callable[[], str], ...] = (
+        lambda: describe_certificate(x509.load_der_x509_certificate(data), "DER"),
+        lambda: describe_csr(x509.load_der_x509_csr(data), "DER"),
+        lambda: describe_public_key(serialization.load_der_public_key(data), "DER"),
+    )
+    for attempt in attempts:
         try:
-            return describe(loader(data), "DER")
+            return attempt()
         except ValueError:
             continue
     try:
@@ -158,7 +162,7 @@ def describe_private_key(data: bytes, passphrase: bytes | None, form: str) -> st
     return "\n".join(lines)
 
 
-def describe_public_key(key, form: str) -> str:
+def describe_public_key(key: PublicKeyTypes, form: str) -> str:
     return "\n".join(
         [
             f"Public key ({form})",
@@ -168,7 +172,7 @@ def describe_public_key(key, form: str) -> str:
     )
 
 
-def _public_digest(key) -> str:
+def _public_digest(key: PublicKeyTypes) -> str:
     der = key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -177,7 +181,7 @@ def _public_digest(key) -> str:
     return colon_hex(digest.finalize())
 
 
-def _key_text(key) -> str:
+def _key_text(key: PublicKeyTypes) -> str:
     if isinstance(key, rsa.RSAPublicKey):
         return f"RSA {key.key_size} bit, exponent {key.public_numbers().e}"
     if isinstance(key, ec.EllipticCurvePublicKey):
@@ -185,7 +189,7 @@ def _key_text(key) -> str:
     return type(key).__name__.removesuffix("PublicKey").lstrip("_") or "unknown"
 
 
-def _sig_name(obj) -> str:
+def _sig_name(obj: x509.Certificate | x509.CertificateSigningRequest) -> str:
     oid = obj.signature_algorithm_oid
     return oid._name if oid._name != "Unknown OID" else oid.dotted_string
 
@@ -201,7 +205,7 @@ def _extensions_text(extensions: x509.Extensions, title: str) -> list[str]:
     return lines
 
 
-def _extension_value(value) -> str:
+def _extension_value(value: x509.ExtensionType) -> str:
     if isinstance(value, x509.BasicConstraints):
         text = "CA:TRUE" if value.ca else "CA:FALSE"
         if value.path_length is not None:

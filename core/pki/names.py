@@ -109,7 +109,10 @@ def name_text(name: x509.Name) -> str:
         short = _SHORT.get(attr.oid) or attr.oid._name
         if short == "Unknown OID":
             short = attr.oid.dotted_string
-        parts.append(f"{short}={attr.value}")
+        # A value is bytes only for x500UniqueIdentifier (a BIT STRING); it has always
+        # printed as Python's b'...' form, and says so here rather than by accident.
+        value = attr.value if isinstance(attr.value, str) else repr(attr.value)
+        parts.append(f"{short}={value}")
     return ", ".join(parts)
 
 

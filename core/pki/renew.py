@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -168,7 +169,7 @@ def renew(
                 )
             files[SERVER_KEY] = (key_to_pem(key, key_passphrase), 0o600)
             files[SERVER_CSR] = (_csr_like(old, key).public_bytes(PEM), 0o644)
-            public_key = key.public_key()
+            public_key: CertificatePublicKeyTypes = key.public_key()
         else:
             public_key = old.public_key()
         number = ws.reserve_serial()
@@ -194,14 +195,16 @@ def renew(
     return Result(cert, summary, [folder / f for f in files], warnings + ws.open_folder_warnings())
 
 
-def _encrypted(path) -> bool:
+def _encrypted(path: Path) -> bool:
     try:
         return is_encrypted_key(path.read_bytes())
     except OSError:
         return False
 
 
-def _csr_like(old: x509.Certificate, key) -> x509.CertificateSigningRequest:
+def _csr_like(
+    old: x509.Certificate, key: CertificateIssuerPrivateKeyTypes
+) -> x509.CertificateSigningRequest:
     """The CSR a renewal with a new key files beside it: the same subject and names."""
     builder = x509.CertificateSigningRequestBuilder().subject_name(old.subject)
     try:

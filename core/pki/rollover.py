@@ -61,9 +61,9 @@ def ca_certificate_for(
     length and other extensions (a subjectAltName, say) are kept."""
     not_before, not_after = validity(check_days(days), now)
     public = key.public_key()
-    ski = x509.SubjectKeyIdentifier.from_public_key(public)  # type: ignore[arg-type]
+    ski = x509.SubjectKeyIdentifier.from_public_key(public)
     path_length = None
-    others: list[x509.Extension] = []
+    others: list[x509.Extension[x509.ExtensionType]] = []
     if like is not None:
         for ext in like.extensions:
             if isinstance(ext.value, x509.SubjectKeyIdentifier):
@@ -76,7 +76,7 @@ def ca_certificate_for(
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
-        .public_key(public)  # type: ignore[arg-type]
+        .public_key(public)
         .serial_number(secrets.randbits(159) or 1)  # as openssl req -x509 does
         .not_valid_before(not_before)
         .not_valid_after(not_after)
@@ -89,7 +89,7 @@ def ca_certificate_for(
     )
     for ext in others:
         builder = builder.add_extension(ext.value, critical=ext.critical)
-    return builder.sign(key, hashes.SHA256())  # type: ignore[arg-type]
+    return builder.sign(key, hashes.SHA256())
 
 
 def rollover_started(ws: Workspace) -> bool:

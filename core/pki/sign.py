@@ -9,7 +9,10 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
+from cryptography.hazmat.primitives.asymmetric.types import (
+    CertificateIssuerPrivateKeyTypes,
+    CertificatePublicKeyTypes,
+)
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from core.errors import UserError
@@ -359,10 +362,15 @@ def sign_server_csr(
     return builder.sign(ca_key, hashes.SHA256()), warnings
 
 
-def _authority_key_id(ca_cert: x509.Certificate, ca_public) -> x509.AuthorityKeyIdentifier:
+def _authority_key_id(
+    ca_cert: x509.Certificate, ca_public: CertificatePublicKeyTypes
+) -> x509.AuthorityKeyIdentifier:
     """Use the CA's own SKI when it has one (openssl does), else derive it."""
     try:
         ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-        return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
     except x509.ExtensionNotFound:
-        return x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_public)
+        # The digest from_issuer_public_key would take, by way of an SKI: its
+        # constructor takes any certificate's key type, the issuer one only signing
+        # key types (and a certificate's public_key() is typed as the wider one).
+        ski = x509.SubjectKeyIdentifier.from_public_key(ca_public)
+    return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)

@@ -271,19 +271,19 @@ def expiry_status(
             for entry in scan:
                 if entry.name.startswith("."):
                     continue  # temp folders of an issue in progress (or killed)
-                path = entry.path + tail  # str, not Path: 10,000 of them
+                crt = entry.path + tail  # str, not Path: 10,000 of them
                 try:
-                    with open(path, "rb") as handle:
+                    with open(crt, "rb") as handle:
                         data = handle.read(65536)
                 except (FileNotFoundError, NotADirectoryError):
                     continue  # not a folder, or a CSR-less leftover: nothing issued there
                 except OSError:
-                    report.unreadable.append(Path(path))
+                    report.unreadable.append(Path(crt))
                     continue
                 try:
-                    item = expiry(entry.name, "server", path, data, stamp, warn_days)
+                    item = expiry(entry.name, "server", crt, data, stamp, warn_days)
                 except ValueError:
-                    report.unreadable.append(Path(path))
+                    report.unreadable.append(Path(crt))
                 else:
                     report.entries.append(item)
     report.entries.sort(key=lambda e: (_RANK[e.state], e.end, e.name))

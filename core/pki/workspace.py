@@ -46,7 +46,15 @@ from core.pki.summary import CertSummary, summarize
 
 PEM = serialization.Encoding.PEM
 TMP_MARK = ".tmp-"
-_UNSET = object()
+
+
+class _Unset(enum.Enum):
+    """A one-value enum as sentinel, so the type checker can tell it from None."""
+
+    UNSET = enum.auto()
+
+
+_UNSET = _Unset.UNSET
 
 
 @dataclass
@@ -124,7 +132,8 @@ class Workspace:
         self.issued_dir = self.root / ISSUED
         self.audit_path = self.root / AUDIT_LOG
         self.lock_path = self.root / LOCK
-        self._srl_before: object = _UNSET  # ca.srl before a reservation, while locked
+        # ca.srl before a reservation, while locked (None: there was none)
+        self._srl_before: bytes | _Unset | None = _UNSET
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -510,8 +519,9 @@ class Signer:
     ) -> Result:
         ws = self.workspace
         csr = load_csr(csr_data)
-        policy = {"csr_names": csr_names, "allow_wildcard": allow_wildcard}
-        warnings = check_for_ca(csr, self.ca_cert, days, **policy)
+        warnings = check_for_ca(
+            csr, self.ca_cert, days, csr_names=csr_names, allow_wildcard=allow_wildcard
+        )
         name = common_name(csr.subject)
         if out is None:
             paths = ws.issued_paths(name)
@@ -527,7 +537,15 @@ class Signer:
             ws._check_issued_dir()
         with ws._locked():
             number = ws._reserve()
-            cert, _ = sign_server_csr(csr, self.ca_key, self.ca_cert, number, days, **policy)
+            cert, _ = sign_server_csr(
+                csr,
+                self.ca_key,
+                self.ca_cert,
+                number,
+                days,
+                csr_names=csr_names,
+                allow_wildcard=allow_wildcard,
+            )
             crt_pem = cert.public_bytes(PEM)
             summary = summarize(cert, targets[-1])
             if out is None:

@@ -36,7 +36,7 @@ from handset_ca.commands.common import add_workspace
 def register(subparsers: argparse._SubParsersAction) -> None:
     ca = subparsers.add_parser("ca", help="create or show the CA")
     ca_sub = ca.add_subparsers(dest="ca_command", metavar="ACTION", required=True)
-    ca.actions = ca_sub  # type: ignore[attr-defined]  # other modules add `ca` actions here
+    ca.actions = ca_sub  # other modules add `ca` actions here
 
     init = ca_sub.add_parser(
         "init", help="create the CA key and self-signed certificate (bulletin: Creating a CA)"
