@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Callable
 
 from core import fetch as fetchmod
 from core import trust as trustmod
@@ -85,12 +86,17 @@ async def perform(
     )
 
 
+# Called after each result is fed (a boot feeds several): e.g. to print each screen.
+AfterFeed = Callable[[Handset], None]
+
+
 async def run_effect(
     handset: Handset,
     effect: Effect,
     *,
     connect_to: ConnectMap | None = None,
     timeout: float = fetchmod.DEFAULT_TIMEOUT,
+    after_feed: AfterFeed | None = None,
 ) -> str:
     """Run ``effect`` (the one ``handset.press`` returned, still pending) and hand its
     result back; inside a boot, run each next effect ``feed`` returns the same way.
@@ -114,6 +120,8 @@ async def run_effect(
         if handset.pending is not current:  # the front end aborted it while it ran
             return ""
         current = handset.feed(result)
+        if after_feed is not None:
+            after_feed(handset)
     return ""
 
 
@@ -142,13 +150,17 @@ async def drive(
     *,
     connect_to: ConnectMap | None = None,
     timeout: float = fetchmod.DEFAULT_TIMEOUT,
+    after_feed: AfterFeed | None = None,
 ) -> Screen:
-    """Press ``key`` and run the effect it starts, if any; the screen the phone then shows."""
+    """Press ``key`` and run the effect it starts, if any (a boot: all of its effects);
+    the screen the phone then shows."""
     effect = handset.press(key)
     if isinstance(effect, Cancel):  # nothing of ours is running: the phone just says so
         await cancel(handset, effect, None)
     elif effect is not None:
-        await run_effect(handset, effect, connect_to=connect_to, timeout=timeout)
+        await run_effect(
+            handset, effect, connect_to=connect_to, timeout=timeout, after_feed=after_feed
+        )
     return handset.screen
 
 
