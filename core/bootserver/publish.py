@@ -73,6 +73,7 @@ def boot_files(
     mac: str | None = None,
     ca_set: str = "1",
     list_site: bool = True,
+    server_in_ext: bool = False,
 ) -> Files:
     """The provisioning files a handset boots from, for the rehearsal (path -> body).
 
@@ -80,7 +81,8 @@ def boot_files(
     slot 1, its ``.set`` = ``ca_set``), Platform Profile 1's CA list = All, strict CN
     checking, and, with ``server_url``, the HTTPS provisioning server for the next boot.
     With ``mac``, ``<mac>.cfg`` lists ``<mac>-ext.cfg`` and, when ``list_site``, the
-    site file. Parameter names: vendor doc (Polycom UC software admin guides;
+    site file (``server_in_ext``: the provisioning server goes in the per-handset
+    file instead; the drills use these knobs to set up faults). Parameter names: vendor doc (Polycom UC software admin guides;
     Spectralink "Installing Certificates on Spectralink 8400 Handsets" for the .set
     rule); the layout and values are rehearsal choices.
     """
@@ -94,13 +96,16 @@ def boot_files(
         ("device.sec.TLS.prov.strictCertCommonNameValidation.set", "1"),
         ("device.sec.TLS.prov.strictCertCommonNameValidation", "1"),
     ]
+    server_params: list[tuple[str, str]] = []
     if server_url:
-        params += [
+        server_params = [
             ("device.prov.serverName.set", "1"),
             ("device.prov.serverName", server_url),
             ("device.prov.serverType.set", "1"),
             ("device.prov.serverType", "HTTPS"),
         ]
+    if not (mac and server_in_ext):
+        params += server_params
     attrs = "\n    ".join(f'{k}="{_attr(v)}"' for k, v in params)
     site = (
         '<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n'
@@ -123,9 +128,15 @@ def boot_files(
         ext = f"{mac}-ext.cfg"
         names = [ext, SITE_FILE] if list_site else [ext]
         files[f"/{mac}.cfg"] = (master(names), PROVISIONING_TYPE)
+        extra = ""
+        if server_in_ext and server_params:
+            pairs = [("device.set", "1"), *server_params]
+            extra = "<device " + " ".join(f'{k}="{_attr(v)}"' for k, v in pairs) + "/>"
         files[f"/{ext}"] = (
-            b'<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n'
-            b'<polycomConfig><reg reg.1.label="Rehearsal"/></polycomConfig>\n',
+            (
+                '<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n'
+                f'<polycomConfig><reg reg.1.label="Rehearsal"/>{extra}</polycomConfig>\n'
+            ).encode(),
             PROVISIONING_TYPE,
         )
     return files

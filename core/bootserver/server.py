@@ -54,6 +54,7 @@ class BootServer:
         ftp_password: str = FTP_PASSWORD,
         limits: Limits | None = None,
         boot_mac: str | None = None,
+        boot_options: dict[str, Any] | None = None,
     ) -> None:
         self.workspace = (
             workspace if isinstance(workspace, Workspace) else Workspace(Path(workspace))
@@ -69,6 +70,7 @@ class BootServer:
         self.ftp_user = ftp_user
         self.ftp_password = ftp_password
         self.boot_mac = boot_mac  # also publish <mac>.cfg for this handset (boot_files)
+        self.boot_options = dict(boot_options or {})  # boot_files' knobs (drill faults)
         self.limits = limits or Limits()  # deadlines and capacities, see core.bootserver.limits
         self.http_port: int = 0
         self.https_port: int | None = None
@@ -136,7 +138,7 @@ class BootServer:
             # The provisioning files a handset boots from (rehearsal): the next boot
             # goes to HTTPS under the boot server name when HTTPS runs.
             next_server = f"https://{_bracket(self.name)}/" if ssl_context and self.name else None
-            boot = boot_files(cert, next_server, mac=self.boot_mac)
+            boot = boot_files(cert, next_server, mac=self.boot_mac, **self.boot_options)
             http_files.update(boot)
             https_files.update(boot)
             try:
