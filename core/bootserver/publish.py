@@ -84,7 +84,8 @@ def boot_files(
     site file (``server_in_ext``: the provisioning server goes in the per-handset
     file instead; the drills use these knobs to set up faults). Parameter names:
     vendor doc (Polycom UC software admin guides; Spectralink "Installing
-    Certificates on Spectralink 8400 Handsets" for the .set rule); the layout and values are rehearsal choices.
+    Certificates on Spectralink 8400 Handsets" for the .set rule); the layout and
+    values are rehearsal choices.
     """
     pem = cert.public_bytes(Encoding.PEM).decode()
     params = [
