@@ -48,3 +48,96 @@ def write_ftp_home(folder: Path, files: Files) -> None:
     """Put only the public files in FTP's own folder: FTP never sees the workspace."""
     for name in FTP_FILES:
         (folder / name).write_bytes(files[f"/{name}"][0])
+    for path, (body, _ctype) in files.items():  # the boot files (boot_files), flat
+        if path.endswith(".cfg") and "/" not in path[1:]:
+            (folder / path[1:]).write_bytes(body)
+
+
+SITE_FILE = "site.cfg"
+DEFAULT_MASTER = "000000000000.cfg"
+
+
+def _attr(value: str) -> str:
+    return (
+        value.replace("&", "&amp;")
+        .replace('"', "&quot;")
+        .replace("<", "&lt;")
+        .replace("\n", "&#10;")
+    )
+
+
+def boot_files(
+    cert: x509.Certificate,
+    server_url: str | None,
+    *,
+    mac: str | None = None,
+    ca_set: str = "1",
+    list_site: bool = True,
+    server_in_ext: bool = False,
+) -> Files:
+    """The provisioning files a handset boots from, for the rehearsal (path -> body).
+
+    ``000000000000.cfg`` lists ``site.cfg``; ``site.cfg`` carries the CA (custom CA
+    slot 1, its ``.set`` = ``ca_set``), Platform Profile 1's CA list = All, strict CN
+    checking, and, with ``server_url``, the HTTPS provisioning server for the next boot.
+    With ``mac``, ``<mac>.cfg`` lists ``<mac>-ext.cfg`` and, when ``list_site``, the
+    site file (``server_in_ext``: the provisioning server goes in the per-handset
+    file instead; the drills use these knobs to set up faults). Parameter names:
+    vendor doc (Polycom UC software admin guides; Spectralink "Installing
+    Certificates on Spectralink 8400 Handsets" for the .set rule); the layout and
+    values are rehearsal choices.
+    """
+    pem = cert.public_bytes(Encoding.PEM).decode()
+    params = [
+        ("device.set", "1"),
+        ("device.sec.TLS.customCaCert1.set", ca_set),
+        ("device.sec.TLS.customCaCert1", pem),
+        ("device.sec.TLS.profile.caCertList1.set", "1"),
+        ("device.sec.TLS.profile.caCertList1", "All"),
+        ("device.sec.TLS.prov.strictCertCommonNameValidation.set", "1"),
+        ("device.sec.TLS.prov.strictCertCommonNameValidation", "1"),
+    ]
+    server_params: list[tuple[str, str]] = []
+    if server_url:
+        server_params = [
+            ("device.prov.serverName.set", "1"),
+            ("device.prov.serverName", server_url),
+            ("device.prov.serverType.set", "1"),
+            ("device.prov.serverType", "HTTPS"),
+        ]
+    if not (mac and server_in_ext):
+        params += server_params
+    attrs = "\n    ".join(f'{k}="{_attr(v)}"' for k, v in params)
+    site = (
+        '<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n'
+        "<!-- handset-ca rehearsal: the site file every handset reads -->\n"
+        f"<polycomConfig>\n  <device\n    {attrs}/>\n</polycomConfig>\n"
+    ).encode()
+
+    def master(names: list[str]) -> bytes:
+        listed = ", ".join(names)
+        return (
+            '<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n'
+            f'<APPLICATION APP_FILE_PATH="" CONFIG_FILES="{listed}" MISC_FILES="" />\n'
+        ).encode()
+
+    files: Files = {
+        f"/{DEFAULT_MASTER}": (master([SITE_FILE]), PROVISIONING_TYPE),
+        f"/{SITE_FILE}": (site, PROVISIONING_TYPE),
+    }
+    if mac:
+        ext = f"{mac}-ext.cfg"
+        names = [ext, SITE_FILE] if list_site else [ext]
+        files[f"/{mac}.cfg"] = (master(names), PROVISIONING_TYPE)
+        extra = ""
+        if server_in_ext and server_params:
+            pairs = [("device.set", "1"), *server_params]
+            extra = "<device " + " ".join(f'{k}="{_attr(v)}"' for k, v in pairs) + "/>"
+        files[f"/{ext}"] = (
+            (
+                '<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n'
+                f'<polycomConfig><reg reg.1.label="Rehearsal"/>{extra}</polycomConfig>\n'
+            ).encode(),
+            PROVISIONING_TYPE,
+        )
+    return files

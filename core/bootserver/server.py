@@ -21,7 +21,7 @@ from core.bootserver.binding import bind_error
 from core.bootserver.ftpd import FTP_PASSWORD, FTP_USER, INSTALL_HINT, FTPListener, ftp_available
 from core.bootserver.httpd import Listener
 from core.bootserver.limits import Limits
-from core.bootserver.publish import Files, published_files, write_ftp_home
+from core.bootserver.publish import Files, boot_files, published_files, write_ftp_home
 from core.bootserver.requestlog import LogFn, Recorder, Request
 from core.bootserver.tls import common_name, key_is_encrypted, server_context
 from core.fetch import DEFAULT_PORTS
@@ -53,6 +53,8 @@ class BootServer:
         ftp_user: str = FTP_USER,
         ftp_password: str = FTP_PASSWORD,
         limits: Limits | None = None,
+        boot_mac: str | None = None,
+        boot_options: dict[str, Any] | None = None,
     ) -> None:
         self.workspace = (
             workspace if isinstance(workspace, Workspace) else Workspace(Path(workspace))
@@ -67,6 +69,8 @@ class BootServer:
         self._log = log
         self.ftp_user = ftp_user
         self.ftp_password = ftp_password
+        self.boot_mac = boot_mac  # also publish <mac>.cfg for this handset (boot_files)
+        self.boot_options = dict(boot_options or {})  # boot_files' knobs (drill faults)
         self.limits = limits or Limits()  # deadlines and capacities, see core.bootserver.limits
         self.http_port: int = 0
         self.https_port: int | None = None
@@ -128,10 +132,15 @@ class BootServer:
                     f"Listening on {self.bind or '0.0.0.0'}: other machines can fetch the "
                     "public files too (never a key); bind 127.0.0.1 for a rehearsal alone."
                 )
-            http_files, https_files = published_files(
-                self.workspace.ca_certificate(), self.name or DEFAULT_NAME
-            )
+            cert = self.workspace.ca_certificate()
+            http_files, https_files = published_files(cert, self.name or DEFAULT_NAME)
             ssl_context = self._https_context()
+            # The provisioning files a handset boots from (rehearsal): the next boot
+            # goes to HTTPS under the boot server name when HTTPS runs.
+            next_server = f"https://{_bracket(self.name)}/" if ssl_context and self.name else None
+            boot = boot_files(cert, next_server, mac=self.boot_mac, **self.boot_options)
+            http_files.update(boot)
+            https_files.update(boot)
             try:
                 self._open_listeners(http_files, https_files, ssl_context)
             except BaseException:
@@ -268,6 +277,12 @@ class BootServer:
         if self.ftp_port is not None:
             found.append(f"ftp://{self.ftp_user}:{self.ftp_password}@{self._host('ftp')}/ca.crt")
         return found
+
+    def boot_url(self, scheme: str = "http") -> str:
+        """The folder a handset boots from (its provisioning server) over ``scheme``."""
+        if scheme == "ftp" and self.ftp_port is not None:
+            return f"ftp://{self.ftp_user}:{self.ftp_password}@{self._host('ftp')}/"
+        return f"{scheme}://{self._host(scheme)}/"
 
     def der_url(self) -> str:
         """The DER copy, to practise the mistake the handset refuses."""

@@ -36,8 +36,15 @@ class JobSheet:
     boot_server: str = BOOT_SERVER_NAME
     profile: str = "Platform Profile 1"
     set_profile: bool = True  # does the sheet say to set the profile's CA Certificate?
+    boots: int = 0  # a boot drill: power-cycle this many times instead of the menus
 
     def lines(self) -> list[str]:
+        if self.boots:
+            return [
+                f"Provisioning server: {self.boot_server}",
+                f"Boot the phone {self.boots} times (the power key or the Boot soft key):",
+                "the first boot over HTTP installs the CA, the next provisions over HTTPS",
+            ]
         out = [
             f"Admin password: {self.admin_password}",
             f"URL: {self.url}",
@@ -63,6 +70,7 @@ class Environment:
     connect_map: ConnectMap = field(default_factory=ConnectMap)
     requests: list[Request] = field(default_factory=list)
     https_name: str = BOOT_SERVER_NAME  # whose issued certificate HTTPS presents
+    boot_options: dict[str, object] = field(default_factory=dict)  # core.bootserver.boot_files
     fixed: bool = False
     # Sockets bound but not listening: the ports of a server that is "down" stay
     # refused (no other test or program can take them meanwhile).
@@ -73,7 +81,13 @@ class Environment:
     def start_server(self) -> BootServer:
         """(Re)start the boot server from ``server_root`` and point the name at it."""
         self.stop_server()
-        server = BootServer(self.server_root, name=self.https_name, log=self.requests.append)
+        server = BootServer(
+            self.server_root,
+            name=self.https_name,
+            log=self.requests.append,
+            boot_mac=self.settings.mac,
+            boot_options=self.boot_options,
+        )
         server.start()
         self.boot_server = server
         self.connect_map = server.connect_map(BOOT_SERVER_NAME)

@@ -112,8 +112,21 @@ class Trainee:
         assert self.node == "provision.result"
         return self.session.handset.log.outcomes()[-1]
 
+    async def boot(self, times: int) -> str:
+        """Power-cycle the phone ``times`` times, reading each boot log; the last outcome."""
+        for _ in range(times):
+            await self.keys(["end", "power"])
+            assert self.node == "boot.result"
+            outcome = self.session.handset.log.outcomes()[-1]
+            if outcome != "boot:ok":
+                return outcome
+            await self.keys(["soft1"])  # Ok: back to idle
+        return self.session.handset.log.outcomes()[-1]
+
     async def follow(self, sheet: JobSheet) -> str:
         """Do what the job sheet says, stopping where the phone fails; returns the last outcome."""
+        if sheet.boots:
+            return await self.boot(sheet.boots)
         if not await self.log_in(sheet.admin_password):
             return "wrong_password"
         if not await self.install(sheet.url):
