@@ -208,7 +208,7 @@ def test_a_bad_boot_server_or_missing_ca_is_one_sentence(ws, inventory, tmp_path
             str(tmp_path / "b2"),
             "--workspace",
             str(empty),
-        ]  # fmt: skip
+        ]
     )
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
