@@ -127,7 +127,9 @@ def parse_inventory(data: bytes, path: str = "inventory") -> list[Handset]:
             ),
         )
         raise InventoryError(path, problems)
-    col = {name: names.index(name) for name in ("mac", "extension", "label") if name in names}
+    col: dict[str, int] = {
+        name: names.index(name) for name in ("mac", "extension", "label") if name in names
+    }
     handsets: list[Handset] = []
     seen: dict[str, int] = {}
     end = reader.line_num

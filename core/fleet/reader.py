@@ -54,7 +54,7 @@ def _elements(data: bytes) -> list[tuple[str, dict[str, str]]]:
     parser.StartElementHandler = start
     parser.StartDoctypeDeclHandler = doctype
     parser.EntityDeclHandler = entity
-    parser.ExternalEntityRefHandler = lambda *_a: False  # type: ignore[assignment]
+    parser.ExternalEntityRefHandler = lambda *_a: False
     try:
         parser.Parse(data, True)
     except _Refused as exc:
