@@ -1,20 +1,37 @@
 """What the boot server publishes: exact paths, their bodies and MIME types.
 
-The tables are built in memory from the CA certificate when the server starts.
-A listener answers a path only when it is exactly a key of its table, so a key
-file, a `..` path or anything unpublished is a 404 with no file system lookup.
+The tables are built in memory when the server starts: from the CA certificate,
+or (``serve --dir``) from the regular files of one folder. A listener answers a
+path only when it is exactly a key of its table, so a key file, a `..` path or
+anything unpublished is a 404 with no file system lookup.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from core.errors import UserError
+
 PEM_TYPE = "application/x-pem-file"
 DER_TYPE = "application/x-x509-ca-cert"
 PROVISIONING_TYPE = "application/xml"
+OTHER_TYPE = "application/octet-stream"
+# serve --dir: Content-Type by extension (the README's nginx and IIS set the same).
+DIR_TYPES = {
+    ".cfg": PROVISIONING_TYPE,
+    ".xml": PROVISIONING_TYPE,
+    ".crt": PEM_TYPE,
+    ".pem": PEM_TYPE,
+    ".der": DER_TYPE,
+    ".cer": DER_TYPE,
+}
+MAX_DIR_FILE = 1024 * 1024  # a provisioning file or certificate; anything larger is left out
+MAX_DIR_FILES = 200_000
 
 # path -> (body, Content-Type)
 Files = dict[str, tuple[bytes, str]]
@@ -141,3 +158,73 @@ def boot_files(
             PROVISIONING_TYPE,
         )
     return files
+
+
+def directory_files(folder: Path) -> tuple[Files, list[str]]:
+    """The regular files directly in ``folder`` as path -> (body, Content-Type), and
+    sentences about what was left out: dotfiles, subfolders, special files, files over
+    MAX_DIR_FILE, and symlinks that lead out of the folder (never followed)."""
+    try:
+        real = Path(os.path.realpath(folder))
+        entries = sorted(os.scandir(real), key=lambda e: e.name)
+    except NotADirectoryError:
+        raise UserError(f"{folder} is not a folder; give --dir the folder to serve.") from None
+    except OSError as exc:
+        raise UserError(
+            f"Cannot read the folder {folder} ({exc.strerror or exc}); check --dir."
+        ) from None
+    files: Files = {}
+    left: dict[str, list[str]] = {}
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue  # dotfiles are never published (and not worth a note)
+        path = entry.path
+        if entry.is_symlink():
+            target = os.path.realpath(path)
+            if os.path.dirname(target) != str(real) or os.path.basename(target).startswith("."):
+                left.setdefault("symlinks that lead out of the folder", []).append(name)
+                continue
+            path = target
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            left.setdefault("unreadable files", []).append(name)
+            continue
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                left.setdefault("subfolders and special files", []).append(name)
+                continue
+            if info.st_size > MAX_DIR_FILE:
+                left.setdefault(f"files over {MAX_DIR_FILE // 1024} KiB", []).append(name)
+                continue
+            if len(files) >= MAX_DIR_FILES:
+                left.setdefault(f"files beyond the first {MAX_DIR_FILES}", []).append(name)
+                continue
+            body = _read_fd(fd, MAX_DIR_FILE)
+        finally:
+            os.close(fd)
+        ctype = DIR_TYPES.get(os.path.splitext(name)[1].lower(), OTHER_TYPE)
+        files[f"/{name}"] = (body, ctype)
+    notes = []
+    for what, names in left.items():
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        notes.append(f"Not published from {folder}: {what} ({shown}).")
+    return files, notes
+
+
+def _read_fd(fd: int, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit and (chunk := os.read(fd, min(65536, limit - size))):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def write_ftp_folder(folder: Path, files: Files) -> None:
+    """serve --dir: every published file into FTP's own folder (never the folder itself,
+    so FTP sees neither dotfiles nor symlinks)."""
+    for path, (body, _ctype) in files.items():
+        (folder / path.lstrip("/")).write_bytes(body)

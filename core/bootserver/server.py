@@ -21,7 +21,14 @@ from core.bootserver.binding import bind_error
 from core.bootserver.ftpd import FTP_PASSWORD, FTP_USER, INSTALL_HINT, FTPListener, ftp_available
 from core.bootserver.httpd import Listener
 from core.bootserver.limits import Limits
-from core.bootserver.publish import Files, boot_files, published_files, write_ftp_home
+from core.bootserver.publish import (
+    Files,
+    boot_files,
+    directory_files,
+    published_files,
+    write_ftp_folder,
+    write_ftp_home,
+)
 from core.bootserver.requestlog import LogFn, Recorder, Request
 from core.bootserver.tls import common_name, key_is_encrypted, server_context
 from core.fetch import DEFAULT_PORTS
@@ -55,11 +62,15 @@ class BootServer:
         limits: Limits | None = None,
         boot_mac: str | None = None,
         boot_options: dict[str, Any] | None = None,
+        directory: str | os.PathLike[str] | None = None,
     ) -> None:
         self.workspace = (
             workspace if isinstance(workspace, Workspace) else Workspace(Path(workspace))
         )
         self.root = self.workspace.root
+        # serve --dir: publish this folder's files instead of the workspace's ca.crt
+        self.directory = Path(directory) if directory is not None else None
+        self.published = 0  # files published (after start)
         # Warnings (upper case) are shown; a name phones could never match is refused.
         self.name_warnings = check_server_name(name) if name is not None else []
         self.name = name
@@ -132,15 +143,24 @@ class BootServer:
                     f"Listening on {self.bind or '0.0.0.0'}: other machines can fetch the "
                     "public files too (never a key); bind 127.0.0.1 for a rehearsal alone."
                 )
-            cert = self.workspace.ca_certificate()
-            http_files, https_files = published_files(cert, self.name or DEFAULT_NAME)
+            if self.directory is not None:
+                http_files, left_out = directory_files(self.directory)
+                https_files = http_files
+                self.notes += left_out
+            else:
+                cert = self.workspace.ca_certificate()
+                http_files, https_files = published_files(cert, self.name or DEFAULT_NAME)
             ssl_context = self._https_context()
-            # The provisioning files a handset boots from (rehearsal): the next boot
-            # goes to HTTPS under the boot server name when HTTPS runs.
-            next_server = f"https://{_bracket(self.name)}/" if ssl_context and self.name else None
-            boot = boot_files(cert, next_server, mac=self.boot_mac, **self.boot_options)
-            http_files.update(boot)
-            https_files.update(boot)
+            if self.directory is None:
+                # The provisioning files a handset boots from (rehearsal): the next boot
+                # goes to HTTPS under the boot server name when HTTPS runs.
+                next_server = (
+                    f"https://{_bracket(self.name)}/" if ssl_context and self.name else None
+                )
+                boot = boot_files(cert, next_server, mac=self.boot_mac, **self.boot_options)
+                http_files.update(boot)
+                https_files.update(boot)
+            self.published = len(http_files)
             try:
                 self._open_listeners(http_files, https_files, ssl_context)
             except BaseException:
@@ -222,7 +242,10 @@ class BootServer:
     def _open_ftp(self, http_files: Files) -> None:
         # A folder of its own with only the public files: FTP never sees the workspace.
         self._ftp_home = Path(tempfile.mkdtemp(prefix="handset-ca-ftp-"))
-        write_ftp_home(self._ftp_home, http_files)
+        if self.directory is not None:
+            write_ftp_folder(self._ftp_home, http_files)
+        else:
+            write_ftp_home(self._ftp_home, http_files)
         home = self._ftp_home
         ftp = self._bound(
             "ftp",
@@ -284,6 +307,16 @@ class BootServer:
             return f"ftp://{self.ftp_user}:{self.ftp_password}@{self._host('ftp')}/"
         return f"{scheme}://{self._host(scheme)}/"
 
+    def boot_urls(self) -> list[str]:
+        """serve --dir: the folder's URLs (HTTP, then FTP when it runs), for a handset's
+        provisioning server, `rehearse --boot` and `check --boot`; [] without --dir."""
+        if self.directory is None:
+            return []
+        found = [f"http://{self._host('http')}/"]
+        if self.ftp_port is not None:
+            found.append(f"ftp://{self.ftp_user}:{self.ftp_password}@{self._host('ftp')}/")
+        return found
+
     def der_url(self) -> str:
         """The DER copy, to practise the mistake the handset refuses."""
         return f"http://{self._host('http')}/ca.der"
@@ -317,6 +350,19 @@ class BootServer:
     def listening(self) -> list[str]:
         """One line per listener: scheme, real address, what it serves."""
         host = _bracket(self.bind or "0.0.0.0")
+        if self.directory is not None:
+            what = f"the {self.published} files of {self.directory}"
+            lines = [f"http   {host}:{self.http_port}  {what}"]
+            if self.https_port is not None:
+                lines.append(
+                    f"https  {host}:{self.https_port}  {what}; certificate CN={self.https_cn}"
+                )
+            if self.ftp_port is not None:
+                lines.append(
+                    f"ftp    {host}:{self.ftp_port}  {what}; user {self.ftp_user}, "
+                    f"password {self.ftp_password}, read only"
+                )
+            return lines
         lines = [f"http   {host}:{self.http_port}  /ca.crt (PEM), /ca.der (DER, the mistake)"]
         if self.https_port is not None:
             lines.append(

@@ -108,6 +108,11 @@ class Verdict:
     def level(self) -> Level:
         return worst(self.reasons)
 
+    @property
+    def title(self) -> str:
+        """What the readable report names this verdict by (check --boot adds the MAC)."""
+        return self.url
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON object documented in docs/check.md (field names are stable)."""
         cert = self.certificate

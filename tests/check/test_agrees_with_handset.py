@@ -127,7 +127,7 @@ async def test_the_expiry_boundary_is_the_same_second(pki, offset):
     now = cert.not_valid_after_utc + timedelta(seconds=offset)
     acceptance = accept_certificate_file(pem(cert), now=now)
     async with Checker(CheckOptions(now=now)) as checker:
-        analysis = checker._analyse(pem(cert))
+        analysis = checker.analyse(pem(cert))
     assert acceptance.ok == (offset <= 0) == analysis.accepted
     failed = {r.code for r in analysis.reasons if r.level == Level.FAIL}
     assert failed == (set() if offset <= 0 else {"expired"})
