@@ -21,13 +21,15 @@ from core.bootserver.binding import bind_error
 from core.bootserver.ftpd import FTP_PASSWORD, FTP_USER, INSTALL_HINT, FTPListener, ftp_available
 from core.bootserver.httpd import Listener
 from core.bootserver.limits import Limits
-from core.bootserver.publish import Files, published_files, write_ftp_home
+from core.bootserver.publish import NEXT_CA_FILE, Files, published_files, write_ftp_home
 from core.bootserver.requestlog import LogFn, Recorder, Request
 from core.bootserver.tls import common_name, key_is_encrypted, server_context
 from core.fetch import DEFAULT_PORTS
 from core.pki import Workspace, check_server_name
 
 if TYPE_CHECKING:
+    from cryptography import x509
+
     from core.fetch import ConnectMap
 
 DEFAULT_NAME = "bootserver1.example.com"
@@ -77,6 +79,7 @@ class BootServer:
         self._ftp_home: Path | None = None
         self._lock = threading.Lock()
         self._started = False
+        self.publishes_next = False  # a CA rollover's next CA too, as /ca-next.crt
 
     # --- paths --------------------------------------------------------------
     def server_paths(self) -> tuple[Path, Path] | None:
@@ -129,8 +132,9 @@ class BootServer:
                     "public files too (never a key); bind 127.0.0.1 for a rehearsal alone."
                 )
             http_files, https_files = published_files(
-                self.workspace.ca_certificate(), self.name or DEFAULT_NAME
+                self.workspace.ca_certificate(), self.name or DEFAULT_NAME, self._next_ca()
             )
+            self.publishes_next = f"/{NEXT_CA_FILE}" in http_files
             ssl_context = self._https_context()
             try:
                 self._open_listeners(http_files, https_files, ssl_context)
@@ -165,6 +169,13 @@ class BootServer:
         if self._ftp_home is not None:
             shutil.rmtree(self._ftp_home, ignore_errors=True)
             self._ftp_home = None
+
+    def _next_ca(self) -> x509.Certificate | None:
+        """The next CA during a rollover's overlap (None otherwise): published beside ca.crt."""
+        from core.pki.rollover import publish_ca_certificates
+
+        found = [p.cert for p in publish_ca_certificates(self.workspace) if p.role == "next"]
+        return found[0] if found else None
 
     def _https_context(self) -> ssl.SSLContext | None:
         if self._ports["https"] is None:
@@ -264,9 +275,11 @@ class BootServer:
 
     def urls(self) -> list[str]:
         """What to type into the handset's Configure CA Cert... entry (PEM over HTTP, FTP)."""
-        found = [f"http://{self._host('http')}/ca.crt"]
+        files = ["ca.crt", NEXT_CA_FILE] if self.publishes_next else ["ca.crt"]
+        found = [f"http://{self._host('http')}/{f}" for f in files]
         if self.ftp_port is not None:
-            found.append(f"ftp://{self.ftp_user}:{self.ftp_password}@{self._host('ftp')}/ca.crt")
+            ftp = f"ftp://{self.ftp_user}:{self.ftp_password}@{self._host('ftp')}"
+            found += [f"{ftp}/{f}" for f in files]
         return found
 
     def der_url(self) -> str:
@@ -302,15 +315,16 @@ class BootServer:
     def listening(self) -> list[str]:
         """One line per listener: scheme, real address, what it serves."""
         host = _bracket(self.bind or "0.0.0.0")
-        lines = [f"http   {host}:{self.http_port}  /ca.crt (PEM), /ca.der (DER, the mistake)"]
+        nxt = f", /{NEXT_CA_FILE} (the next CA)" if self.publishes_next else ""
+        lines = [f"http   {host}:{self.http_port}  /ca.crt (PEM), /ca.der (DER, the mistake){nxt}"]
         if self.https_port is not None:
             lines.append(
-                f"https  {host}:{self.https_port}  / (provisioning file), /ca.crt, /ca.der; "
+                f"https  {host}:{self.https_port}  / (provisioning file), /ca.crt, /ca.der{nxt}; "
                 f"certificate CN={self.https_cn}"
             )
         if self.ftp_port is not None:
             lines.append(
-                f"ftp    {host}:{self.ftp_port}  /ca.crt, /ca.der; user {self.ftp_user}, "
+                f"ftp    {host}:{self.ftp_port}  /ca.crt, /ca.der{nxt}; user {self.ftp_user}, "
                 f"password {self.ftp_password}, read only"
             )
         return lines

@@ -36,6 +36,9 @@ class JobSheet:
     boot_server: str = BOOT_SERVER_NAME
     profile: str = "Platform Profile 1"
     set_profile: bool = True  # does the sheet say to set the profile's CA Certificate?
+    # A CA rollover: after installing the next CA and provisioning, remove this slot's
+    # (the old CA's) custom CA and provision again. 0: not part of the job.
+    remove_slot: int = 0
 
     def lines(self) -> list[str]:
         out = [
@@ -45,6 +48,13 @@ class JobSheet:
         ]
         if self.set_profile:
             out.append(f"{self.profile}: All Certificates")
+        if self.remove_slot:
+            out += [
+                "Provision on the idle screen",
+                f"Custom CA List: remove slot {self.remove_slot} (the old CA)",
+                "Last: Provision again",
+            ]
+            return out
         out.append("Last: Provision on the idle screen")
         return out
 
