@@ -493,7 +493,7 @@ class Rehearsal:
             return ""
         server.stop()
         server.start()
-        return "The boot server restarted with the new files: " + ", ".join(server.urls())
+        return "The boot server restarted with the new files (URLs above)."
 
     def result_lines(self, verb: str, result: Result) -> str:
         """ "Issued in issued/x/: server.key, server.csr, server.crt." and its warnings,
@@ -549,7 +549,12 @@ class Rehearsal:
         if provisioning and not settings.boot_server:
             settings.boot_server = provisioning
             self._boot_server_set = provisioning
-        return "\n".join(["Boot server started: ca.crt is published.", *server.notes])
+        published = (
+            "ca.crt and ca-next.crt (the next CA) are published"
+            if server.publishes_next
+            else "ca.crt is published"
+        )
+        return "\n".join([f"Boot server started: {published}.", *server.notes])
 
     def publish(self, request: PublishRequest) -> str:
         """start_server then adopt, for a caller with no event loop (blocking)."""

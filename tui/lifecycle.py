@@ -73,7 +73,8 @@ class ExpiryScreen(ModalScreen[None]):
         text.append(", ")
         text.append(f"{warning} WARN", style="bold yellow" if warning else "")
         text.append(f" (within {self.view.warn_days} days)\n")
-        text.append(f"{'':<7} {'name':<{self.name_width()}} not after    days  used", style="bold")
+        # One column in, as the list's rows are.
+        text.append(f" {'':<7} {'name':<{self.name_width()}} not after    days  used", style="bold")
         return text
 
     def name_width(self) -> int:
@@ -148,10 +149,6 @@ class RenewScreen(FormScreen):
 
     OK = "Renew"
     PASSPHRASE_FIELD = "ca_pass"
-    NOTES = (
-        "The former certificate (and key, with a new key) is kept under issued/NAME/previous/.",
-        "Same key: the boot server keeps its server.key; only server.crt changes.",
-    )
 
     def __init__(
         self, name: str, rollover: bool, check: Callable[[Any], Any] | None = None
@@ -160,6 +157,11 @@ class RenewScreen(FormScreen):
         self.cert_name = name
         self.rollover = rollover  # offer the next CA as the signer
         self.TITLE = f"Renew {name}"  # type: ignore[misc]
+        self.NOTES = (  # type: ignore[misc]
+            f"The former certificate (and key, with a new key) is kept under "
+            f"issued/{name}/previous/.",
+            "Same key: the boot server keeps its server.key; only server.crt changes.",
+        )
 
     def compose_top(self) -> ComposeResult:
         with Horizontal(classes="row"):

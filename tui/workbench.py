@@ -120,7 +120,7 @@ def overview_text(view: Overview, width: int | None = None, *, compact: bool = F
         if view.ca.detail:
             text.append("   " + view.ca.detail + "\n")
     if view.rollover:
-        text.append("   rollover under way: next CA published as ca-next.crt\n", style="italic")
+        text.append("   rollover: next CA as ca-next.crt\n", style="italic")
     soonest = next_expiry_text(view)
     if soonest is not None and not compact:
         text.append_text(soonest).append("\n")
@@ -140,7 +140,7 @@ def overview_text(view: Overview, width: int | None = None, *, compact: bool = F
             text.append(f"({first.days_left}d)")
         names = ", ".join(line.name for line in rest[: MAX_ISSUED_SHOWN - 1])
         more = len(rest) - (MAX_ISSUED_SHOWN - 1)
-        text.append((", " + names if names else "") + (f" and {more} more" if more > 0 else ""))
+        text.append((", " + names if names else "") + (f" and {more} more (e)" if more > 0 else ""))
         text.append("\n")
     else:
         text.append("\n")

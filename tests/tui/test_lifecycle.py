@@ -132,7 +132,7 @@ async def test_a_ca_rollover_from_the_app_publishes_both_then_finishes(tmp_path,
         shown = screen_text(app)
         assert "Started the CA rollover" in shown
         assert "ca-next.crt" in "".join(app.workbench.view.urls)  # the server restarted
-        assert "rollover under way" in shown
+        assert "rollover: next CA as ca-next.crt" in shown
         app.action_ca_rollover()
         await pilot.pause()
         assert not isinstance(app.screen, CAScreen)
