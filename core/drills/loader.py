@@ -140,6 +140,8 @@ def load_drill_file(
     setup = top.text("setup") or None
     if setup is not None and setup not in SETUPS:
         raise _bad(path, "setup", f"is '{setup}'", f"use one of {', '.join(SETUPS)}")
+    if setup is not None and kind == "fault":
+        raise _bad(path, "setup", "is set on a fault drill", "a fault sets up its own rehearsal")
     choices = top.text_list("choices")
     if kind == "fault":
         if fault is None:
