@@ -38,13 +38,21 @@ Files = dict[str, tuple[bytes, str]]
 
 # What FTP serves, as file names in its own folder (the same bodies as HTTP).
 FTP_FILES = ("ca.crt", "ca.der")
+# During a CA rollover's overlap (core.pki.rollover) the next CA too, beside the current:
+# phones install it into their second custom CA slot (rehearsal choice).
+NEXT_CA_FILE = "ca-next.crt"
 
 
-def published_files(cert: x509.Certificate, name: str) -> tuple[Files, Files]:
-    """What HTTP and HTTPS publish: path -> (body, Content-Type). Nothing else exists."""
+def published_files(
+    cert: x509.Certificate, name: str, next_cert: x509.Certificate | None = None
+) -> tuple[Files, Files]:
+    """What HTTP and HTTPS publish: path -> (body, Content-Type). Nothing else exists.
+    ``next_cert``: the next CA of a rollover, published as /ca-next.crt (PEM)."""
     pem = cert.public_bytes(Encoding.PEM)  # re-encoded: only the certificate, nothing else
     der = cert.public_bytes(Encoding.DER)
     http: Files = {"/ca.crt": (pem, PEM_TYPE), "/ca.der": (der, DER_TYPE)}
+    if next_cert is not None:
+        http[f"/{NEXT_CA_FILE}"] = (next_cert.public_bytes(Encoding.PEM), PEM_TYPE)
     https = dict(http)
     https["/"] = (provisioning_file(name), PROVISIONING_TYPE)
     return http, https
@@ -63,8 +71,9 @@ def provisioning_file(name: str) -> bytes:
 
 def write_ftp_home(folder: Path, files: Files) -> None:
     """Put only the public files in FTP's own folder: FTP never sees the workspace."""
-    for name in FTP_FILES:
-        (folder / name).write_bytes(files[f"/{name}"][0])
+    for name in (*FTP_FILES, NEXT_CA_FILE):
+        if f"/{name}" in files:
+            (folder / name).write_bytes(files[f"/{name}"][0])
     for path, (body, _ctype) in files.items():  # the boot files (boot_files), flat
         if path.endswith(".cfg") and "/" not in path[1:]:
             (folder / path[1:]).write_bytes(body)

@@ -22,6 +22,7 @@ from core.bootserver.ftpd import FTP_PASSWORD, FTP_USER, INSTALL_HINT, FTPListen
 from core.bootserver.httpd import Listener
 from core.bootserver.limits import Limits
 from core.bootserver.publish import (
+    NEXT_CA_FILE,
     Files,
     boot_files,
     directory_files,
@@ -35,6 +36,8 @@ from core.fetch import DEFAULT_PORTS
 from core.pki import Workspace, check_server_name
 
 if TYPE_CHECKING:
+    from cryptography import x509
+
     from core.fetch import ConnectMap
 
 DEFAULT_NAME = "bootserver1.example.com"
@@ -92,6 +95,7 @@ class BootServer:
         self._ftp_home: Path | None = None
         self._lock = threading.Lock()
         self._started = False
+        self.publishes_next = False  # a CA rollover's next CA too, as /ca-next.crt
 
     # --- paths --------------------------------------------------------------
     def server_paths(self) -> tuple[Path, Path] | None:
@@ -149,7 +153,10 @@ class BootServer:
                 self.notes += left_out
             else:
                 cert = self.workspace.ca_certificate()
-                http_files, https_files = published_files(cert, self.name or DEFAULT_NAME)
+                http_files, https_files = published_files(
+                    cert, self.name or DEFAULT_NAME, self._next_ca()
+                )
+                self.publishes_next = f"/{NEXT_CA_FILE}" in http_files
             ssl_context = self._https_context()
             if self.directory is None:
                 # The provisioning files a handset boots from (rehearsal): the next boot
@@ -194,6 +201,13 @@ class BootServer:
         if self._ftp_home is not None:
             shutil.rmtree(self._ftp_home, ignore_errors=True)
             self._ftp_home = None
+
+    def _next_ca(self) -> x509.Certificate | None:
+        """The next CA during a rollover's overlap (None otherwise): published beside ca.crt."""
+        from core.pki.rollover import publish_ca_certificates
+
+        found = [p.cert for p in publish_ca_certificates(self.workspace) if p.role == "next"]
+        return found[0] if found else None
 
     def _https_context(self) -> ssl.SSLContext | None:
         if self._ports["https"] is None:
@@ -296,9 +310,11 @@ class BootServer:
 
     def urls(self) -> list[str]:
         """What to type into the handset's Configure CA Cert... entry (PEM over HTTP, FTP)."""
-        found = [f"http://{self._host('http')}/ca.crt"]
+        files = ["ca.crt", NEXT_CA_FILE] if self.publishes_next else ["ca.crt"]
+        found = [f"http://{self._host('http')}/{f}" for f in files]
         if self.ftp_port is not None:
-            found.append(f"ftp://{self.ftp_user}:{self.ftp_password}@{self._host('ftp')}/ca.crt")
+            ftp = f"ftp://{self.ftp_user}:{self.ftp_password}@{self._host('ftp')}"
+            found += [f"{ftp}/{f}" for f in files]
         return found
 
     def boot_url(self, scheme: str = "http") -> str:
@@ -363,15 +379,16 @@ class BootServer:
                     f"password {self.ftp_password}, read only"
                 )
             return lines
-        lines = [f"http   {host}:{self.http_port}  /ca.crt (PEM), /ca.der (DER, the mistake)"]
+        nxt = f", /{NEXT_CA_FILE} (the next CA)" if self.publishes_next else ""
+        lines = [f"http   {host}:{self.http_port}  /ca.crt (PEM), /ca.der (DER, the mistake){nxt}"]
         if self.https_port is not None:
             lines.append(
-                f"https  {host}:{self.https_port}  / (provisioning file), /ca.crt, /ca.der; "
+                f"https  {host}:{self.https_port}  / (provisioning file), /ca.crt, /ca.der{nxt}; "
                 f"certificate CN={self.https_cn}"
             )
         if self.ftp_port is not None:
             lines.append(
-                f"ftp    {host}:{self.ftp_port}  /ca.crt, /ca.der; user {self.ftp_user}, "
+                f"ftp    {host}:{self.ftp_port}  /ca.crt, /ca.der{nxt}; user {self.ftp_user}, "
                 f"password {self.ftp_password}, read only"
             )
         return lines

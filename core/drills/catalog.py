@@ -82,3 +82,10 @@ FAULT_INFO: dict[str, FaultInfo] = {
         ),
     )
 }
+
+# Rehearsals other than day one, by a drill file's ``setup`` (core.drills.faults builds
+# them): "rollover", a CA rollover's overlap, the phone holding the current CA in slot 1.
+SETUPS: dict[str, str] = {
+    "rollover": "a CA rollover under way: the next CA published as ca-next.crt, the boot "
+    "server's certificate re-issued under it, the phone holding the current CA in slot 1",
+}

@@ -37,6 +37,9 @@ class JobSheet:
     profile: str = "Platform Profile 1"
     set_profile: bool = True  # does the sheet say to set the profile's CA Certificate?
     boots: int = 0  # a boot drill: power-cycle this many times instead of the menus
+    # A CA rollover: after installing the next CA and provisioning, remove this slot's
+    # (the old CA's) custom CA and provision again. 0: not part of the job.
+    remove_slot: int = 0
 
     def lines(self) -> list[str]:
         if self.boots:
@@ -52,6 +55,13 @@ class JobSheet:
         ]
         if self.set_profile:
             out.append(f"{self.profile}: All Certificates")
+        if self.remove_slot:
+            out += [
+                "Provision on the idle screen",
+                f"Custom CA List: remove slot {self.remove_slot} (the old CA)",
+                "Last: Provision again",
+            ]
+            return out
         out.append("Last: Provision on the idle screen")
         return out
 

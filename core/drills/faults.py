@@ -21,6 +21,7 @@ handset fails for exactly that reason, with its own servers and files:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 import tempfile
@@ -32,6 +33,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from core.bootserver.publish import NEXT_CA_FILE
 from core.drills.environment import (
     BOOT_SERVER_NAME,
     CA_SUBJECT,
@@ -360,6 +362,35 @@ FAULTS: dict[str, Fault] = {
 }
 
 
+# --- setups other than day one (a drill file's ``setup``) --------------------------------
+def _rollover_setup(env: Environment, start: bool) -> None:
+    """A CA rollover's overlap: the phone provisioned under the current CA (slot 1,
+    Platform Profile 1 on All Certificates); the next CA started and published as
+    /ca-next.crt; the boot server's certificate re-issued under it (`renew NAME --next`),
+    so the phone needs the next CA in slot 2 before it provisions again."""
+    from core.pki.renew import renew
+    from core.pki.rollover import start_rollover
+
+    ws = env.workspace
+    current = ws.ca_certificate()
+    ws.issue(BOOT_SERVER_NAME, REHEARSAL_PASSPHRASE)
+    start_rollover(ws, REHEARSAL_PASSPHRASE)
+    renew(ws, BOOT_SERVER_NAME, REHEARSAL_PASSPHRASE, under_next=True)
+    env.settings = dataclasses.replace(
+        env.settings,
+        preinstalled=(current,),
+        profile_choices=((env.settings.choices.provisioning_profile, ALL_CERTIFICATES),),
+    )
+    env.job_sheet.url = f"http://{BOOT_SERVER_NAME}/{NEXT_CA_FILE}"
+    env.job_sheet.set_profile = False  # already All Certificates: it trusts custom CAs
+    env.job_sheet.remove_slot = 1
+    if start:
+        env.start_server()
+
+
+SETUP_BUILDERS: dict[str, Callable[[Environment, bool], None]] = {"rollover": _rollover_setup}
+
+
 def fix_fault(env: Environment) -> None:
     """Repair ``env``'s fault the way a technician would; the job sheet is corrected too."""
     if env.fault is not None and not env.fixed:
@@ -367,8 +398,11 @@ def fix_fault(env: Environment) -> None:
     env.fixed = True
 
 
-def build_environment(fault: str | None = None, *, start: bool = True) -> Environment:
-    """A healthy rehearsal, or one with ``fault`` set up, servers running."""
+def build_environment(
+    fault: str | None = None, *, start: bool = True, setup: str | None = None
+) -> Environment:
+    """A healthy rehearsal, or one with ``fault`` (or another ``setup``, see
+    core.drills.catalog.SETUPS) set up, servers running."""
     root = Path(tempfile.mkdtemp(prefix="handset-ca-drill-"))
     env: Environment | None = None
     try:
@@ -381,7 +415,9 @@ def build_environment(fault: str | None = None, *, start: bool = True) -> Enviro
             settings=HandsetSettings(boot_server=BOOT_SERVER_NAME),
             fault=fault,
         )
-        if fault is None:
+        if setup is not None:
+            SETUP_BUILDERS[setup](env, start)
+        elif fault is None:
             ws.issue(BOOT_SERVER_NAME, REHEARSAL_PASSPHRASE)
             if start:
                 env.start_server()

@@ -178,6 +178,11 @@ class HandsetSettings:
     keypad: bool = False
     # The handset's MAC: its master file at boot is <mac>.cfg (12 lower-case hex digits).
     mac: str = bootfiles.DEFAULT_MAC
+    # What the phone already holds when the trainee picks it up (a CA rollover drill: the
+    # current CA in slot 1, the provisioning profile on All Certificates): custom CAs in
+    # slot order, and (profile number, CA Certificate choice) pairs.
+    preinstalled: tuple[x509.Certificate, ...] = ()
+    profile_choices: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -281,6 +286,10 @@ class Handset:
             raise ValueError(
                 f"provisioning profile {self.choices.provisioning_profile} is no profile node"
             )
+        for number, choice in self.settings.profile_choices:
+            self.profiles[number].ca_certificate = choice
+        for cert in self.settings.preinstalled[: self.choices.custom_ca_slots]:
+            self._install(cert, "")
         self.last_provision: ProvisionOutcome | None = None
         self.last_message = ""  # the last result the phone reported (download/provision)
         # The last boot: its log (what the boot log screen listed) and how it ended.
@@ -521,7 +530,8 @@ class Handset:
                 return (), (), -1, self.choices.messages["no_custom_cas"]
             ca = self.custom_cas[min(self._top().cursor, len(self.custom_cas) - 1)]
             hint = f"Exp {ca.not_after:%Y-%m-%d} {ca.short_fingerprint}"
-            items = tuple(ca.cn for ca in self.custom_cas)
+            # The slot first: during a CA rollover two CAs may differ only by " G2".
+            items = tuple(f"Slot {ca.slot} {ca.cn}" for ca in self.custom_cas)
             return items, (menu.REHEARSAL,) * len(items), -1, hint
         kids = self.tree.children(node.id)
         hint = ""
@@ -925,6 +935,15 @@ class Handset:
             slots = self.choices.custom_ca_slots
             self._result(shown_on, self._say("slots_full", slots=slots), _Close.POP)
             return
+        installed = self._install(cert, effect.url)
+        self._outcome(Outcome.INSTALLED, detail=sha)
+        message = self._say("installed", slot=installed.slot)
+        self._result(shown_on, message, _Close.POP, (installed.cn,))
+
+    def _install(self, cert: x509.Certificate, url: str) -> InstalledCA:
+        """Put ``cert`` in the first free custom CA slot (the caller checked there is one)."""
+        from core.pki.summary import colon_hex  # here: importing core.handset stays light
+
         used = {ca.slot for ca in self.custom_cas}
         slot = next(n for n in range(1, self.choices.custom_ca_slots + 1) if n not in used)
         installed = InstalledCA(
@@ -932,13 +951,12 @@ class Handset:
             cert,
             acceptmod.certificate_cn(cert) or "(no CN)",
             cert.not_valid_after_utc,
-            sha,
-            effect.url,
+            colon_hex(cert.fingerprint(hashes.SHA256())),
+            url,
         )
         self.custom_cas.append(installed)
         self.custom_cas.sort(key=lambda ca: ca.slot)
-        self._outcome(Outcome.INSTALLED, detail=sha)
-        self._result(shown_on, self._say("installed", slot=slot), _Close.POP, (installed.cn,))
+        return installed
 
     def _provisioned(self, effect: Provision, result: TLSResult) -> None:
         shown_on = self._result_node()
