@@ -225,8 +225,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.legacy and args.format != "pkcs12":
         raise UserError("--legacy is for --format pkcs12 only.")
     export_passphrase = key_passphrase = None
+    encrypted = args.format == "pkcs12" and key_is_encrypted(ws, args.name)
+    if args.key_passphrase_file and not encrypted:  # said, not silently ignored
+        why = (
+            f"the server key of {args.name} is not encrypted"
+            if args.format == "pkcs12"
+            else f"--format {args.format} holds no key"
+        )
+        print(f"handset-ca: note: --key-passphrase-file was not used: {why}.", file=sys.stderr)
     if args.format == "pkcs12":
-        if key_is_encrypted(ws, args.name):
+        if encrypted:
             _need("server key passphrase", args.key_passphrase_file, "--key-passphrase-file",
                   KEY_PASSPHRASE_ENV)  # fmt: skip
             key_passphrase = read_passphrase("key", passphrase_file=args.key_passphrase_file)

@@ -270,3 +270,35 @@ def test_remove_stale_temp_files_only_takes_regular_files_of_dead_writers(tmp_pa
     odd.write_bytes(b"x")
     assert remove_stale_temp_files(tmp_path) == [stale]
     assert folder.is_dir() and link.is_symlink() and odd.exists()
+
+
+# ---- 13. export --key-passphrase-file with a key that is not encrypted ---------------------
+
+
+@pytest.mark.parametrize("fmt", ["pkcs12", "der"])
+def test_export_says_the_key_passphrase_file_was_not_used(ws, tmp_path, fmt):
+    (tmp_path / "export.pass").write_text("export pass\n")
+    (tmp_path / "key.pass").write_text("key pass\n")
+    result = cli("--workspace", "ws", "export", "f.example.com", "--format", fmt,
+                 "--out", f"x.{fmt}", "--export-passphrase-file", "export.pass",
+                 "--key-passphrase-file", "key.pass", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("handset-ca: note: --key-passphrase-file was not used: ")
+    if fmt == "pkcs12":
+        assert "the server key of f.example.com is not encrypted" in result.stderr
+    else:
+        assert "--format der holds no key" in result.stderr
+    assert (tmp_path / f"x.{fmt}").is_file()
+
+
+def test_export_with_an_encrypted_key_says_nothing_more(ca_template, tmp_path):
+    root = tmp_path / "ws"
+    shutil.copytree(ca_template, root)
+    Workspace(root).issue("e.example.com", PASS.encode(), key_passphrase=b"key pass")
+    (tmp_path / "export.pass").write_text("export pass\n")
+    (tmp_path / "key.pass").write_text("key pass\n")
+    result = cli("--workspace", "ws", "export", "e.example.com", "--format", "pkcs12",
+                 "--out", "e.p12", "--export-passphrase-file", "export.pass",
+                 "--key-passphrase-file", "key.pass", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0 and result.stderr == "", result.stderr
