@@ -1,4 +1,4 @@
-"""textual-serve's Server behind tui.web's WebPolicy: the one module importing textual_serve.
+"""textual-serve's Server behind tui.web_policy's WebPolicy: the one module importing textual_serve.
 
 textual-serve builds an aiohttp Application with the page (/), its WebSocket (/ws),
 downloads and static files, and no log-in. GuardedServer keeps all of that and adds
@@ -15,7 +15,13 @@ import aiohttp_jinja2
 from aiohttp import web
 from textual_serve.server import Server, to_int
 
-from tui.web import DEFAULT_MAX_SESSIONS, TOKEN_PARAMETER, WebPolicy, new_token, strip_secrets
+from tui.web_policy import (
+    DEFAULT_MAX_SESSIONS,
+    TOKEN_PARAMETER,
+    WebPolicy,
+    new_token,
+    strip_secrets,
+)
 
 
 class GuardedServer(Server):

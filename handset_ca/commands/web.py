@@ -17,7 +17,7 @@ from pathlib import Path
 from core.errors import UserError
 from core.locations import workspace_dir
 from handset_ca.commands.common import add_workspace
-from tui.web import DEFAULT_MAX_SESSIONS  # tui.web is light; textual-serve loads lazily
+from tui.web_policy import DEFAULT_MAX_SESSIONS  # light: no aiohttp, no textual
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
