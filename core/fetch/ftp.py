@@ -23,7 +23,7 @@ from core.fetch.results import (
     too_large_failure,
     via_text,
 )
-from core.fetch.urls import ConnectMap, Target
+from core.fetch.urls import ConnectMap, Target, reach
 
 
 def _run_in_thread(job: _FTPJob) -> asyncio.Future[bytes]:
@@ -209,7 +209,7 @@ async def fetch_ftp(
         raise FetchFailed(
             Failure.BAD_URL, "The ftp:// URL names no file; add its path, like /ca.crt."
         )
-    host, port = connect_to.resolve(t.host, t.port) if connect_to else (t.host, t.port)
+    host, port = reach(connect_to, t.host, t.port)
     job = _FTPJob(t, host, port, timeout, max_bytes, via_text(t, connect_to))
     future = _run_in_thread(job)
     try:
