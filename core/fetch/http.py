@@ -382,10 +382,10 @@ async def _read_body(
         raise FetchFailed(
             Failure.NETWORK,
             f"The server at {t.where} sent the file compressed as {encoding[:20]!r}, which a "
-            "handset cannot read; serve ca.crt uncompressed.",
+            f"handset cannot read; serve {state.expecting.file} uncompressed.",
             response.status_code,
         )
-    too_large = too_large_failure(t, max_bytes, response.status_code)
+    too_large = too_large_failure(t, max_bytes, response.status_code, state.expecting)
     length = response.headers.get("content-length", "")
     if length.isdigit() and int(length) > max_bytes:
         raise too_large
@@ -397,7 +397,8 @@ async def _read_body(
     except zlib.error:
         raise FetchFailed(
             Failure.NETWORK,
-            f"The server at {t.where} sent a damaged compressed file; serve ca.crt uncompressed.",
+            f"The server at {t.where} sent a damaged compressed file; serve "
+            f"{state.expecting.file} uncompressed.",
             response.status_code,
         ) from None
     except httpx.TimeoutException:
