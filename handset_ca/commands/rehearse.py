@@ -17,7 +17,7 @@ from core.handset.bootfiles import DEFAULT_MAC, boot_base_url, check_mac
 from core.handset.events import BOOT_OK
 from core.handset.keypad import keypad_presses
 from core.handset.menu import PLATFORM_PROFILES, URL_PREFIX
-from core.handset.procedure import perform_bulletin
+from core.handset.procedure import entered_url, has_scheme, perform_bulletin
 from core.handset.provision import parse_boot_server
 from core.handset.screen import Screen, render_text
 
@@ -39,7 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "url",
         metavar="URL",
         nargs="?",
-        help="what to type: http://, https:// or ftp:// (not with --boot)",
+        help="what to type: http://, https:// or ftp:// (without a scheme it is typed after "
+        "the field's http://, as a technician would; not with --boot)",
     )
     parser.add_argument(
         "--boot",
@@ -95,10 +96,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def typed_url(url: str) -> str:
     """What the handset's URL field holds after typing ``url``: the 'http://' already there
-    is kept, everything typed is lower case (bulletin), as core.handset.procedure types it."""
-    if url.lower().startswith(URL_PREFIX):
-        return URL_PREFIX + url[len(URL_PREFIX) :].lower()
-    return url.lower()
+    is kept (a URL without a scheme is typed after it), everything typed is lower case
+    (bulletin); core.handset.procedure.entered_url, which `check` fetches too."""
+    return entered_url(url)
 
 
 def masked_render(screen: Screen) -> str:
@@ -173,7 +173,12 @@ def run(args: argparse.Namespace) -> int:
     if args.keypad:  # a character the keypad lacks is a UserError before any key
         keypad_presses(typed[len(URL_PREFIX) :] if typed.startswith(URL_PREFIX) else typed)
     handset = Handset(HandsetSettings(boot_server=args.boot_server or "", keypad=args.keypad))
-    if typed != args.url:
+    if not has_scheme(args.url):
+        print(
+            f"Note: the URL field starts with {URL_PREFIX} and the URL has no scheme, so the "
+            f"handset kept that and typed the rest after it, in lower case: {mask_url(typed)}."
+        )
+    elif typed != args.url.strip():
         print(
             f"Note: the handset enters lower case only, so it typed {mask_url(typed)} "
             f"(given {mask_url(args.url)}), as a real phone would."
