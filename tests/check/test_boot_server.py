@@ -154,9 +154,7 @@ async def test_an_upper_case_cn_equal_to_the_name_warns_that_a_phone_types_lower
     assert verdict.boot_servers[0].ok  # the handset given that exact string would provision
 
 
-async def test_a_mismatch_with_an_upper_case_name_advises_the_lower_case_name(
-    site, pki, tmp_path
-):
+async def test_a_mismatch_with_an_upper_case_name_advises_the_lower_case_name(site, pki, tmp_path):
     cert = pki.server_cert("other.test")
     with https_server(tmp_path, cert, pki.server_key) as server:
         verdict = await check_url(site.url("/ca.crt"), options(server.port, "Boot.Example.test"))
