@@ -207,8 +207,8 @@ class Checker:
             if served is not None:
                 found = certrules.cert_reasons(served, info, now)
             if opts.ca is not None:
-                mismatch = certrules.ca_match_reason(info, opts.ca, opts.ca_path)
-                ca_match = mismatch is None
+                mismatch = certrules.ca_match_reason(info, opts.ca, opts.ca_path, described)
+                ca_match = mismatch is None  # a renewed copy (WARN) is not this CA either
                 if mismatch:
                     found.append(mismatch)
         reasons: list[Reason] = []
