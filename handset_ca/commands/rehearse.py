@@ -10,7 +10,7 @@ import asyncio
 import sys
 from dataclasses import replace
 
-from core.errors import UserError
+from core.errors import UsageError
 from core.fetch import DEFAULT_TIMEOUT, ConnectMap, mask_url
 from core.handset import DEFAULT_ADMIN_PASSWORD, Cancel, Handset, HandsetSettings
 from core.handset.bootfiles import DEFAULT_MAC, boot_base_url, check_mac
@@ -20,6 +20,7 @@ from core.handset.menu import PLATFORM_PROFILES, URL_PREFIX
 from core.handset.procedure import entered_url, has_scheme, perform_bulletin
 from core.handset.provision import parse_boot_server
 from core.handset.screen import Screen, render_text
+from handset_ca.commands.common import as_usage
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Certificates > Install Custom CA Certs > Configure CA Cert..., enter URL, then "
             "set the TLS profile's CA Certificate to All Certificates. With --boot-server, "
             "then provision from that server the way the phone checks it. Exit 0 when all "
-            "of it worked, 1 otherwise."
+            "of it worked, 1 otherwise, 2 for a usage error."
         ),
     )
     parser.add_argument(
@@ -129,9 +130,9 @@ def run_boot(args: argparse.Namespace) -> int:
     from core.handset.machine import POWER_KEY
     from core.handset.runner import run_effect
 
-    connect_to = ConnectMap.parse(args.connect_to)
-    mac = check_mac(args.mac)
-    boot_base_url(args.boot)  # a bad address is a UserError before any key
+    connect_to = as_usage(ConnectMap.parse, args.connect_to)
+    mac = as_usage(check_mac, args.mac)
+    as_usage(boot_base_url, args.boot)  # a bad address is a usage error before any key
     handset = Handset(HandsetSettings(boot_server=args.boot, mac=mac))
 
     def show(phone: Handset) -> None:
@@ -162,16 +163,18 @@ def run_boot(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.boot:
         if args.url:
-            raise UserError("Give either a URL to type or --boot URL, not both.")
+            raise UsageError("Give either a URL to type or --boot URL, not both.")
         return run_boot(args)
     if not args.url:
-        raise UserError("Give the URL to type (or --boot URL to boot from a server).")
-    connect_to = ConnectMap.parse(args.connect_to)
-    if args.boot_server:
-        parse_boot_server(args.boot_server)  # a bad address is a UserError before any key
+        raise UsageError("Give the URL to type (or --boot URL to boot from a server).")
+    connect_to = as_usage(ConnectMap.parse, args.connect_to)
+    if args.boot_server:  # a bad address is a usage error (exit 2) before any key
+        as_usage(parse_boot_server, args.boot_server)
     typed = typed_url(args.url)
-    if args.keypad:  # a character the keypad lacks is a UserError before any key
-        keypad_presses(typed[len(URL_PREFIX) :] if typed.startswith(URL_PREFIX) else typed)
+    if args.keypad:  # a character the keypad lacks is a usage error before any key
+        as_usage(
+            keypad_presses, typed[len(URL_PREFIX) :] if typed.startswith(URL_PREFIX) else typed
+        )
     handset = Handset(HandsetSettings(boot_server=args.boot_server or "", keypad=args.keypad))
     if not has_scheme(args.url):
         print(
