@@ -21,9 +21,16 @@ from core.pki import (
 )
 from core.pki.ca import check_days
 from core.pki.export import FORMATS, check_export, export, key_is_encrypted
+from core.pki.issuers import still_under_current, unfinished_sentence
 from core.pki.renew import issued_certificate, renew, renew_ca
-from core.pki.rollover import finish_rollover, refuse_started, rollover_started, start_rollover
-from core.pki.status import DEFAULT_WARN_DAYS, OK, expiry_status
+from core.pki.rollover import (
+    FORCE_HINT,
+    finish_rollover,
+    refuse_started,
+    rollover_started,
+    start_rollover,
+)
+from core.pki.status import DEFAULT_WARN_DAYS, EXPIRED, OK, WARNING, expiry_status
 from handset_ca.commands.common import add_workspace
 from handset_ca.commands.pki import summary_lines
 
@@ -116,6 +123,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     _common(roll)
     roll.add_argument("--finish", action="store_true", help="make the next CA the current one")
+    roll.add_argument(
+        "--force",
+        action="store_true",
+        help="with --finish: finish even though the current CA still signs issued "
+        "certificates (they stop verifying)",
+    )
     roll.add_argument("--days", type=int, default=DEFAULT_CA_DAYS, help="the next CA's validity")
     roll.set_defaults(func=cmd_ca_rollover)
 
@@ -198,15 +211,23 @@ def cmd_status(args: argparse.Namespace) -> int:
         # compact, as `check --json`: the C encoder (an indent would switch to the slow one)
         sys.stdout.write(json.dumps(report.as_json(), separators=(",", ":")) + "\n")
     else:
-        attention = report.attention
+        dated = [e for e in report.attention if e.state in (EXPIRED, WARNING)]
+        orphans = [e.name for e in report.attention if e.state not in (EXPIRED, WARNING)]
         print(
             f"{len(report.entries)} certificates in {ws.root}; "
-            f"{len(attention)} expired or expiring within {report.warn_days} days."
+            f"{len(dated)} expired or expiring within {report.warn_days} days"
+            + (
+                f"; {len(orphans)} signed by a CA that phones no longer trust (renew each "
+                "with `handset-ca renew NAME`)."
+                if orphans
+                else "."
+            )
         )
-        print(f"{'STATE':8} {'DAYS':>6} {'USED':>6}  {'NOT AFTER':10}  NAME")
+        width = max([8, *(len(e.state) for e in report.entries)])
+        print(f"{'STATE':{width}} {'DAYS':>6} {'USED':>6}  {'NOT AFTER':10}  NAME")
         for entry in report.entries:
             print(
-                f"{entry.state:8} {entry.days_left:>6} {entry.used_percent:>5.1f}%  "
+                f"{entry.state:{width}} {entry.days_left:>6} {entry.used_percent:>5.1f}%  "
                 f"{entry.not_after:%Y-%m-%d}  {entry.name}"
             )
         for path in report.unreadable:
@@ -282,14 +303,19 @@ def cmd_ca_rollover(args: argparse.Namespace) -> int:
             raise UserError(
                 f"No CA rollover was started in {ws.root}; start one with `handset-ca ca rollover`."
             )
+        left = still_under_current(ws)
+        if left and not args.force:  # before the prompt; finish_rollover checks again
+            raise UserError(unfinished_sentence(left, FORCE_HINT))
         passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
-        result = finish_rollover(ws, passphrase)
+        result = finish_rollover(ws, passphrase, force=args.force)
         _report(
             "The next CA is now the current one (ca.key, ca.crt); the former pair is kept "
             f"in {result.paths[2].parent}. Remove the former CA from the phones' slot 1.",
             result,
         )
         return 0
+    if args.force:
+        raise UserError("--force is for `ca rollover --finish` only.")
     check_days(args.days)
     refuse_started(ws)
     passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
