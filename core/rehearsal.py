@@ -373,7 +373,7 @@ class Rehearsal:
         _, ca_cert = load(self.workspace, request.ca_passphrase)
         _, not_after = validity(request.days, dt.datetime.now(dt.UTC))
         try:
-            check_fits_ca(not_after, ca_cert, request.days)
+            check_fits_ca(not_after, ca_cert, request.days, under_next=request.under_next)
         except UserError as exc:
             raise FieldError(str(exc), "days") from None
         return request

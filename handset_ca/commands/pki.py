@@ -243,6 +243,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
     build_name(subject)
     check_days(args.days)
     ws.require_ca()  # a missing or half CA is said before any passphrase is asked
+    ws.refuse_existing(args.name)  # so is a name already issued (ws.issue checks again)
     ca_passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
     key_passphrase = None
     if args.key_passphrase or args.key_passphrase_file:
