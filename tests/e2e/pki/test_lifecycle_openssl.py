@@ -188,3 +188,25 @@ def test_status_flags_exactly_what_openssl_no_longer_verifies_after_a_forced_fin
     leaf = str(ws.issued_paths("10.0.0.5").crt)
     assert openssl("verify", "-CAfile", str(ws.ca_crt_path), leaf).strip().endswith(": OK")
     assert not expiry_status(ws).attention
+
+
+def test_show_describes_every_certificate_of_a_fullchain_in_openssls_order(issued, tmp_path):
+    from core.pki import inspect_file
+
+    chain = export(issued, NAME, "fullchain", tmp_path / "fullchain.pem")
+    listed = openssl("crl2pkcs7", "-nocrl", "-certfile", str(chain))
+    (tmp_path / "p7.pem").write_text(listed)
+    printed = openssl("pkcs7", "-print_certs", "-noout", "-in", str(tmp_path / "p7.pem"))
+    theirs = [
+        line.split("=", 1)[1].replace(" = ", "=").strip()
+        for line in printed.splitlines()
+        if line.startswith("subject")
+    ]
+    text = inspect_file(chain)
+    ours = [line.split(":", 1)[1].strip() for line in text.splitlines() if "Subject:" in line]
+    assert len(ours) == len(theirs) == 2
+    assert ours[0] == theirs[0] == "CN=" + NAME
+    assert ours[1].replace(", ", ",") == theirs[1].replace(", ", ",")
+    assert "Certificate 1 of 2" in text and "Certificate 2 of 2" in text
+    assert "Signed certificate 1: yes" in text
+    assert openssl("verify", "-CAfile", str(issued.ca_crt_path), str(chain)).strip().endswith("OK")
