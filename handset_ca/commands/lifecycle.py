@@ -35,6 +35,11 @@ from handset_ca.commands.common import add_workspace
 from handset_ca.commands.pki import summary_lines
 
 USAGE_ERROR = 2
+# `serve` reads the workspace's files when it starts (the app restarts its own server).
+RESTART_SERVE = (
+    " A running `handset-ca serve` still serves the former files: restart it (Ctrl+C, then "
+    "the same command)."
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -194,7 +199,8 @@ def cmd_renew(args: argparse.Namespace) -> int:
         f"Renewed {args.name}; the former certificate is kept in "
         f"{ws.issued_paths(args.name).crt.parent / 'previous'}. Install server.crt"
         + (" and server.key" if args.new_key else "")
-        + " on the boot server.",
+        + " on the boot server."
+        + RESTART_SERVE,
         result,
     )
     return 0
@@ -289,7 +295,7 @@ def cmd_ca_renew(args: argparse.Namespace) -> int:
     result = renew_ca(ws, passphrase, days=args.days)
     _report(
         "Renewed the CA certificate (same key, same subject): phones holding the former "
-        f"ca.crt keep trusting; the former one is kept as {result.paths[1]}.",
+        f"ca.crt keep trusting; the former one is kept as {result.paths[1]}." + RESTART_SERVE,
         result,
     )
     return 0
@@ -310,7 +316,8 @@ def cmd_ca_rollover(args: argparse.Namespace) -> int:
         result = finish_rollover(ws, passphrase, force=args.force)
         _report(
             "The next CA is now the current one (ca.key, ca.crt); the former pair is kept "
-            f"in {result.paths[2].parent}. Remove the former CA from the phones' slot 1.",
+            f"in {result.paths[2].parent}. Remove the former CA from the phones' slot 1."
+            + RESTART_SERVE,
             result,
         )
         return 0
@@ -323,7 +330,8 @@ def cmd_ca_rollover(args: argparse.Namespace) -> int:
     _report(
         "Started a CA rollover: the next CA is in next/ (same passphrase). Put next/ca.crt "
         "into the phones' second custom CA slot, re-issue boot servers with "
-        "`handset-ca renew NAME --next`, then run `handset-ca ca rollover --finish`.",
+        "`handset-ca renew NAME --next`, then run `handset-ca ca rollover --finish`."
+        + RESTART_SERVE,
         result,
     )
     return 0

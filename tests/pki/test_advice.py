@@ -67,3 +67,34 @@ def test_issue_on_an_issued_name_points_to_renew_before_any_prompt(issued_ws, ca
     assert snapshot(issued_ws.root) == state
     monkeypatch.setenv("HANDSET_CA_PASSPHRASE", CA_PASS.decode())
     assert run(capsys, "renew", NAME)[0] == 0  # the command it names
+
+
+def test_ca_renew_says_a_running_serve_needs_a_restart(issued_ws, capsys, monkeypatch):
+    """serve reads the workspace when it starts: after `ca renew` it still hands out the
+    former ca.crt, and the command says to restart it (which then serves the new one)."""
+    import http.client
+
+    from core.bootserver import BootServer
+
+    monkeypatch.chdir(issued_ws.root.parent)
+    monkeypatch.setenv("HANDSET_CA_PASSPHRASE", CA_PASS.decode())
+    former = issued_ws.ca_crt_path.read_bytes()
+
+    def fetched(server: BootServer) -> bytes:
+        conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=5)
+        conn.request("GET", "/ca.crt")
+        body = conn.getresponse().read()
+        conn.close()
+        return body
+
+    with BootServer(issued_ws.root, https_port=None, ftp_port=None) as server:
+        assert main(["ca", "renew", "--workspace", "pki"]) == 0
+        out = capsys.readouterr().out
+        assert "A running `handset-ca serve` still serves the former files: restart it" in out
+        assert fetched(server) == former  # what the user saw
+        server.stop()
+        server.start()
+        assert fetched(server) == issued_ws.ca_crt_path.read_bytes() != former
+    for argv in (["renew", NAME], ["ca", "rollover"]):
+        assert main([*argv, "--workspace", "pki"]) == 0
+        assert "restart it (Ctrl+C, then the same command)" in capsys.readouterr().out
