@@ -373,7 +373,7 @@ class Rehearsal:
         _, ca_cert = load(self.workspace, request.ca_passphrase)
         _, not_after = validity(request.days, dt.datetime.now(dt.UTC))
         try:
-            check_fits_ca(not_after, ca_cert, request.days)
+            check_fits_ca(not_after, ca_cert, request.days, under_next=request.under_next)
         except UserError as exc:
             raise FieldError(str(exc), "days") from None
         return request
@@ -399,6 +399,7 @@ class Rehearsal:
 
     def ca_action_sentence(self, action: str) -> str:
         """Why ``action`` cannot be done now ("" when it can): asked before the form opens."""
+        from core.pki.issuers import still_under_current, unfinished_sentence
         from core.pki.rollover import refuse_started, rollover_started
 
         try:
@@ -411,6 +412,12 @@ class Rehearsal:
             return (
                 f"No CA rollover was started in {self.workspace.root}; start one first "
                 "(Ctrl+P, Start a CA rollover)."
+            )
+        if action == "finish" and (left := still_under_current(self.workspace)):
+            return unfinished_sentence(
+                left,
+                "then finish",
+                "(e, then r on each, with the next CA as the signer)",
             )
         return ""
 
