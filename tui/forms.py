@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -268,13 +268,18 @@ class FormScreen(EarlyKeys, ModalScreen[Any]):
         On a closed Select too, so Enter walks every field; ↓ or Space opens its list.
         """
         field = self.focused
+        select = open_select(field)
+        if select is not None:
+            assert isinstance(field, OptionList)
+            self.close_list(select, field.highlighted)
+            return
         if isinstance(field, OptionList) and field.highlighted_option is not None:
             # Here, not by the list's own Enter (a message, handled later): keys typed
             # right after must find the form already moved on or submitted.
             self.option_entered(field.highlighted_option)
             return
         if not isinstance(field, (Input, Select)):
-            raise SkipAction()  # an open Select or a button handles Enter itself
+            raise SkipAction()  # a button handles Enter itself
         fields = [w for w in self.query("Input, Select") if w.focusable]
         if field is fields[-1]:
             self.submitted = True  # no more input; the keys after this Enter wait
@@ -282,6 +287,26 @@ class FormScreen(EarlyKeys, ModalScreen[Any]):
             self.run_worker(self._submit_when_typed(), group="submit", exclusive=True)
         else:
             self.focus_next("Input, Select")
+
+    def key_escape(self, event: events.Key) -> None:
+        """Esc on an open Select's list closes it, the choice unchanged (elsewhere: the
+        Cancel binding)."""
+        select = open_select(self.focused)
+        if select is not None:
+            event.stop()
+            event.prevent_default()
+            self.close_list(select, None)
+
+    def close_list(self, select: Select[Any], index: int | None) -> None:
+        """Close ``select``'s list, choosing option ``index`` (None: keep the value).
+
+        Here, as the key arrives, not by the Select's own messages (handled later, when
+        the keys typed after Enter or Esc would have reached the still open list)."""
+        spec = next(f for f in self.fields() if f.id == select.id)
+        if index is not None and 0 <= index < len(spec.choices):
+            select.value = spec.choices[index]
+        self.set_focus(select)
+        select.expanded = False
 
     async def _submit_when_typed(self) -> None:
         """Submit once every field has handled the keys already sent to it."""
@@ -308,6 +333,14 @@ class FormScreen(EarlyKeys, ModalScreen[Any]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def open_select(widget: Any) -> Select[Any] | None:
+    """The Select whose open list ``widget`` is, if it is one."""
+    parent = getattr(widget, "parent", None)
+    if isinstance(widget, OptionList) and isinstance(parent, Select) and parent.expanded:
+        return parent
+    return None
 
 
 def _key_sizes() -> tuple[int, ...]:
