@@ -63,6 +63,8 @@ class SignRequest:
     csr_path: Path
     ca_passphrase: bytes = field(repr=False)
     days: int
+    csr_names: str = "copy"  # `--csr-names`: "copy" the CSR's names, or "drop" (CN alone)
+    allow_wildcard: bool = False  # `--allow-wildcard`
 
 
 @dataclass(frozen=True)
@@ -348,10 +350,16 @@ class Rehearsal:
         return request
 
     def check_sign(self, request: SignRequest) -> SignRequest:
+        from core.pki.sign import certificate_names, load_csr
+
         try:
-            read_user_file(request.csr_path)
+            csr = load_csr(read_user_file(request.csr_path))
         except UserError as exc:
             raise FieldError(str(exc), "path") from None
+        try:  # the names it asks for, as the signing will judge them
+            certificate_names(csr, request.csr_names, request.allow_wildcard)
+        except UserError as exc:
+            raise FieldError(str(exc), "csr_names") from None
         self.workspace.load_ca(request.ca_passphrase)
         return request
 
@@ -455,7 +463,11 @@ class Rehearsal:
 
     def sign(self, request: SignRequest) -> Result:
         return self.workspace.sign_csr(
-            read_user_file(request.csr_path), request.ca_passphrase, days=request.days
+            read_user_file(request.csr_path),
+            request.ca_passphrase,
+            days=request.days,
+            csr_names=request.csr_names,
+            allow_wildcard=request.allow_wildcard,
         )
 
     def renew(self, request: RenewRequest) -> Result:
