@@ -134,6 +134,8 @@ class Overview:
     expiries: tuple[Expiry, ...] = ()
     warn_days: int = 90
     rollover: bool = False
+    # The handset knows a boot server to provision from (Publish with HTTPS sets it).
+    boot_server: bool = True
 
     @property
     def next_expiry(self) -> Expiry | None:
@@ -151,6 +153,7 @@ class Step(StrEnum):
     PROFILE = "profile"  # set the provisioning profile's CA Certificate
     PROVISION = "provision"
     FIX_PROVISION = "fix_provision"
+    BOOT_SERVER = "boot_server"  # Provision has no boot server to contact (no HTTPS published)
     DONE = "done"
 
 
@@ -164,6 +167,8 @@ def next_step(view: Overview) -> Step:
         return Step.DONE
     if not view.serving:
         return Step.PUBLISH
+    if view.handset in (Progress.PROVISION_FAILED, Progress.PROFILE) and not view.boot_server:
+        return Step.BOOT_SERVER
     return {
         Progress.PROVISION_FAILED: Step.FIX_PROVISION,
         Progress.PROFILE: Step.PROVISION,
@@ -267,6 +272,7 @@ class Rehearsal:
             provisioning_profile=self.provisioning_profile(),
             expiries=expiries,
             rollover=rollover,
+            boot_server=bool(self.handset.settings.boot_server),
         )
 
     def provisioning_profile(self) -> str:

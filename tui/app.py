@@ -323,8 +323,11 @@ class HandsetCAApp(App[int]):
         """Redraw the next step when the handset moved on (no disk read)."""
         view = self.workbench.view
         progress = self.handset.progress
-        if progress != view.handset:
-            self.workbench.show(dataclasses.replace(view, handset=progress))
+        boot_server = bool(self.handset.settings.boot_server)  # set on the phone, maybe
+        if progress != view.handset or boot_server != view.boot_server:
+            self.workbench.show(
+                dataclasses.replace(view, handset=progress, boot_server=boot_server)
+            )
 
     def refresh_overview(self) -> None:
         self.workbench.show(self.overview())
