@@ -44,7 +44,8 @@ STEP_TEXT: dict[Step, str] = {
     ),
     Step.BOOT_SERVER: (
         "the handset has no boot server to provision from: publish with HTTPS (p stops, "
-        "p again: choose the certificate), or set its provisioning server under Network Configuration."
+        "p again: choose the certificate), or set its provisioning server under Network "
+        "Configuration."
     ),
     Step.PROVISION: "on the handset's idle screen (Esc or F6 End), Provision (F3).",
     Step.PROFILE: (
