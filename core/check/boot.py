@@ -179,6 +179,7 @@ class BootChecker:
             timeout=self.options.timeout,
             max_bytes=MAX_FILE_BYTES,
             client=None if self.scheme == "ftp" else self._http_client(),
+            expecting=fetchmod.PROVISIONING_FILE,  # the too-large sentence names a .cfg file
         )
         verdict.files.append(
             FileFetch(
