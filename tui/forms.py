@@ -21,6 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
@@ -295,7 +296,7 @@ class FormScreen(EarlyKeys, ModalScreen[Any]):
         await asyncio.gather(*handled)
         self.submit()
 
-    def early_enter(self, field: Input) -> None:
+    def early_enter(self, field: Widget) -> None:
         self.action_next_field()
 
     def option_entered(self, option: Option) -> None:
