@@ -72,18 +72,51 @@ class CertInfo:
         return dict(self.__dict__)
 
 
+class CASource(StrEnum):
+    """Which CA a boot server's chain was checked against."""
+
+    SERVED = "served"  # the certificate the URL serves, as the handset would install it
+    CA_FILE = "ca-file"  # --ca: the URL served nothing the handset would install
+
+
+# How the handset matches NAME (docs/check.md): the certificate's Common Name, compared as
+# a plain string; no DNS lookup, no subjectAltName, no wildcard.
+NAME_RULE = "cn-plain-string"
+
+
 @dataclass(frozen=True)
 class BootServerResult:
-    """How the boot server's HTTPS certificate fares once this CA is installed."""
+    """How the boot server's HTTPS certificate fares once this CA is installed, and what
+    was checked: its chain against ``ca_source``'s CA, its CN against ``name``."""
 
     url: str
     name: str
     ok: bool
     cn: str | None = None
     sha256: str | None = None
+    ca_source: CASource = CASource.SERVED
+    ca_cn: str | None = None  # the CA the chain was checked against
+    ca_sha256: str | None = None
+    name_rule: str = NAME_RULE
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "ca_source": str(self.ca_source)}
+
+    def checked(self) -> str:
+        """One sentence: what was checked and how it came out (the readable report's line)."""
+        ca = "the served CA" if self.ca_source is CASource.SERVED else "the --ca CA"
+        if self.ca_cn:
+            ca += f" (CN {self.ca_cn})"
+        if self.ok:
+            return (
+                f"Boot server {self.url} passes: chain checked against {ca}; CN equals "
+                f"{self.name} by plain string comparison, as the handset compares."
+            )
+        cn = f" ({self.cn})" if self.cn else ""
+        return (
+            f"Boot server {self.url} does not pass: chain checked against {ca}; CN{cn} "
+            f"checked against {self.name} by plain string comparison."
+        )
 
 
 @dataclass
