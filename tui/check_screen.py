@@ -73,7 +73,7 @@ class UrlsArea(TextArea):
         self.move_cursor(self.document.end)
 
     def on_mount(self) -> None:
-        from tui.help import whole_cell_scrollbars
+        from tui.scrollbars import whole_cell_scrollbars
 
         whole_cell_scrollbars(self)
         self.move_cursor(self.document.end)  # as a one-line field: typing adds to the list

@@ -438,7 +438,7 @@ class DrillScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        from tui.help import whole_cell_scrollbars
+        from tui.scrollbars import whole_cell_scrollbars
 
         whole_cell_scrollbars(self.query_one("#drill-scroll"))
         self.query_one(DrillHandsetPane).focus()

@@ -676,7 +676,7 @@ class InspectScreen(ModalScreen[None]):
             yield InspectText(self.text, id="inspect-text")
 
     def on_mount(self) -> None:
-        from tui.help import whole_cell_scrollbars
+        from tui.scrollbars import whole_cell_scrollbars
 
         view = self.query_one("#inspect")
         whole_cell_scrollbars(view)

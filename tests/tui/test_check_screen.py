@@ -193,7 +193,8 @@ async def test_stopping_cancels_the_work(live_app: HandsetCAApp, key: str) -> No
 async def test_check_opens_from_the_palette_and_help_names_its_key(
     empty_app: HandsetCAApp,
 ) -> None:
-    from tui.help import help_renderable
+    from tui.app import MainScreen
+    from tui.help import help_renderable, help_sections
 
     app = empty_app
     async with app.run_test(size=(80, 24)) as pilot:
@@ -205,7 +206,10 @@ async def test_check_opens_from_the_palette_and_help_names_its_key(
         assert app.screen.query_one("#urls", UrlsArea).value == ""  # nothing published
         await pilot.press("escape")
         assert not isinstance(app.screen, CheckScreen)
-    tables = [getattr(part, "title", "") for part in help_renderable().renderables]
+    tables = [
+        getattr(part, "title", "")
+        for part in help_renderable(help_sections(HandsetCAApp, MainScreen)).renderables
+    ]
     assert "Check view (k)" in tables
 
 

@@ -273,10 +273,11 @@ async def test_help_scrollbar_draws_no_eighth_block_marks(empty_app: HandsetCAAp
 def test_help_lists_the_drill_keys() -> None:
     from rich.console import Console
 
-    from tui.help import help_renderable
+    from tui.app import MainScreen
+    from tui.help import help_renderable, help_sections
 
     console = Console(width=80, record=True)
-    console.print(help_renderable())
+    console.print(help_renderable(help_sections(HandsetCAApp, MainScreen)))
     text = console.export_text()
     assert "Drills (d)" in text
     for key in ("F7", "F8", "F9", "F10"):
