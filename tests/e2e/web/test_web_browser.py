@@ -107,7 +107,10 @@ def web_url(tmp_path: Path) -> Iterator[str]:
     port = free_port()
     log = (tmp_path / "web.log").open("w+")
     proc = subprocess.Popen(
-        [console_script(), "web", "--port", str(port), "--workspace", str(tmp_path / "pki")],
+        # Run in tmp_path with a relative workspace: the page (screenshots/web.png) shows
+        # "pki", not a temp path.
+        [console_script(), "web", "--port", str(port), "--workspace", "pki"],
+        cwd=tmp_path,
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
