@@ -187,6 +187,9 @@ class CheckScreen(EarlyKeys, Screen[None]):
         for field in self.query(Input):
             field.cursor_blink = blink
         self.query_one(UrlsArea).cursor_blink = blink
+        from tui.scrollbars import whole_cell_scrollbars
+
+        whole_cell_scrollbars(self.query_one("#check-results"))  # no ▇ marks under NO_COLOR
         self.query_one("#use-ca", Checkbox).disabled = self._ca_path() is None
 
     # ----- keys
