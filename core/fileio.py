@@ -33,6 +33,8 @@ PASSPHRASE_FILE = FileKind("the passphrase file ", "a passphrase on its first li
 CA_CERT_FILE = FileKind("the CA certificate ", "a CA certificate", 1 * MIB)
 DRILL_FILE = FileKind("the drill file ", "a drill", 1 * MIB)
 URL_LIST_FILE = FileKind("the URL list ", "URLs, one a line", 64 * MIB)  # streamed
+# 100,000 rows of MAC, extension and a long label fit with room to spare.
+INVENTORY_FILE = FileKind("the inventory ", "handsets as CSV with a mac column", 16 * MIB)
 MAX_FILE_BYTES = PKI_FILE.limit
 
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from core.clock import WallClock
     from core.fetch import ConnectMap
     from core.handset.machine import Effect
+    from core.pki.status import Expiry
     from core.pki.workspace import Result
 
 
@@ -71,6 +72,29 @@ class PublishRequest:
 
 
 @dataclass(frozen=True)
+class RenewRequest:
+    """`renew NAME [--new-key] [--days] [--next]` from the workbench's expiry list."""
+
+    name: str
+    ca_passphrase: bytes = field(repr=False)
+    days: int
+    new_key: bool = False
+    under_next: bool = False  # sign with the next CA of a rollover (`renew NAME --next`)
+
+
+@dataclass(frozen=True)
+class CARequest:
+    """`ca renew [--days]`, `ca rollover` or `ca rollover --finish` (``action``)."""
+
+    action: str  # one of CA_ACTIONS
+    ca_passphrase: bytes = field(repr=False)
+    days: int = 0  # 0: core's default
+
+
+CA_ACTIONS = ("renew", "rollover", "finish")
+
+
+@dataclass(frozen=True)
 class InspectRequest:
     path: Path
     passphrase: bytes | None = field(repr=False)  # to describe an encrypted key
@@ -103,6 +127,16 @@ class Overview:
     handset: Progress = Progress.NONE
     # The TLS profile the handset's provisioning uses (a rehearsal choice), by its name.
     provisioning_profile: str = ""
+    # Expiry at a glance (core.pki.status): the CA, a next CA, every issued certificate,
+    # the ones needing care first; and whether a CA rollover is under way.
+    expiries: tuple[Expiry, ...] = ()
+    warn_days: int = 90
+    rollover: bool = False
+
+    @property
+    def next_expiry(self) -> Expiry | None:
+        """The certificate that ends first (expired ones included)."""
+        return min(self.expiries, key=lambda e: e.end, default=None)
 
 
 class Step(StrEnum):
@@ -210,6 +244,14 @@ class Rehearsal:
                 CertLine(s.path.parent.name if s.path else s.cn, s.not_after, s.days_left)
                 for s in ws.issued_summaries(now=now)
             )
+            expiries: tuple[Expiry, ...] = ()
+            rollover = False
+            if ca is not None:
+                from core.pki.rollover import rollover_started
+                from core.pki.status import expiry_status
+
+                expiries = tuple(expiry_status(ws, now=now).entries)
+                rollover = rollover_started(ws)
         except UserError as exc:
             return Overview(str(ws.root), error=str(exc), urls=urls, serving=bool(urls))
         return Overview(
@@ -221,6 +263,8 @@ class Rehearsal:
             notes=notes,
             handset=self.handset.progress,
             provisioning_profile=self.provisioning_profile(),
+            expiries=expiries,
+            rollover=rollover,
         )
 
     def provisioning_profile(self) -> str:
@@ -311,6 +355,65 @@ class Rehearsal:
         self.workspace.load_ca(request.ca_passphrase)
         return request
 
+    def check_renew(self, request: RenewRequest) -> RenewRequest:
+        """core's refusals before the form closes: a name never issued, a wrong CA passphrase
+        (WrongPassphrase keeps the form), a CA that ends before the new certificate would."""
+        import datetime as dt
+
+        from core.pki.ca import check_days, validity
+        from core.pki.renew import check_fits_ca, issued_certificate
+        from core.pki.rollover import load_next
+
+        try:
+            check_days(request.days)
+        except UserError as exc:
+            raise FieldError(str(exc), "days") from None
+        issued_certificate(self.workspace, request.name)
+        load = load_next if request.under_next else Workspace.load_ca
+        _, ca_cert = load(self.workspace, request.ca_passphrase)
+        _, not_after = validity(request.days, dt.datetime.now(dt.UTC))
+        try:
+            check_fits_ca(not_after, ca_cert, request.days)
+        except UserError as exc:
+            raise FieldError(str(exc), "days") from None
+        return request
+
+    def check_ca(self, request: CARequest) -> CARequest:
+        """Refused before the form closes: a rollover started twice, a finish never started,
+        a wrong CA passphrase (the form stays open with what was typed)."""
+        from core.pki.ca import check_days
+        from core.pki.rollover import load_next, refuse_started
+
+        if request.days:
+            try:
+                check_days(request.days)
+            except UserError as exc:
+                raise FieldError(str(exc), "days") from None
+        ws = self.workspace
+        if request.action == "rollover":
+            refuse_started(ws)
+        if request.action == "finish":
+            load_next(ws, request.ca_passphrase)
+        ws.load_ca(request.ca_passphrase)
+        return request
+
+    def ca_action_sentence(self, action: str) -> str:
+        """Why ``action`` cannot be done now ("" when it can): asked before the form opens."""
+        from core.pki.rollover import refuse_started, rollover_started
+
+        try:
+            self.workspace.require_ca()
+            if action == "rollover":
+                refuse_started(self.workspace)
+        except UserError as exc:
+            return str(exc)
+        if action == "finish" and not rollover_started(self.workspace):
+            return (
+                f"No CA rollover was started in {self.workspace.root}; start one first "
+                "(Ctrl+P, Start a CA rollover)."
+            )
+        return ""
+
     def check_server_key(self, request: PublishRequest) -> PublishRequest:
         """The server key opens with the passphrase typed (else UserError/WrongPassphrase)."""
         from core.bootserver import BootServer
@@ -354,6 +457,43 @@ class Rehearsal:
         return self.workspace.sign_csr(
             read_user_file(request.csr_path), request.ca_passphrase, days=request.days
         )
+
+    def renew(self, request: RenewRequest) -> Result:
+        from core.pki.renew import renew
+
+        return renew(
+            self.workspace,
+            request.name,
+            request.ca_passphrase,
+            days=request.days,
+            new_key=request.new_key,
+            under_next=request.under_next,
+        )
+
+    def ca_job(self, request: CARequest) -> Result:
+        """`ca renew`, `ca rollover` or `ca rollover --finish`."""
+        from core.pki import DEFAULT_CA_DAYS
+        from core.pki.renew import renew_ca
+        from core.pki.rollover import finish_rollover, start_rollover
+
+        ws, secret = self.workspace, request.ca_passphrase
+        days = request.days or DEFAULT_CA_DAYS
+        if request.action == "renew":
+            return renew_ca(ws, secret, days=days)
+        if request.action == "rollover":
+            return start_rollover(ws, secret, days=days)
+        return finish_rollover(ws, secret)
+
+    def republish(self) -> str:
+        """After a renewal or a CA change, a running boot server starts again (blocking), so
+        it publishes the new files (the next CA during a rollover) and presents the new
+        certificate; what to tell the user, "" when no server runs."""
+        server = self.server
+        if server is None:
+            return ""
+        server.stop()
+        server.start()
+        return "The boot server restarted with the new files (URLs above)."
 
     def result_lines(self, verb: str, result: Result) -> str:
         """ "Issued in issued/x/: server.key, server.csr, server.crt." and its warnings,
@@ -409,7 +549,12 @@ class Rehearsal:
         if provisioning and not settings.boot_server:
             settings.boot_server = provisioning
             self._boot_server_set = provisioning
-        return "\n".join(["Boot server started: ca.crt is published.", *server.notes])
+        published = (
+            "ca.crt and ca-next.crt (the next CA) are published"
+            if server.publishes_next
+            else "ca.crt is published"
+        )
+        return "\n".join([f"Boot server started: {published}.", *server.notes])
 
     def publish(self, request: PublishRequest) -> str:
         """start_server then adopt, for a caller with no event loop (blocking)."""

@@ -12,10 +12,10 @@ import os
 import sys
 
 from core.errors import UserError, unexpected_error_sentence
-from handset_ca.commands import check, drills, lifecycle, pki, rehearse, serve, web
+from handset_ca.commands import check, drills, fleet, lifecycle, pki, rehearse, serve, web
 
 # lifecycle after pki: it adds `ca renew` and `ca rollover` to pki's `ca` group
-COMMAND_MODULES = (pki, lifecycle, rehearse, serve, check, drills, web)
+COMMAND_MODULES = (pki, lifecycle, rehearse, serve, check, drills, fleet, web)
 
 
 def build_parser() -> argparse.ArgumentParser:

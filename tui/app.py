@@ -420,6 +420,28 @@ class HandsetCAApp(App[int]):
             "Starting the boot server…", lambda: self.rehearsal.start_server(request), started
         )
 
+    # ----- life after day one (tui/lifecycle.py): expiry, renewal, the CA's renewal/rollover
+
+    def action_expiry(self) -> None:
+        from tui.lifecycle import open_expiry
+
+        open_expiry(self)
+
+    def action_ca_renew(self) -> None:
+        from tui.lifecycle import open_ca_form
+
+        open_ca_form(self, "renew")
+
+    def action_ca_rollover(self) -> None:
+        from tui.lifecycle import open_ca_form
+
+        open_ca_form(self, "rollover")
+
+    def action_ca_rollover_finish(self) -> None:
+        from tui.lifecycle import open_ca_form
+
+        open_ca_form(self, "finish")
+
     def action_drills(self) -> None:
         """The training drills (tui/drills_screen.py), on this app's workspace."""
         from tui.drills_screen import open_drills
@@ -530,6 +552,19 @@ class HandsetCAApp(App[int]):
         )
         yield SystemCommand(
             "Reset the handset", "Start the rehearsal again", self.action_reset_handset
+        )
+        yield SystemCommand(
+            "Renew the CA certificate", "ca renew: same key, a new date", self.action_ca_renew
+        )
+        yield SystemCommand(
+            "Start a CA rollover",
+            "ca rollover: a new CA key beside the current one",
+            self.action_ca_rollover,
+        )
+        yield SystemCommand(
+            "Finish the CA rollover",
+            "ca rollover --finish: the next CA becomes current",
+            self.action_ca_rollover_finish,
         )
         yield SystemCommand(
             "Keys (F1)", "Every key and the handset key it stands for", self.action_help

@@ -29,15 +29,27 @@ from tui.drills_screen import DrillPickerScreen, DrillScreen, SummaryScreen
 from tui.forms import FormScreen
 from tui.handset_pane import ENTRY_EDIT_KEYS, HandsetPane
 from tui.keys import END_KEY, HANDSET_KEYS, SOFT_KEYS
+from tui.lifecycle import ExpiryScreen
 from tui.scrollbars import whole_cell_scrollbars
 from tui.workbench import ACTIONS, WorkbenchPane
 
 # Where a probe presses its key (tests/tui/test_help_keys.py sets each one up):
 # main: the workbench has the focus; handset: the pane, idle screen; entry: the pane,
 # the URL entry; keypad: the same in keypad mode; form: the Create CA form; check: the
-# Check view, URLs focused; picker, drill (guided), fault, summary: the drill screens.
+# Check view, URLs focused; expiry: the expiry list (e); picker, drill (guided), fault,
+# summary: the drill screens.
 Context = Literal[
-    "main", "handset", "entry", "keypad", "form", "check", "picker", "drill", "fault", "summary"
+    "main",
+    "handset",
+    "entry",
+    "keypad",
+    "form",
+    "check",
+    "expiry",
+    "picker",
+    "drill",
+    "fault",
+    "summary",
 ]
 # action: the key runs action_<name> (a binding, or the screen's own call); handset: the
 # pane presses that handset key; call: the screen's method of that name runs.
@@ -94,6 +106,10 @@ DOES: dict[str, str] = {
     "retry": "the same drill again, set up afresh (a new attempt)",
 }
 SUMMARY_DOES = {"close": "close the summary, back to the drill picker"}
+EXPIRY_DOES = {
+    "close": "close the list",
+    "renew": "renew the highlighted certificate (opens the renewal form)",
+}
 
 SOURCES: tuple[tuple[str, str], ...] = (
     ("bulletin", "the vendor's technical bulletin on custom certificates for the 8400"),
@@ -269,6 +285,10 @@ def help_sections(app_class: type[App[Any]], main_screen: type[Screen[Any]]) -> 
         HelpSection(
             "Check view (k)",
             (check_enter, *binding_rows(CheckScreen.BINDINGS, ("check",))),
+        ),
+        HelpSection(
+            "Expiry list (e)",
+            tuple(binding_rows(ExpiryScreen.BINDINGS, ("expiry",), EXPIRY_DOES)),
         ),
         HelpSection(
             "Drills (d): the picker",

@@ -16,6 +16,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from core.rehearsal import CertLine, Overview, Step, next_step
+from tui.expiry_text import next_expiry_text
 
 # (action name, key, label, footer label or "" when the footer leaves it out).
 # The app implements action_<name>.
@@ -25,6 +26,7 @@ ACTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("sign_csr", "s", "Sign an imported CSR", ""),
     ("inspect", "v", "View/inspect a file", ""),
     ("publish", "p", "Publish: start/stop boot server", "Publish"),
+    ("expiry", "e", "Expiry at a glance; renew", ""),
     ("drills", "d", "Training drills on the handset", ""),
     ("check", "k", "Check certificate URLs", ""),
 )
@@ -61,8 +63,24 @@ def next_step_text(view: Overview) -> str:
     return STEP_TEXT[step]
 
 
-def _expiry(line: CertLine) -> str:
-    return f"   until {line.not_after:%Y-%m-%d} ({line.days_left} days left)\n"
+def _expiry(line: CertLine, warn_days: int) -> Text:
+    """ "   until 2027-12-01 (365 days left)", with EXPIRED or WARN (a word, not colour alone)."""
+    text = Text(f"   until {line.not_after:%Y-%m-%d} ({line.days_left} days left)")
+    if line.days_left < 0:
+        text.append(" EXPIRED", style="bold red")
+    elif line.days_left <= warn_days:
+        text.append(" WARN", style="bold yellow")
+    return text.append("\n")
+
+
+def _expiry_compact(line: CertLine, warn_days: int, unit: str = " days left") -> Text:
+    """ "(2236 days left)" with its word, for the one-line CA of the compact overview."""
+    text = Text(f"({line.days_left}{unit})")
+    if line.days_left < 0:
+        text.append(" EXPIRED", style="bold red")
+    elif line.days_left <= warn_days:
+        text.append(" WARN", style="bold yellow")
+    return text.append("\n")
 
 
 URL_BREAKS = "/@:-"  # a URL too long for its line breaks after one of these, else before a dot
@@ -96,24 +114,40 @@ def overview_text(view: Overview, width: int | None = None, *, compact: bool = F
     if view.ca is None:
         text.append("none yet\n")
     elif compact:
-        text.append(f"{view.ca.name} ({view.ca.days_left} days left)\n")
+        text.append(f"{view.ca.name} ").append_text(_expiry_compact(view.ca, view.warn_days))
     else:
-        text.append(view.ca.name + "\n").append(_expiry(view.ca))
+        text.append(view.ca.name + "\n").append_text(_expiry(view.ca, view.warn_days))
         if view.ca.detail:
             text.append("   " + view.ca.detail + "\n")
+    if view.rollover:
+        text.append("   rollover: next CA as ca-next.crt\n", style="italic")
+    soonest = next_expiry_text(view)
+    if soonest is not None and not compact:
+        text.append_text(soonest).append("\n")
     text.append("Issued ", style="bold")
     if not view.issued:
         text.append("none yet\n")
     elif compact:
-        names = ", ".join(line.name for line in view.issued[:MAX_ISSUED_SHOWN])
-        more = len(view.issued) - MAX_ISSUED_SHOWN
-        text.append(names + (f" and {more} more" if more > 0 else "") + "\n")
+        # Soonest first, the first with its days and word: with the CA line above, the
+        # next expiry stays in sight at 80x24.
+        first, *rest = sorted(view.issued, key=lambda line: line.not_after)
+        text.append(f"{first.name} ")
+        if first.days_left < 0:
+            text.append("EXPIRED", style="bold red")
+        elif first.days_left <= view.warn_days:
+            text.append(f"{first.days_left}d ").append("WARN", style="bold yellow")
+        else:
+            text.append(f"({first.days_left}d)")
+        names = ", ".join(line.name for line in rest[: MAX_ISSUED_SHOWN - 1])
+        more = len(rest) - (MAX_ISSUED_SHOWN - 1)
+        text.append((", " + names if names else "") + (f" and {more} more (e)" if more > 0 else ""))
+        text.append("\n")
     else:
         text.append("\n")
         for cert in view.issued[:MAX_ISSUED_SHOWN]:
-            text.append(f" {cert.name}\n").append(_expiry(cert))
+            text.append(f" {cert.name}\n").append_text(_expiry(cert, view.warn_days))
         if len(view.issued) > MAX_ISSUED_SHOWN:
-            text.append(f" and {len(view.issued) - MAX_ISSUED_SHOWN} more (v to inspect)\n")
+            text.append(f" and {len(view.issued) - MAX_ISSUED_SHOWN} more (e: all, by expiry)\n")
     text.append("Boot server ", style="bold")
     if view.serving:
         text.append("running; type on the handset:\n")

@@ -1,33 +1,58 @@
 """What the boot server publishes: exact paths, their bodies and MIME types.
 
-The tables are built in memory from the CA certificate when the server starts.
-A listener answers a path only when it is exactly a key of its table, so a key
-file, a `..` path or anything unpublished is a 404 with no file system lookup.
+The tables are built in memory when the server starts: from the CA certificate,
+or (``serve --dir``) from the regular files of one folder. A listener answers a
+path only when it is exactly a key of its table, so a key file, a `..` path or
+anything unpublished is a 404 with no file system lookup.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from core.errors import UserError
+
 PEM_TYPE = "application/x-pem-file"
 DER_TYPE = "application/x-x509-ca-cert"
 PROVISIONING_TYPE = "application/xml"
+OTHER_TYPE = "application/octet-stream"
+# serve --dir: Content-Type by extension (the README's nginx and IIS set the same).
+DIR_TYPES = {
+    ".cfg": PROVISIONING_TYPE,
+    ".xml": PROVISIONING_TYPE,
+    ".crt": PEM_TYPE,
+    ".pem": PEM_TYPE,
+    ".der": DER_TYPE,
+    ".cer": DER_TYPE,
+}
+MAX_DIR_FILE = 1024 * 1024  # a provisioning file or certificate; anything larger is left out
+MAX_DIR_FILES = 200_000
 
 # path -> (body, Content-Type)
 Files = dict[str, tuple[bytes, str]]
 
 # What FTP serves, as file names in its own folder (the same bodies as HTTP).
 FTP_FILES = ("ca.crt", "ca.der")
+# During a CA rollover's overlap (core.pki.rollover) the next CA too, beside the current:
+# phones install it into their second custom CA slot (rehearsal choice).
+NEXT_CA_FILE = "ca-next.crt"
 
 
-def published_files(cert: x509.Certificate, name: str) -> tuple[Files, Files]:
-    """What HTTP and HTTPS publish: path -> (body, Content-Type). Nothing else exists."""
+def published_files(
+    cert: x509.Certificate, name: str, next_cert: x509.Certificate | None = None
+) -> tuple[Files, Files]:
+    """What HTTP and HTTPS publish: path -> (body, Content-Type). Nothing else exists.
+    ``next_cert``: the next CA of a rollover, published as /ca-next.crt (PEM)."""
     pem = cert.public_bytes(Encoding.PEM)  # re-encoded: only the certificate, nothing else
     der = cert.public_bytes(Encoding.DER)
     http: Files = {"/ca.crt": (pem, PEM_TYPE), "/ca.der": (der, DER_TYPE)}
+    if next_cert is not None:
+        http[f"/{NEXT_CA_FILE}"] = (next_cert.public_bytes(Encoding.PEM), PEM_TYPE)
     https = dict(http)
     https["/"] = (provisioning_file(name), PROVISIONING_TYPE)
     return http, https
@@ -46,5 +71,169 @@ def provisioning_file(name: str) -> bytes:
 
 def write_ftp_home(folder: Path, files: Files) -> None:
     """Put only the public files in FTP's own folder: FTP never sees the workspace."""
-    for name in FTP_FILES:
-        (folder / name).write_bytes(files[f"/{name}"][0])
+    for name in (*FTP_FILES, NEXT_CA_FILE):
+        if f"/{name}" in files:
+            (folder / name).write_bytes(files[f"/{name}"][0])
+    for path, (body, _ctype) in files.items():  # the boot files (boot_files), flat
+        if path.endswith(".cfg") and "/" not in path[1:]:
+            (folder / path[1:]).write_bytes(body)
+
+
+SITE_FILE = "site.cfg"
+DEFAULT_MASTER = "000000000000.cfg"
+
+
+def _attr(value: str) -> str:
+    return (
+        value.replace("&", "&amp;")
+        .replace('"', "&quot;")
+        .replace("<", "&lt;")
+        .replace("\n", "&#10;")
+    )
+
+
+def boot_files(
+    cert: x509.Certificate,
+    server_url: str | None,
+    *,
+    mac: str | None = None,
+    ca_set: str = "1",
+    list_site: bool = True,
+    server_in_ext: bool = False,
+) -> Files:
+    """The provisioning files a handset boots from, for the rehearsal (path -> body).
+
+    ``000000000000.cfg`` lists ``site.cfg``; ``site.cfg`` carries the CA (custom CA
+    slot 1, its ``.set`` = ``ca_set``), Platform Profile 1's CA list = All, strict CN
+    checking, and, with ``server_url``, the HTTPS provisioning server for the next boot.
+    With ``mac``, ``<mac>.cfg`` lists ``<mac>-ext.cfg`` and, when ``list_site``, the
+    site file (``server_in_ext``: the provisioning server goes in the per-handset
+    file instead; the drills use these knobs to set up faults). Parameter names:
+    vendor doc (Polycom UC software admin guides; Spectralink "Installing
+    Certificates on Spectralink 8400 Handsets" for the .set rule); the layout and
+    values are rehearsal choices.
+    """
+    pem = cert.public_bytes(Encoding.PEM).decode()
+    params = [
+        ("device.set", "1"),
+        ("device.sec.TLS.customCaCert1.set", ca_set),
+        ("device.sec.TLS.customCaCert1", pem),
+        ("device.sec.TLS.profile.caCertList1.set", "1"),
+        ("device.sec.TLS.profile.caCertList1", "All"),
+        ("device.sec.TLS.prov.strictCertCommonNameValidation.set", "1"),
+        ("device.sec.TLS.prov.strictCertCommonNameValidation", "1"),
+    ]
+    server_params: list[tuple[str, str]] = []
+    if server_url:
+        server_params = [
+            ("device.prov.serverName.set", "1"),
+            ("device.prov.serverName", server_url),
+            ("device.prov.serverType.set", "1"),
+            ("device.prov.serverType", "HTTPS"),
+        ]
+    if not (mac and server_in_ext):
+        params += server_params
+    attrs = "\n    ".join(f'{k}="{_attr(v)}"' for k, v in params)
+    site = (
+        '<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n'
+        "<!-- handset-ca rehearsal: the site file every handset reads -->\n"
+        f"<polycomConfig>\n  <device\n    {attrs}/>\n</polycomConfig>\n"
+    ).encode()
+
+    def master(names: list[str]) -> bytes:
+        listed = ", ".join(names)
+        return (
+            '<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n'
+            f'<APPLICATION APP_FILE_PATH="" CONFIG_FILES="{listed}" MISC_FILES="" />\n'
+        ).encode()
+
+    files: Files = {
+        f"/{DEFAULT_MASTER}": (master([SITE_FILE]), PROVISIONING_TYPE),
+        f"/{SITE_FILE}": (site, PROVISIONING_TYPE),
+    }
+    if mac:
+        ext = f"{mac}-ext.cfg"
+        names = [ext, SITE_FILE] if list_site else [ext]
+        files[f"/{mac}.cfg"] = (master(names), PROVISIONING_TYPE)
+        extra = ""
+        if server_in_ext and server_params:
+            pairs = [("device.set", "1"), *server_params]
+            extra = "<device " + " ".join(f'{k}="{_attr(v)}"' for k, v in pairs) + "/>"
+        files[f"/{ext}"] = (
+            (
+                '<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n'
+                f'<polycomConfig><reg reg.1.label="Rehearsal"/>{extra}</polycomConfig>\n'
+            ).encode(),
+            PROVISIONING_TYPE,
+        )
+    return files
+
+
+def directory_files(folder: Path) -> tuple[Files, list[str]]:
+    """The regular files directly in ``folder`` as path -> (body, Content-Type), and
+    sentences about what was left out: dotfiles, subfolders, special files, files over
+    MAX_DIR_FILE, and symlinks that lead out of the folder (never followed)."""
+    try:
+        real = Path(os.path.realpath(folder))
+        entries = sorted(os.scandir(real), key=lambda e: e.name)
+    except NotADirectoryError:
+        raise UserError(f"{folder} is not a folder; give --dir the folder to serve.") from None
+    except OSError as exc:
+        raise UserError(
+            f"Cannot read the folder {folder} ({exc.strerror or exc}); check --dir."
+        ) from None
+    files: Files = {}
+    left: dict[str, list[str]] = {}
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue  # dotfiles are never published (and not worth a note)
+        path = entry.path
+        if entry.is_symlink():
+            target = os.path.realpath(path)
+            if os.path.dirname(target) != str(real) or os.path.basename(target).startswith("."):
+                left.setdefault("symlinks that lead out of the folder", []).append(name)
+                continue
+            path = target
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            left.setdefault("unreadable files", []).append(name)
+            continue
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                left.setdefault("subfolders and special files", []).append(name)
+                continue
+            if info.st_size > MAX_DIR_FILE:
+                left.setdefault(f"files over {MAX_DIR_FILE // 1024} KiB", []).append(name)
+                continue
+            if len(files) >= MAX_DIR_FILES:
+                left.setdefault(f"files beyond the first {MAX_DIR_FILES}", []).append(name)
+                continue
+            body = _read_fd(fd, MAX_DIR_FILE)
+        finally:
+            os.close(fd)
+        ctype = DIR_TYPES.get(os.path.splitext(name)[1].lower(), OTHER_TYPE)
+        files[f"/{name}"] = (body, ctype)
+    notes = []
+    for what, names in left.items():
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        notes.append(f"Not published from {folder}: {what} ({shown}).")
+    return files, notes
+
+
+def _read_fd(fd: int, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit and (chunk := os.read(fd, min(65536, limit - size))):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def write_ftp_folder(folder: Path, files: Files) -> None:
+    """serve --dir: every published file into FTP's own folder (never the folder itself,
+    so FTP sees neither dotfiles nor symlinks)."""
+    for path, (body, _ctype) in files.items():
+        (folder / path.lstrip("/")).write_bytes(body)

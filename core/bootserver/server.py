@@ -21,13 +21,23 @@ from core.bootserver.binding import bind_error
 from core.bootserver.ftpd import FTP_PASSWORD, FTP_USER, INSTALL_HINT, FTPListener, ftp_available
 from core.bootserver.httpd import Listener
 from core.bootserver.limits import Limits
-from core.bootserver.publish import Files, published_files, write_ftp_home
+from core.bootserver.publish import (
+    NEXT_CA_FILE,
+    Files,
+    boot_files,
+    directory_files,
+    published_files,
+    write_ftp_folder,
+    write_ftp_home,
+)
 from core.bootserver.requestlog import LogFn, Recorder, Request
 from core.bootserver.tls import common_name, key_is_encrypted, server_context
 from core.fetch import DEFAULT_PORTS
 from core.pki import Workspace, check_server_name
 
 if TYPE_CHECKING:
+    from cryptography import x509
+
     from core.fetch import ConnectMap
 
 DEFAULT_NAME = "bootserver1.example.com"
@@ -53,11 +63,17 @@ class BootServer:
         ftp_user: str = FTP_USER,
         ftp_password: str = FTP_PASSWORD,
         limits: Limits | None = None,
+        boot_mac: str | None = None,
+        boot_options: dict[str, Any] | None = None,
+        directory: str | os.PathLike[str] | None = None,
     ) -> None:
         self.workspace = (
             workspace if isinstance(workspace, Workspace) else Workspace(Path(workspace))
         )
         self.root = self.workspace.root
+        # serve --dir: publish this folder's files instead of the workspace's ca.crt
+        self.directory = Path(directory) if directory is not None else None
+        self.published = 0  # files published (after start)
         # Warnings (upper case) are shown; a name phones could never match is refused.
         self.name_warnings = check_server_name(name) if name is not None else []
         self.name = name
@@ -67,6 +83,8 @@ class BootServer:
         self._log = log
         self.ftp_user = ftp_user
         self.ftp_password = ftp_password
+        self.boot_mac = boot_mac  # also publish <mac>.cfg for this handset (boot_files)
+        self.boot_options = dict(boot_options or {})  # boot_files' knobs (drill faults)
         self.limits = limits or Limits()  # deadlines and capacities, see core.bootserver.limits
         self.http_port: int = 0
         self.https_port: int | None = None
@@ -77,6 +95,7 @@ class BootServer:
         self._ftp_home: Path | None = None
         self._lock = threading.Lock()
         self._started = False
+        self.publishes_next = False  # a CA rollover's next CA too, as /ca-next.crt
 
     # --- paths --------------------------------------------------------------
     def server_paths(self) -> tuple[Path, Path] | None:
@@ -128,10 +147,27 @@ class BootServer:
                     f"Listening on {self.bind or '0.0.0.0'}: other machines can fetch the "
                     "public files too (never a key); bind 127.0.0.1 for a rehearsal alone."
                 )
-            http_files, https_files = published_files(
-                self.workspace.ca_certificate(), self.name or DEFAULT_NAME
-            )
+            if self.directory is not None:
+                http_files, left_out = directory_files(self.directory)
+                https_files = http_files
+                self.notes += left_out
+            else:
+                cert = self.workspace.ca_certificate()
+                http_files, https_files = published_files(
+                    cert, self.name or DEFAULT_NAME, self._next_ca()
+                )
+                self.publishes_next = f"/{NEXT_CA_FILE}" in http_files
             ssl_context = self._https_context()
+            if self.directory is None:
+                # The provisioning files a handset boots from (rehearsal): the next boot
+                # goes to HTTPS under the boot server name when HTTPS runs.
+                next_server = (
+                    f"https://{_bracket(self.name)}/" if ssl_context and self.name else None
+                )
+                boot = boot_files(cert, next_server, mac=self.boot_mac, **self.boot_options)
+                http_files.update(boot)
+                https_files.update(boot)
+            self.published = len(http_files)
             try:
                 self._open_listeners(http_files, https_files, ssl_context)
             except BaseException:
@@ -165,6 +201,13 @@ class BootServer:
         if self._ftp_home is not None:
             shutil.rmtree(self._ftp_home, ignore_errors=True)
             self._ftp_home = None
+
+    def _next_ca(self) -> x509.Certificate | None:
+        """The next CA during a rollover's overlap (None otherwise): published beside ca.crt."""
+        from core.pki.rollover import publish_ca_certificates
+
+        found = [p.cert for p in publish_ca_certificates(self.workspace) if p.role == "next"]
+        return found[0] if found else None
 
     def _https_context(self) -> ssl.SSLContext | None:
         if self._ports["https"] is None:
@@ -213,7 +256,10 @@ class BootServer:
     def _open_ftp(self, http_files: Files) -> None:
         # A folder of its own with only the public files: FTP never sees the workspace.
         self._ftp_home = Path(tempfile.mkdtemp(prefix="handset-ca-ftp-"))
-        write_ftp_home(self._ftp_home, http_files)
+        if self.directory is not None:
+            write_ftp_folder(self._ftp_home, http_files)
+        else:
+            write_ftp_home(self._ftp_home, http_files)
         home = self._ftp_home
         ftp = self._bound(
             "ftp",
@@ -264,9 +310,27 @@ class BootServer:
 
     def urls(self) -> list[str]:
         """What to type into the handset's Configure CA Cert... entry (PEM over HTTP, FTP)."""
-        found = [f"http://{self._host('http')}/ca.crt"]
+        files = ["ca.crt", NEXT_CA_FILE] if self.publishes_next else ["ca.crt"]
+        found = [f"http://{self._host('http')}/{f}" for f in files]
         if self.ftp_port is not None:
-            found.append(f"ftp://{self.ftp_user}:{self.ftp_password}@{self._host('ftp')}/ca.crt")
+            ftp = f"ftp://{self.ftp_user}:{self.ftp_password}@{self._host('ftp')}"
+            found += [f"{ftp}/{f}" for f in files]
+        return found
+
+    def boot_url(self, scheme: str = "http") -> str:
+        """The folder a handset boots from (its provisioning server) over ``scheme``."""
+        if scheme == "ftp" and self.ftp_port is not None:
+            return f"ftp://{self.ftp_user}:{self.ftp_password}@{self._host('ftp')}/"
+        return f"{scheme}://{self._host(scheme)}/"
+
+    def boot_urls(self) -> list[str]:
+        """serve --dir: the folder's URLs (HTTP, then FTP when it runs), for a handset's
+        provisioning server, `rehearse --boot` and `check --boot`; [] without --dir."""
+        if self.directory is None:
+            return []
+        found = [f"http://{self._host('http')}/"]
+        if self.ftp_port is not None:
+            found.append(f"ftp://{self.ftp_user}:{self.ftp_password}@{self._host('ftp')}/")
         return found
 
     def der_url(self) -> str:
@@ -302,15 +366,29 @@ class BootServer:
     def listening(self) -> list[str]:
         """One line per listener: scheme, real address, what it serves."""
         host = _bracket(self.bind or "0.0.0.0")
-        lines = [f"http   {host}:{self.http_port}  /ca.crt (PEM), /ca.der (DER, the mistake)"]
+        if self.directory is not None:
+            what = f"the {self.published} files of {self.directory}"
+            lines = [f"http   {host}:{self.http_port}  {what}"]
+            if self.https_port is not None:
+                lines.append(
+                    f"https  {host}:{self.https_port}  {what}; certificate CN={self.https_cn}"
+                )
+            if self.ftp_port is not None:
+                lines.append(
+                    f"ftp    {host}:{self.ftp_port}  {what}; user {self.ftp_user}, "
+                    f"password {self.ftp_password}, read only"
+                )
+            return lines
+        nxt = f", /{NEXT_CA_FILE} (the next CA)" if self.publishes_next else ""
+        lines = [f"http   {host}:{self.http_port}  /ca.crt (PEM), /ca.der (DER, the mistake){nxt}"]
         if self.https_port is not None:
             lines.append(
-                f"https  {host}:{self.https_port}  / (provisioning file), /ca.crt, /ca.der; "
+                f"https  {host}:{self.https_port}  / (provisioning file), /ca.crt, /ca.der{nxt}; "
                 f"certificate CN={self.https_cn}"
             )
         if self.ftp_port is not None:
             lines.append(
-                f"ftp    {host}:{self.ftp_port}  /ca.crt, /ca.der; user {self.ftp_user}, "
+                f"ftp    {host}:{self.ftp_port}  /ca.crt, /ca.der{nxt}; user {self.ftp_user}, "
                 f"password {self.ftp_password}, read only"
             )
         return lines

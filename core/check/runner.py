@@ -21,6 +21,7 @@ from collections.abc import (
 )
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import httpx
 from cryptography import x509
@@ -29,7 +30,15 @@ from cryptography.hazmat.primitives import hashes
 from core import fetch as fetchmod
 from core import trust
 from core.check import bootrules, certrules, urlrules
-from core.check.verdict import BootServerResult, CASource, CertInfo, Reason, Verdict, fail
+from core.check.verdict import (
+    BootServerResult,
+    CACheckedAgainst,
+    CASource,
+    CertInfo,
+    Reason,
+    Verdict,
+    fail,
+)
 from core.errors import unexpected_error_sentence
 from core.handset import provision
 from core.handset.accept import (
@@ -45,6 +54,9 @@ DEFAULT_CONCURRENCY = 50
 DEFAULT_TIMEOUT = fetchmod.DEFAULT_TIMEOUT
 
 _SHA256 = hashes.SHA256()
+
+T = TypeVar("T")
+V = TypeVar("V")
 
 Progress = Callable[[int, int | None], None]  # (done, total or None when unknown)
 
@@ -63,7 +75,9 @@ class CheckOptions:
 
 
 @dataclass(frozen=True)
-class _Analysis:
+class Analysis:
+    """What Checker.analyse found about one served file."""
+
     accepted: bool  # core.handset.accept's own answer
     cert: x509.Certificate | None
     info: CertInfo | None
@@ -75,7 +89,9 @@ _ANALYSIS_CACHE = 64  # distinct files remembered per run (each at most fetch's 
 
 
 @dataclass
-class _BootOutcome:
+class BootOutcome:
+    """Checker.boot_outcome: the boot server's reasons and its JSON result."""
+
     reasons: list[Reason]
     result: BootServerResult
 
@@ -89,11 +105,11 @@ class Checker:
     def __init__(self, options: CheckOptions) -> None:
         self.options = options
         # One clock per run: every URL is judged at the same instant, and a file served
-        # by many URLs is analysed once (see _analyse).
+        # by many URLs is analysed once (see analyse).
         self.now = options.now or datetime.now(UTC)
         self._client: httpx.AsyncClient | None = None
-        self._boot: dict[tuple[str, str, int], asyncio.Task[_BootOutcome]] = {}
-        self._analysed: dict[bytes, _Analysis] = {}
+        self._boot: dict[tuple[str, str, int], asyncio.Task[BootOutcome]] = {}
+        self._analysed: dict[bytes, Analysis] = {}
 
     async def __aenter__(self) -> Checker:
         return self
@@ -168,7 +184,7 @@ class Checker:
             verdict.handset_accepts = False
             verdict.reasons.append(fetch_reason(result, report.scheme))
         else:
-            analysis = self._analyse(result.data)
+            analysis = self.analyse(result.data)
             verdict.handset_accepts = analysis.accepted
             verdict.certificate = analysis.info
             verdict.ca_match = analysis.ca_match
@@ -179,11 +195,11 @@ class Checker:
         if ca is None:
             return
         for target in opts.boot_servers:
-            outcome = await self._boot_outcome(ca, target)  # shared per CA: say whose it is
+            outcome = await self.boot_outcome([ca], target)  # shared per CA: say whose
             verdict.boot_servers.append(dataclasses.replace(outcome.result, ca_source=source))
             verdict.reasons.extend(outcome.reasons)
 
-    def _analyse(self, data: bytes) -> _Analysis:
+    def analyse(self, data: bytes) -> Analysis:
         """The handset's acceptance and the certificate rules for one served file."""
         cached = self._analysed.get(data)
         if cached is not None:
@@ -209,28 +225,35 @@ class Checker:
         reasons: list[Reason] = []
         if not acceptance.ok and _SAME_AS.get(acceptance.code) not in {r.code for r in found}:
             reasons.append(acceptance_reason(acceptance))
-        analysis = _Analysis(acceptance.ok, served, info, ca_match, tuple(reasons + found))
+        analysis = Analysis(acceptance.ok, served, info, ca_match, tuple(reasons + found))
         if len(self._analysed) >= _ANALYSIS_CACHE:
             self._analysed.pop(next(iter(self._analysed)))  # oldest first
         self._analysed[data] = analysis
         return analysis
 
-    def _boot_outcome(self, ca: x509.Certificate, target: BootServer) -> Awaitable[_BootOutcome]:
-        """Shared per (CA, boot server): 10,000 URLs serving one CA cost one handshake."""
-        key = (certrules.fingerprint(ca, _SHA256), target.host, target.port)
+    def boot_outcome(
+        self, cas: list[x509.Certificate], target: BootServer
+    ) -> Awaitable[BootOutcome]:
+        """The handset's provisioning rule once ``cas`` are its custom CAs (two during a
+        rollover). Shared per (CAs, boot server): 10,000 URLs serving one CA cost one
+        handshake."""
+        prints = ",".join(sorted(certrules.fingerprint(ca, _SHA256) for ca in cas))
+        key = (prints, target.host, target.port)
         task = self._boot.get(key)
         if task is None:
-            task = asyncio.ensure_future(self._check_boot_server(ca, target))
+            task = asyncio.ensure_future(self._check_boot_server(cas, target))
             self._boot[key] = task
         return asyncio.shield(task)
 
-    async def _check_boot_server(self, ca: x509.Certificate, target: BootServer) -> _BootOutcome:
-        """The handset's own provisioning rule once ``ca`` is its only custom CA."""
+    async def _check_boot_server(
+        self, cas: list[x509.Certificate], target: BootServer
+    ) -> BootOutcome:
+        """The handset's own provisioning rule once ``cas`` are its only custom CAs."""
         opts = self.options
         tls = await fetchmod.tls_handshake(
             target.host,
             target.port,
-            ssl_context=trust.ssl_context_for([ca], builtin=False),
+            ssl_context=trust.ssl_context_for(cas, builtin=False),
             connect_to=opts.connect_to,
             timeout=opts.timeout,
         )
@@ -265,10 +288,12 @@ class Checker:
             ok=outcome.ok,
             cn=certificate_cn(peer) if peer is not None else None,
             sha256=certrules.fingerprint(peer, _SHA256) if peer is not None else None,
-            ca_cn=certificate_cn(ca),
-            ca_sha256=certrules.fingerprint(ca, _SHA256),
+            cas=tuple(
+                CACheckedAgainst(certificate_cn(ca), certrules.fingerprint(ca, _SHA256))
+                for ca in cas
+            ),
         )
-        return _BootOutcome(reasons, result)
+        return BootOutcome(reasons, result)
 
     async def _peer_cert_unverified(self, target: BootServer) -> x509.Certificate | None:
         """The boot server's certificate without verifying it, to explain the CN as well."""
@@ -357,55 +382,70 @@ async def check_urls(
     unknown). Closing the iterator early cancels the work in flight.
     """
     options = options or CheckOptions()
-    workers = max(1, options.concurrency)
     if total is None and hasattr(urls, "__len__"):
         total = len(urls)  # type: ignore[arg-type]
-    todo: asyncio.Queue[tuple[int, str] | None] = asyncio.Queue(maxsize=workers)
-    done: asyncio.Queue[Verdict | None] = asyncio.Queue(maxsize=workers)
-
     async with Checker(options) as checker:
-        feed_error: list[Exception] = []
+        async for verdict in run_bounded(
+            urls, checker.check, options.concurrency, progress=progress, total=total
+        ):
+            yield verdict
 
-        async def feed() -> None:
-            index = 0
-            try:
-                if isinstance(urls, AsyncIterable):
-                    async for url in urls:
-                        await todo.put((index, url))
-                        index += 1
-                else:
-                    for url in urls:
-                        await todo.put((index, url))
-                        index += 1
-            except Exception as exc:  # e.g. the --from file became unreadable
-                feed_error.append(exc)
-            for _ in range(workers):
-                await todo.put(None)
 
-        async def work() -> None:
-            while (item := await todo.get()) is not None:
-                await done.put(await checker.check(item[1], item[0]))
-            await done.put(None)
+async def run_bounded(
+    items: Iterable[T] | AsyncIterable[T],
+    work: Callable[[T, int], Awaitable[V]],
+    concurrency: int,
+    *,
+    progress: Progress | None = None,
+    total: int | None = None,
+) -> AsyncGenerator[V, None]:
+    """``work(item, index)`` for each item, at most ``concurrency`` at once, results
+    yielded as they finish; bounded queues both ways, cancelled when closed early."""
+    workers = max(1, concurrency)
+    todo: asyncio.Queue[tuple[int, T] | None] = asyncio.Queue(maxsize=workers)
+    done: asyncio.Queue[tuple[V] | None] = asyncio.Queue(maxsize=workers)
+    feed_error: list[Exception] = []
 
-        tasks = [asyncio.ensure_future(feed())]
-        tasks += [asyncio.ensure_future(work()) for _ in range(workers)]
+    async def feed() -> None:
+        index = 0
         try:
-            finished = count = 0
-            while finished < workers:
-                verdict = await done.get()
-                if verdict is None:
-                    finished += 1
-                    continue
-                count += 1
-                if progress is not None:
-                    progress(count, total)
-                yield verdict
-            if feed_error:
-                raise feed_error[0]
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            if isinstance(items, AsyncIterable):
+                async for item in items:
+                    await todo.put((index, item))
+                    index += 1
+            else:
+                for item in items:
+                    await todo.put((index, item))
+                    index += 1
+        except Exception as exc:  # e.g. the --from file became unreadable
+            feed_error.append(exc)
+        for _ in range(workers):
+            await todo.put(None)
+
+    async def run() -> None:
+        while (entry := await todo.get()) is not None:
+            await done.put((await work(entry[1], entry[0]),))
+        await done.put(None)
+
+    tasks = [asyncio.ensure_future(feed())]
+    tasks += [asyncio.ensure_future(run()) for _ in range(workers)]
+    try:
+        finished = count = 0
+        while finished < workers:
+            result = await done.get()
+            if result is None:
+                finished += 1
+                continue
+            count += 1
+            if progress is not None:
+                progress(count, total)
+            yield result[0]
+        if feed_error:
+            raise feed_error[0]
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def in_input_order(verdicts: AsyncIterable[Verdict]) -> AsyncGenerator[Verdict, None]:

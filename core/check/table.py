@@ -13,7 +13,7 @@ MARK = {Level.FAIL: "x", Level.WARN: "!", Level.PASS: "-"}
 
 def format_verdict(verdict: Verdict, width: int = 80) -> list[str]:
     """Lines for one URL: the verdict and URL, what was served, then every reason."""
-    lines = [f"{verdict.level!s:<5} {verdict.url}"]
+    lines = [f"{verdict.level!s:<5} {verdict.title}"]
     cert = verdict.certificate
     if cert is not None:
         left = f"{cert.days_left} days left" if cert.days_left >= 0 else "expired"
@@ -34,8 +34,9 @@ def format_verdict(verdict: Verdict, width: int = 80) -> list[str]:
     return lines
 
 
-def summary_line(counts: Counter[Level]) -> str:
+def summary_line(counts: Counter[Level], noun: str = "URL") -> str:
+    """ "3 URLs checked: ..." (check --boot: noun "handset")."""
     total = sum(counts.values())
-    noun = "URL" if total == 1 else "URLs"
+    noun = noun if total == 1 else f"{noun}s"
     parts = ", ".join(f"{counts.get(level, 0)} {level}" for level in Level)
     return f"{total} {noun} checked: {parts}."

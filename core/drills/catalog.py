@@ -63,10 +63,29 @@ FAULT_INFO: dict[str, FaultInfo] = {
             "certificate and publish the new ca.crt.",
         ),
         FaultInfo(
+            "ca-set-zero",
+            "The site file carries the CA, but its .set parameter is 0",
+            "A device.* parameter takes effect only when its .set parameter is 1 (vendor doc); "
+            'set device.sec.TLS.customCaCert1.set="1" in the site file and boot again.',
+        ),
+        FaultInfo(
+            "site-not-listed",
+            "The handset's master file does not list the site file with the CA",
+            "The handset reads only the files its <mac>.cfg lists in CONFIG_FILES (vendor doc); "
+            "add site.cfg to CONFIG_FILES and boot again.",
+        ),
+        FaultInfo(
             "wrong-password",
             "The job sheet gives a wrong Administrator's password",
             "The phone refuses the Advanced menu; use the site's real administrator's "
             "password (the factory default is 456, bulletin) and correct the job sheet.",
         ),
     )
+}
+
+# Rehearsals other than day one, by a drill file's ``setup`` (core.drills.faults builds
+# them): "rollover", a CA rollover's overlap, the phone holding the current CA in slot 1.
+SETUPS: dict[str, str] = {
+    "rollover": "a CA rollover under way: the next CA published as ca-next.crt, the boot "
+    "server's certificate re-issued under it, the phone holding the current CA in slot 1",
 }

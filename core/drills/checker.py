@@ -53,7 +53,8 @@ def route_nodes(drill: Drill, tree: MenuTree = TREE) -> frozenset[str]:
     """
     parents = menu_parents(tree)
     root = tree.root
-    out = {root.id, *(n for n in (root.busy, root.result) if n)}
+    screens = (root.busy, root.result, root.boot_busy, root.boot_result)
+    out = {root.id, *(n for n in screens if n)}
     targets = [step.node or outcome_node(step.outcome, tree) or "" for step in drill.steps]
     for node in [*targets, *drill.allowed_nodes]:
         while node:

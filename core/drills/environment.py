@@ -36,8 +36,18 @@ class JobSheet:
     boot_server: str = BOOT_SERVER_NAME
     profile: str = "Platform Profile 1"
     set_profile: bool = True  # does the sheet say to set the profile's CA Certificate?
+    boots: int = 0  # a boot drill: power-cycle this many times instead of the menus
+    # A CA rollover: after installing the next CA and provisioning, remove this slot's
+    # (the old CA's) custom CA and provision again. 0: not part of the job.
+    remove_slot: int = 0
 
     def lines(self) -> list[str]:
+        if self.boots:
+            return [
+                f"Provisioning server: {self.boot_server}",
+                f"Boot the phone {self.boots} times (the power key or the Boot soft key):",
+                "the first boot over HTTP installs the CA, the next provisions over HTTPS",
+            ]
         out = [
             f"Admin password: {self.admin_password}",
             f"URL: {self.url}",
@@ -45,6 +55,13 @@ class JobSheet:
         ]
         if self.set_profile:
             out.append(f"{self.profile}: All Certificates")
+        if self.remove_slot:
+            out += [
+                "Provision on the idle screen",
+                f"Custom CA List: remove slot {self.remove_slot} (the old CA)",
+                "Last: Provision again",
+            ]
+            return out
         out.append("Last: Provision on the idle screen")
         return out
 
@@ -63,6 +80,7 @@ class Environment:
     connect_map: ConnectMap = field(default_factory=ConnectMap)
     requests: list[Request] = field(default_factory=list)
     https_name: str = BOOT_SERVER_NAME  # whose issued certificate HTTPS presents
+    boot_options: dict[str, object] = field(default_factory=dict)  # core.bootserver.boot_files
     fixed: bool = False
     # Sockets bound but not listening: the ports of a server that is "down" stay
     # refused (no other test or program can take them meanwhile).
@@ -73,7 +91,13 @@ class Environment:
     def start_server(self) -> BootServer:
         """(Re)start the boot server from ``server_root`` and point the name at it."""
         self.stop_server()
-        server = BootServer(self.server_root, name=self.https_name, log=self.requests.append)
+        server = BootServer(
+            self.server_root,
+            name=self.https_name,
+            log=self.requests.append,
+            boot_mac=self.settings.mac,
+            boot_options=self.boot_options,
+        )
         server.start()
         self.boot_server = server
         self.connect_map = server.connect_map(BOOT_SERVER_NAME)

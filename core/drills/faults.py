@@ -11,12 +11,17 @@ handset fails for exactly that reason, with its own servers and files:
 - profile-choice  the sheet leaves out the profile step: it stays on Platform CAs Only
 - ca-expired      the CA certificate has expired: the phone refuses it
 - wrong-password  the sheet gives a wrong Administrator's password
+- ca-set-zero     boot drill: site.cfg carries the CA with its .set at 0: the phone
+                  ignores it, moves to HTTPS anyway, and the next boot is untrusted
+- site-not-listed boot drill: the handset's master file lists only its own file,
+                  not site.cfg: the CA never arrives, the next boot is untrusted
 
 ``failure`` is the outcome code the handset logs when it fails that way.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 import tempfile
@@ -28,6 +33,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from core.bootserver.publish import NEXT_CA_FILE
 from core.drills.environment import (
     BOOT_SERVER_NAME,
     CA_SUBJECT,
@@ -273,6 +279,58 @@ def _password_evidence(env: Environment, handset: Handset) -> list[str]:
     ]
 
 
+# --- boot drills: provisioning files -----------------------------------------------
+def _boot_env(env: Environment, options: dict[str, object], start: bool) -> None:
+    _issue(env, BOOT_SERVER_NAME)
+    server = f"http://{BOOT_SERVER_NAME}/"
+    env.settings.boot_server = server  # as DHCP would give it: the first pass over HTTP
+    env.job_sheet = JobSheet(url="", boot_server=server, set_profile=False, boots=2)
+    env.boot_options = dict(options)
+    if start:
+        env.start_server()
+
+
+def _boot_fix(env: Environment) -> None:
+    env.boot_options = {}  # the files as they should be
+    if env.server_running:
+        env.start_server()
+
+
+def _boot_outcome_details(handset: Handset, code: str) -> list[str]:
+    return [f"{e.reason}: {e.detail}" for e in handset.log.outcome_events() if e.code == code]
+
+
+def _ca_set_setup(env: Environment, start: bool) -> None:
+    _boot_env(env, {"ca_set": "0"}, start)
+
+
+def _ca_set_evidence(env: Environment, handset: Handset) -> list[str]:
+    ignored = [
+        line
+        for line in _boot_outcome_details(handset, "param_ignored")
+        if line.startswith("device.sec.TLS.customCaCert1")
+    ]
+    return [
+        *(f"The boot log: ignored {line}" for line in ignored[:1]),
+        "site.cfg carries the CA, but device.sec.TLS.customCaCert1.set is 0: the handset "
+        "ignores the value (vendor doc: a device.* parameter applies only with .set = 1).",
+    ]
+
+
+def _site_setup(env: Environment, start: bool) -> None:
+    _boot_env(env, {"list_site": False, "server_in_ext": True}, start)
+
+
+def _site_evidence(env: Environment, handset: Handset) -> list[str]:
+    read = [e.reason for e in handset.log.outcome_events() if e.code == "file_read"]
+    mac = handset.settings.mac
+    return [
+        f"The files the phone read: {', '.join(dict.fromkeys(read))}; site.cfg is not among them.",
+        f"{mac}.cfg's CONFIG_FILES lists only {mac}-ext.cfg: the site file with the CA is "
+        "never read (vendor doc: the handset reads exactly the files its master file lists).",
+    ]
+
+
 FAULTS: dict[str, Fault] = {
     f.id: f
     for f in (
@@ -298,8 +356,39 @@ FAULTS: dict[str, Fault] = {
         Fault(
             "wrong-password", "wrong_password", _password_setup, _password_fix, _password_evidence
         ),
+        Fault("ca-set-zero", "boot:untrusted", _ca_set_setup, _boot_fix, _ca_set_evidence),
+        Fault("site-not-listed", "boot:untrusted", _site_setup, _boot_fix, _site_evidence),
     )
 }
+
+
+# --- setups other than day one (a drill file's ``setup``) --------------------------------
+def _rollover_setup(env: Environment, start: bool) -> None:
+    """A CA rollover's overlap: the phone provisioned under the current CA (slot 1,
+    Platform Profile 1 on All Certificates); the next CA started and published as
+    /ca-next.crt; the boot server's certificate re-issued under it (`renew NAME --next`),
+    so the phone needs the next CA in slot 2 before it provisions again."""
+    from core.pki.renew import renew
+    from core.pki.rollover import start_rollover
+
+    ws = env.workspace
+    current = ws.ca_certificate()
+    ws.issue(BOOT_SERVER_NAME, REHEARSAL_PASSPHRASE)
+    start_rollover(ws, REHEARSAL_PASSPHRASE)
+    renew(ws, BOOT_SERVER_NAME, REHEARSAL_PASSPHRASE, under_next=True)
+    env.settings = dataclasses.replace(
+        env.settings,
+        preinstalled=(current,),
+        profile_choices=((env.settings.choices.provisioning_profile, ALL_CERTIFICATES),),
+    )
+    env.job_sheet.url = f"http://{BOOT_SERVER_NAME}/{NEXT_CA_FILE}"
+    env.job_sheet.set_profile = False  # already All Certificates: it trusts custom CAs
+    env.job_sheet.remove_slot = 1
+    if start:
+        env.start_server()
+
+
+SETUP_BUILDERS: dict[str, Callable[[Environment, bool], None]] = {"rollover": _rollover_setup}
 
 
 def fix_fault(env: Environment) -> None:
@@ -309,8 +398,11 @@ def fix_fault(env: Environment) -> None:
     env.fixed = True
 
 
-def build_environment(fault: str | None = None, *, start: bool = True) -> Environment:
-    """A healthy rehearsal, or one with ``fault`` set up, servers running."""
+def build_environment(
+    fault: str | None = None, *, start: bool = True, setup: str | None = None
+) -> Environment:
+    """A healthy rehearsal, or one with ``fault`` (or another ``setup``, see
+    core.drills.catalog.SETUPS) set up, servers running."""
     root = Path(tempfile.mkdtemp(prefix="handset-ca-drill-"))
     env: Environment | None = None
     try:
@@ -323,7 +415,9 @@ def build_environment(fault: str | None = None, *, start: bool = True) -> Enviro
             settings=HandsetSettings(boot_server=BOOT_SERVER_NAME),
             fault=fault,
         )
-        if fault is None:
+        if setup is not None:
+            SETUP_BUILDERS[setup](env, start)
+        elif fault is None:
             ws.issue(BOOT_SERVER_NAME, REHEARSAL_PASSPHRASE)
             if start:
                 env.start_server()

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from core.drills.catalog import FAULT_INFO
+from core.drills.catalog import FAULT_INFO, SETUPS
 from core.drills.model import KINDS, SOURCES, Drill, Step
 from core.drills.nodes import OUTCOME_CODES, OUTCOME_FAMILIES, known_outcome
 from core.errors import UserError
@@ -34,6 +34,7 @@ TOP_FIELDS = {
     "allowed_nodes",
     "order",
     "keypad",
+    "setup",
     "steps",
 }
 STEP_FIELDS = {"node", "label", "hint", "message", "outcome", "source"}
@@ -136,6 +137,11 @@ def load_drill_file(
     order = top.integer("order", 100, 0, 10_000)
     keypad = top.boolean("keypad", default=False)
     fault = top.text("fault") or None
+    setup = top.text("setup") or None
+    if setup is not None and setup not in SETUPS:
+        raise _bad(path, "setup", f"is '{setup}'", f"use one of {', '.join(SETUPS)}")
+    if setup is not None and kind == "fault":
+        raise _bad(path, "setup", "is set on a fault drill", "a fault sets up its own rehearsal")
     choices = top.text_list("choices")
     if kind == "fault":
         if fault is None:
@@ -190,6 +196,7 @@ def load_drill_file(
         allowed_nodes=frozenset(allowed),
         order=order if order is not None else 100,
         keypad=keypad,
+        setup=setup,
         path=path,
         builtin=builtin,
     )

@@ -42,5 +42,6 @@ class Drill:
     allowed_nodes: frozenset[str] = field(default_factory=frozenset)
     order: int = 100  # position in lists
     keypad: bool = False  # the URL is typed on the phone's keypad, by multi-tap
+    setup: str | None = None  # a rehearsal other than day one (core.drills.faults.SETUPS)
     path: Path | None = None
     builtin: bool = True

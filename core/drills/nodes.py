@@ -15,6 +15,12 @@ OUTCOME_FAMILIES = tuple(
         Outcome.PROVISION,
         Outcome.CA_CHOICE,
         Outcome.CANCELLED,
+        Outcome.BOOT,
+        Outcome.FILE_READ,
+        Outcome.FILE_FAILED,
+        Outcome.PARAM_APPLIED,
+        Outcome.PARAM_IGNORED,
+        Outcome.PARAM_REFUSED,
     )
 )
 OUTCOME_CODES = frozenset(str(code) for code in Outcome) - {f[:-1] for f in OUTCOME_FAMILIES}
@@ -61,7 +67,7 @@ def outcome_screens(tree: MenuTree = TREE) -> dict[Outcome, str]:
     def first(kind: Kind) -> str | None:
         return next((n.id for n in tree.nodes.values() if n.kind is kind), None)
 
-    out: dict[Outcome, str] = {Outcome.PROVISION: tree.root.id}
+    out: dict[Outcome, str] = {Outcome.PROVISION: tree.root.id, Outcome.BOOT: tree.root.id}
     gate, entry, ca_list = first(Kind.PASSWORD), first(Kind.URL_ENTRY), first(Kind.CA_LIST)
     if gate is not None:
         out[Outcome.WRONG_PASSWORD] = gate

@@ -66,7 +66,7 @@ class DrillSession:
         self.trainee = validate_trainee(trainee) if trainee is not None else None
         self._wall = wall
         self.workspace = Path(workspace) if workspace is not None else None
-        self.environment = environment or build_environment(drill.fault)
+        self.environment = environment or build_environment(drill.fault, setup=drill.setup)
         self.handset: Handset = self.environment.new_handset(keypad=drill.keypad)
         # The app's controller on this drill's phone and servers: the drill screen runs
         # the handset's effects through it, as the main screen does.

@@ -40,7 +40,16 @@ class Outcome(StrEnum):
     DOWNLOAD_FAILED = "download_failed"  # reason: core.fetch's Failure, lower case
     REFUSED = "refused"  # reason: core.handset.accept's code
     PROVISION = "provision"  # reason: core.handset.provision's code ("ok" when it worked)
-    CANCELLED = "cancelled"  # an effect was aborted; reason: "download" or "provision"
+    CANCELLED = "cancelled"  # an effect was aborted; reason: "download", "provision" or "boot"
+    SETTING = "setting"  # a setting entry stored a value; reason: the setting's name
+    # A boot (power cycle): each file, each parameter, and how it ended.
+    FILE_READ = "file_read"  # detail: the file name
+    FILE_MISSING = "file_missing"  # the MAC's master file is missing: the default is read
+    FILE_FAILED = "file_failed"  # reason: core.fetch's Failure or "bad_xml"; detail: why
+    PARAM_APPLIED = "param_applied"  # reason: the parameter; detail: what it did
+    PARAM_IGNORED = "param_ignored"  # reason: the parameter; detail: why (.set not 1...)
+    PARAM_REFUSED = "param_refused"  # reason: the parameter; detail: why (not PEM...)
+    BOOT = "boot"  # reason "ok", or why it stopped: a file's failure or a provision code
 
 
 # Outcomes that mean the phone showed a failure (PROVISION only when its reason is not OK).
@@ -52,8 +61,12 @@ FAILURES = frozenset(
         Outcome.PROVISION,
         Outcome.SLOTS_FULL,
         Outcome.CANCELLED,
+        Outcome.FILE_FAILED,
+        Outcome.PARAM_REFUSED,
+        Outcome.BOOT,
     }
 )
+BOOT_OK = "ok"
 
 
 @dataclass(frozen=True)
@@ -89,7 +102,9 @@ class Event:
         """Is this an outcome the phone shows as a failure?"""
         if self.code not in FAILURES:
             return False
-        return not (self.code is Outcome.PROVISION and self.reason == PROVISION_OK)
+        if self.code is Outcome.PROVISION and self.reason == PROVISION_OK:
+            return False
+        return not (self.code is Outcome.BOOT and self.reason == BOOT_OK)
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,20 @@
 
 The effect contract, the whole of it:
 
-- ``press(key)`` changes state and returns at most one effect (``Download`` or
-  ``Provision``), or None. While an effect is pending the phone is busy: it
+- ``press(key)`` changes state and returns at most one effect (``Download``,
+  ``FetchFile`` or ``Provision``), or None. While an effect is pending the phone is busy: it
   ignores keys (each is logged as not handled), ``pending`` is that effect.
 - Exactly one way to hand its result back: ``feed(result)`` (a core.fetch
-  ``FetchResult`` for a Download, a ``TLSResult`` for a Provision). It shows
-  the result and returns nothing; no further effect starts from a result.
+  ``FetchResult`` for a Download or FetchFile, a ``TLSResult`` for a Provision).
+  It shows the result and returns None, except inside a boot.
+- A boot (power cycle: the ``power`` key, or the idle screen's Boot soft key) is a
+  sequence of effects: for an https:// provisioning server a ``Provision`` (the
+  server's chain and CN, as the bulletin's check), then ``FetchFile`` for the
+  master file (``<mac>.cfg``, else ``000000000000.cfg``), then one per
+  CONFIG_FILES file. ``feed`` of one step returns the next effect, already
+  pending (the phone stays busy); the caller runs it as if ``press`` had
+  returned it, and feeds it once, until ``feed`` returns None. An abort ends
+  the whole boot.
 - While busy, End, Back and the busy screen's Cancel soft key ask to cancel:
   ``press`` returns a ``Cancel`` (not an effect: nothing to run) and changes
   nothing else. The caller stops the running effect for real (``task.cancel()``)
@@ -42,8 +50,9 @@ from cryptography.hazmat.primitives import hashes
 
 from core.errors import UserError
 from core.handset import accept as acceptmod
-from core.handset import menu
-from core.handset.events import Event, EventKind, EventLog, Outcome
+from core.handset import bootfiles, menu
+from core.handset.bootfiles import BootFileError, ParamLine, Verdict
+from core.handset.events import BOOT_OK, Event, EventKind, EventLog, Outcome
 from core.handset.menu import (
     KEYPAD_MODE_KEY,
     KEYPAD_NEXT_KEY,
@@ -55,7 +64,14 @@ from core.handset.menu import (
     MenuTree,
     RehearsalChoices,
 )
-from core.handset.provision import ProvisionOutcome, check_provisioning, parse_boot_server
+from core.handset.provision import (
+    NAME_MISMATCH,
+    NO_CN,
+    ProvisionOutcome,
+    check_provisioning,
+    parse_boot_server,
+)
+from core.handset.provision import OK as PROVISION_OK
 from core.handset.screen import Screen, render_text
 
 if TYPE_CHECKING:
@@ -69,12 +85,17 @@ LINE_START = "line_start"
 LINE_END = "line_end"
 NAMED_KEYS = frozenset(
     {"up", "down", "left", "right", "select", "back", "end", "backspace"}
-    | {LINE_START, LINE_END, KEYPAD_TIMEOUT_KEY}
+    | {LINE_START, LINE_END, KEYPAD_TIMEOUT_KEY, "power"}
     | {f"soft{i}" for i in range(1, 5)}
 )
 # Soft keys of an entry, by position (labels in menu.SOFTKEYS): 1 confirms, 2 leaves,
 # 3 clears.
 CLEAR_SOFTKEY = "soft3"
+# The power key: a power cycle, i.e. a boot (rehearsal choice: a named key; the idle
+# screen's Boot soft key does the same).
+POWER_KEY = "power"
+BOOT_SOFTKEY = "soft4"
+BOOT_TAIL = 3  # boot log lines the busy screen shows (the latest)
 
 
 class EffectError(RuntimeError):
@@ -110,7 +131,19 @@ class Provision:
     profile: int = 1
 
 
-Effect = Download | Provision
+@final
+@dataclass(frozen=True)
+class FetchFile:
+    """Effect (boot): download the provisioning file ``name`` at ``url``; feed a
+    FetchResult. ``profile``: over https, the platform profile whose trust the phone
+    uses (the provisioning profile); None over ftp/http."""
+
+    url: str
+    name: str
+    profile: int | None = None
+
+
+Effect = Download | FetchFile | Provision
 
 
 @final
@@ -143,6 +176,13 @@ class HandsetSettings:
     # as on the phone, with RehearsalChoices.keypad_map; letters from a keyboard are
     # refused in such an entry. Off: keyboard letters type directly.
     keypad: bool = False
+    # The handset's MAC: its master file at boot is <mac>.cfg (12 lower-case hex digits).
+    mac: str = bootfiles.DEFAULT_MAC
+    # What the phone already holds when the trainee picks it up (a CA rollover drill: the
+    # current CA in slot 1, the provisioning profile on All Certificates): custom CAs in
+    # slot order, and (profile number, CA Certificate choice) pairs.
+    preinstalled: tuple[x509.Certificate, ...] = ()
+    profile_choices: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -207,6 +247,26 @@ class _Overlay:
     on_close: _Close = _Close.STAY
     slot: int = 0  # the custom CA a detail/confirm screen is about
     result: str = ""  # BUSY: the INFO node its result is shown on
+    scroll: int = 0  # RESULT: the first line shown (a long boot log scrolls)
+
+
+class _Stage(StrEnum):
+    """Where a boot is."""
+
+    CHECK = "check"  # https: the server's certificate (chain, then CN)
+    MASTER = "master"  # <mac>.cfg
+    DEFAULT = "default"  # 000000000000.cfg, the MAC's was missing
+    CONFIG = "config"  # the CONFIG_FILES, in order
+
+
+@dataclass
+class _Boot:
+    base: str  # the folder URL the files are read from
+    profile: int | None  # https: the provisioning profile (its trust)
+    stage: _Stage = _Stage.MASTER
+    todo: list[str] = field(default_factory=list)
+    files: list[dict[str, str]] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
 
 
 class Handset:
@@ -226,8 +286,22 @@ class Handset:
             raise ValueError(
                 f"provisioning profile {self.choices.provisioning_profile} is no profile node"
             )
+        for number, choice in self.settings.profile_choices:
+            self.profiles[number].ca_certificate = choice
+        for cert in self.settings.preinstalled[: self.choices.custom_ca_slots]:
+            self._install(cert, "")
         self.last_provision: ProvisionOutcome | None = None
         self.last_message = ""  # the last result the phone reported (download/provision)
+        # The last boot: its log (what the boot log screen listed) and how it ended.
+        self.boot_log: tuple[str, ...] = ()
+        self.last_boot: Event | None = None
+        # device.sec.TLS.prov.strictCertCommonNameValidation (vendor doc); the bulletin's
+        # CN comparison is on unless a provisioning file turns it off.
+        self.strict_cn = True
+        self._boot: _Boot | None = None
+        for node in self.tree.nodes.values():
+            if node.kind is Kind.SETTING_ENTRY and node.setting not in _SETTING_CHECKS:
+                raise ValueError(f"menu node {node.id!r} edits {node.setting!r}, no setting")
         self._stack: list[_Frame] = [_Frame(self.tree.root.id)]
         self._overlay: _Overlay | None = None
         self._pending: Effect | None = None
@@ -318,12 +392,27 @@ class Handset:
         self._record_screen()
         return effect
 
-    def feed(self, result: FetchResult | TLSResult) -> None:
-        """Hand back the result of the pending effect: a FetchResult for a Download, a
-        TLSResult for a Provision. EffectError when nothing is pending."""
+    def feed(self, result: FetchResult | TLSResult) -> Effect | None:
+        """Hand back the result of the pending effect: a FetchResult for a Download or
+        FetchFile, a TLSResult for a Provision. Inside a boot, returns the boot's next
+        effect (already pending), else None. EffectError when nothing is pending."""
         from core.fetch.results import FetchResult, TLSResult  # here: the model stays light
 
         effect = self._pending
+        if self._boot is not None and isinstance(effect, FetchFile | Provision):
+            wanted = FetchResult if isinstance(effect, FetchFile) else TLSResult
+            if not isinstance(result, wanted):
+                raise EffectError(f"feed() got a {type(result).__name__} for {effect!r}")
+            since = self._busy_since
+            self._take_pending("feed")
+            following = self._boot_step(effect, result)
+            if following is not None:
+                self._pending, self._busy_since = following, since
+                self.log.add(
+                    EventKind.EFFECT, self.screen.node_id, detail=_effect_detail(following)
+                )
+            self._record_screen()
+            return following
         if isinstance(effect, Download) and isinstance(result, FetchResult):
             self._take_pending("feed")
             self._downloaded(effect, result)
@@ -335,6 +424,7 @@ class Handset:
         else:
             raise EffectError(f"feed() got a {type(result).__name__} for {effect!r}")
         self._record_screen()
+        return None
 
     def abort(self, reason: str) -> None:
         """End the pending effect without a result (cancelled, or it could not run):
@@ -343,6 +433,11 @@ class Handset:
         effect = self._take_pending("abort")
         overlay = self._overlay
         assert overlay is not None and overlay.panel is _Panel.BUSY
+        if self._boot is not None:
+            self._outcome(Outcome.CANCELLED, "boot", reason)
+            self._boot_end("cancelled", self._say("cancelled", reason=reason))
+            self._record_screen()
+            return
         what = "download" if isinstance(effect, Download) else "provision"
         self._outcome(Outcome.CANCELLED, what, reason)
         close = _Close.STAY if isinstance(effect, Download) else _Close.IDLE
@@ -374,7 +469,7 @@ class Handset:
                 node_id=node.id,
                 title=ov.title or node.label,
                 kind="busy" if busy else "info",
-                items=ov.lines,
+                items=ov.lines[ov.scroll :],
                 cursor=-1,
                 message=self._message or ov.message,
                 softkeys=self._busy_softkeys() if busy else SOFTKEYS[ov.panel],
@@ -435,7 +530,8 @@ class Handset:
                 return (), (), -1, self.choices.messages["no_custom_cas"]
             ca = self.custom_cas[min(self._top().cursor, len(self.custom_cas) - 1)]
             hint = f"Exp {ca.not_after:%Y-%m-%d} {ca.short_fingerprint}"
-            items = tuple(ca.cn for ca in self.custom_cas)
+            # The slot first: during a CA rollover two CAs may differ only by " G2".
+            items = tuple(f"Slot {ca.slot} {ca.cn}" for ca in self.custom_cas)
             return items, (menu.REHEARSAL,) * len(items), -1, hint
         kids = self.tree.children(node.id)
         hint = ""
@@ -498,6 +594,8 @@ class Handset:
             if key in self._cancel_keys():
                 return True, Cancel(self._pending, self._say("cancelled_by_user"))
             return False, None
+        if key == POWER_KEY:
+            return True, self._power_cycle()
         if key == "end" and self.choices.end_goes_idle:
             at_idle = self._overlay is None and len(self._stack) == 1
             self._go_idle()
@@ -529,6 +627,8 @@ class Handset:
             return True, None
         if key == "soft2":
             return True, self._start_provision(node)
+        if key == BOOT_SOFTKEY:
+            return True, self._power_cycle()
         return False, None
 
     def _list_key(self, node: menu.Node, key: str) -> bool:
@@ -589,6 +689,8 @@ class Handset:
         assert node.entry is not None
         self._clear_entry_state()
         self._entry = node.entry.prefix
+        if node.kind is Kind.SETTING_ENTRY and node.setting is not None:
+            self._entry = getattr(self.settings, node.setting) or node.entry.prefix
         self._entry_cursor = len(self._entry)
         self._stack.append(_Frame(node.id))
 
@@ -676,6 +778,9 @@ class Handset:
         if node.kind is Kind.PASSWORD:
             self._check_password(node)
             return None
+        if node.kind is Kind.SETTING_ENTRY:
+            self._store_setting(node)
+            return None
         assert node.entry is not None and node.busy is not None and node.result is not None
         url = self._entry.strip()
         if not url or url == node.entry.prefix:
@@ -705,6 +810,12 @@ class Handset:
         ov = self._overlay
         assert ov is not None
         if ov.panel is _Panel.RESULT:
+            if key == "down" and ov.scroll < len(ov.lines) - 1:
+                ov.scroll += 1
+                return True
+            if key == "up" and ov.scroll > 0:
+                ov.scroll -= 1
+                return True
             if key not in ("soft1", "select", "back"):
                 return False
             self._overlay = None
@@ -824,6 +935,15 @@ class Handset:
             slots = self.choices.custom_ca_slots
             self._result(shown_on, self._say("slots_full", slots=slots), _Close.POP)
             return
+        installed = self._install(cert, effect.url)
+        self._outcome(Outcome.INSTALLED, detail=sha)
+        message = self._say("installed", slot=installed.slot)
+        self._result(shown_on, message, _Close.POP, (installed.cn,))
+
+    def _install(self, cert: x509.Certificate, url: str) -> InstalledCA:
+        """Put ``cert`` in the first free custom CA slot (the caller checked there is one)."""
+        from core.pki.summary import colon_hex  # here: importing core.handset stays light
+
         used = {ca.slot for ca in self.custom_cas}
         slot = next(n for n in range(1, self.choices.custom_ca_slots + 1) if n not in used)
         installed = InstalledCA(
@@ -831,13 +951,12 @@ class Handset:
             cert,
             acceptmod.certificate_cn(cert) or "(no CN)",
             cert.not_valid_after_utc,
-            sha,
-            effect.url,
+            colon_hex(cert.fingerprint(hashes.SHA256())),
+            url,
         )
         self.custom_cas.append(installed)
         self.custom_cas.sort(key=lambda ca: ca.slot)
-        self._outcome(Outcome.INSTALLED, detail=sha)
-        self._result(shown_on, self._say("installed", slot=slot), _Close.POP, (installed.cn,))
+        return installed
 
     def _provisioned(self, effect: Provision, result: TLSResult) -> None:
         shown_on = self._result_node()
@@ -849,11 +968,287 @@ class Handset:
         self._outcome(Outcome.PROVISION, outcome.code, outcome.message)
         self._result(shown_on, outcome.message, _Close.IDLE, (effect.url,))
 
+    # ----- the provisioning server setting, and a boot -------------------------
+    def _store_setting(self, node: menu.Node) -> None:
+        assert node.entry is not None and node.setting is not None
+        value = self._entry.strip()
+        if value == node.entry.prefix:
+            value = ""
+        if value:
+            try:
+                _SETTING_CHECKS[node.setting](value)
+            except UserError as exc:
+                self._message = str(exc)
+                return
+        setattr(self.settings, node.setting, value)
+        self._clear_entry_state()
+        self._stack.pop()
+        shown = _masked(value) if value else "(not set)"
+        self._message = self._say("server_set", server=shown)
+        self._outcome(Outcome.SETTING, node.setting, shown)
+
+    def _power_cycle(self) -> Effect | None:
+        """Off and on: back to idle, admin access gone, installed CAs, profiles and
+        settings kept (they are in the phone's flash); then the boot's first effect."""
+        self._go_idle()
+        self._unlocked.clear()
+        idle = self.tree.root
+        assert idle.boot_busy is not None and idle.boot_result is not None
+        server = self.settings.boot_server
+        self._overlay = _Overlay(
+            idle.boot_busy, _Panel.BUSY, (), self._say("booting"), result=idle.boot_result
+        )
+        boot = _Boot("", None, lines=[f"MAC {self.settings.mac}"])
+        self._boot = boot
+        if not server:
+            self._boot_end("no_server", self._say("boot_no_server"))
+            return None
+        try:
+            boot.base = bootfiles.boot_base_url(server)
+            https = parse_boot_server(boot.base) if boot.base.startswith("https://") else None
+        except UserError as exc:
+            self._boot_end("bad_server", str(exc))
+            return None
+        self._boot_line(f"Server {_masked(boot.base)}")
+        if https is None:
+            return self._fetch_master(boot)
+        boot.stage = _Stage.CHECK
+        boot.profile = self.choices.provisioning_profile
+        return Provision(https.url, https.host, https.port, boot.profile)
+
+    def _boot_line(self, line: str) -> None:
+        boot = self._boot
+        assert boot is not None
+        boot.lines.append(line)
+        ov = self._overlay
+        if ov is not None and ov.panel is _Panel.BUSY:
+            ov.lines = tuple(boot.lines[-BOOT_TAIL:])
+
+    def _fetch_master(self, boot: _Boot, name: str = "") -> FetchFile:
+        boot.stage = _Stage.DEFAULT if name else _Stage.MASTER
+        name = name or bootfiles.master_name(self.settings.mac)
+        return FetchFile(boot.base + name, name, boot.profile)
+
+    def _boot_step(
+        self, effect: FetchFile | Provision, result: FetchResult | TLSResult
+    ) -> Effect | None:
+        from core.fetch.results import FetchResult
+
+        boot = self._boot
+        assert boot is not None
+        if isinstance(effect, Provision):
+            assert not isinstance(result, FetchResult)
+            outcome = self._check_server(effect, result)
+            if not outcome.ok:
+                self._boot_end(outcome.code, outcome.message)
+                return None
+            self._boot_line(f"Server trusted, CN {outcome.cn}")
+            return self._fetch_master(boot)
+        assert isinstance(result, FetchResult)
+        if not result.ok:
+            missing = result.failure == "not_found" or result.status == 404
+            if boot.stage is _Stage.MASTER and missing:
+                self._outcome(Outcome.FILE_MISSING, effect.name, result.message)
+                self._boot_line(f"{effect.name}: not found")
+                return self._fetch_master(boot, bootfiles.DEFAULT_MASTER)
+            reason = str(result.failure or "failed")
+            self._outcome(Outcome.FILE_FAILED, reason, f"{effect.name}: {result.message}")
+            self._boot_line(f"{effect.name}: failed")
+            self._boot_end(reason, f"{effect.name}: {result.message}")
+            return None
+        try:
+            if boot.stage is _Stage.CONFIG:
+                boot.files.append(bootfiles.parse_config(result.data, effect.name))
+                names: list[str] = []
+            else:
+                names = bootfiles.parse_master(result.data, effect.name)
+        except BootFileError as exc:
+            self._outcome(Outcome.FILE_FAILED, "bad_xml", str(exc))
+            self._boot_line(f"{effect.name}: refused")
+            self._boot_end("bad_xml", str(exc))
+            return None
+        self._outcome(Outcome.FILE_READ, effect.name)
+        if boot.stage is _Stage.CONFIG:
+            self._boot_line(f"{effect.name}: {len(boot.files[-1])} parameters")
+        else:
+            self._boot_line(f"{effect.name}: lists {', '.join(names) or 'no files'}")
+            boot.stage, boot.todo = _Stage.CONFIG, names
+        if boot.todo:
+            name = boot.todo.pop(0)
+            return FetchFile(boot.base + name, name, boot.profile)
+        self._boot_end(BOOT_OK, self._apply_parameters(boot))
+        return None
+
+    def _check_server(self, effect: Provision, result: TLSResult) -> ProvisionOutcome:
+        profile = self.profiles[effect.profile]
+        outcome = check_provisioning(
+            result, effect.host, ca_choice=profile.ca_certificate, profile=profile.name
+        )
+        if not self.strict_cn and outcome.code in (NAME_MISMATCH, NO_CN):
+            outcome = ProvisionOutcome(
+                True,
+                PROVISION_OK,
+                f"Provisioning succeeded: {effect.host} is trusted; the Common Name is not "
+                "checked (strictCertCommonNameValidation is 0).",
+                menu.VENDOR_DOC,
+                effect.host,
+                outcome.cn,
+            )
+        self.last_provision = outcome
+        self._outcome(Outcome.PROVISION, outcome.code, outcome.message)
+        return outcome
+
+    def _boot_end(self, reason: str, message: str) -> None:
+        boot = self._boot
+        assert boot is not None
+        self._boot = None
+        ok = reason == BOOT_OK
+        shown = (
+            self._say("boot_ok", summary=message)
+            if ok
+            else self._say("boot_failed", reason=message)
+        )
+        self._outcome(Outcome.BOOT, reason, message)
+        self.last_boot = self.log.events[-1]
+        if not ok:
+            boot.lines.append(f"Failed: {message}")
+        self.boot_log = tuple(boot.lines)
+        node = self.tree.root.boot_result
+        assert node is not None
+        self._result(node, shown, _Close.IDLE, self.boot_log)
+
+    def _param(self, line: ParamLine) -> ParamLine:
+        code = {
+            Verdict.APPLIED: Outcome.PARAM_APPLIED,
+            Verdict.IGNORED: Outcome.PARAM_IGNORED,
+            Verdict.REFUSED: Outcome.PARAM_REFUSED,
+        }[line.verdict]
+        self._outcome(code, line.name, line.why)
+        self._boot_line(line.text)
+        return line
+
+    def _apply_parameters(self, boot: _Boot) -> str:
+        """Apply what the files say (the .set rule), each parameter logged; the summary."""
+        params = bootfiles.merge(boot.files)
+        done: list[ParamLine] = []
+        next_server = ""
+        for name, value in params.items():
+            if bootfiles.is_flag(name):
+                continue
+            if not _modelled(name):
+                done.append(self._param(ParamLine(name, Verdict.IGNORED, "not modelled")))
+                continue
+            applies, why = bootfiles.is_set(params, name)
+            if not applies:
+                done.append(self._param(ParamLine(name, Verdict.IGNORED, why)))
+                continue
+            line = self._apply_one(name, value, params)
+            if name == bootfiles.SERVER_NAME and line.verdict is Verdict.APPLIED:
+                next_server = self.settings.boot_server
+            done.append(self._param(line))
+        counts = {v: sum(1 for d in done if d.verdict is v) for v in Verdict}
+        summary = ", ".join(f"{counts[v]} {v}" for v in Verdict)
+        if next_server:
+            summary += f"; next boot from {_masked(next_server)}"
+        return summary + "."
+
+    def _apply_one(self, name: str, value: str, params: dict[str, str]) -> ParamLine:
+        ca = bootfiles.CUSTOM_CA.match(name)
+        if ca is not None:
+            return self._install_from_file(name, int(ca.group(1)), value)
+        listed = bootfiles.PROFILE_CA_LIST.match(name)
+        if listed is not None or name == bootfiles.OLD_CERT_LIST:
+            number = int(listed.group(1)) if listed else self.choices.provisioning_profile
+            choice = _CA_LIST_VALUES.get(value.strip().lower())
+            if number not in self.profiles:
+                return ParamLine(name, Verdict.REFUSED, f"no TLS profile {number}")
+            if choice is None or (listed is None and choice != menu.ALL_CERTIFICATES):
+                return ParamLine(name, Verdict.REFUSED, f"unknown value {value.strip()!r}")
+            self.profiles[number].ca_certificate = choice
+            self._outcome(Outcome.CA_CHOICE, f"{number}:{choice}")
+            return ParamLine(name, Verdict.APPLIED, f"profile {number}: {choice}")
+        if name == bootfiles.STRICT_CN:
+            if value.strip() not in ("0", "1"):
+                return ParamLine(name, Verdict.REFUSED, f"{value.strip()!r} is not 0 or 1")
+            self.strict_cn = value.strip() == "1"
+            return ParamLine(
+                name, Verdict.APPLIED, "CN check " + ("on" if self.strict_cn else "off")
+            )
+        if name == bootfiles.SERVER_TYPE:
+            return ParamLine(name, Verdict.APPLIED, f"{value.strip()} (with serverName)")
+        # bootfiles.SERVER_NAME
+        server_type = None
+        if bootfiles.is_set(params, bootfiles.SERVER_TYPE)[0]:
+            server_type = params.get(bootfiles.SERVER_TYPE)
+        try:
+            server = bootfiles.server_from_parameters(value, server_type)
+        except UserError as exc:
+            return ParamLine(name, Verdict.REFUSED, str(exc))
+        self.settings.boot_server = server
+        return ParamLine(name, Verdict.APPLIED, f"next boot from {_masked(server)}")
+
+    def _install_from_file(self, name: str, slot: int, pem: str) -> ParamLine:
+        if slot > self.choices.custom_ca_slots:
+            return ParamLine(name, Verdict.REFUSED, f"the phone has no custom CA slot {slot}")
+        verdict = acceptmod.accept_certificate_file(pem.encode(), now=self.settings.now())
+        if not verdict.ok or verdict.cert is None:
+            self._outcome(Outcome.REFUSED, str(verdict.code), verdict.explanation)
+            return ParamLine(name, Verdict.REFUSED, verdict.explanation)
+        from core.pki.summary import colon_hex  # here: importing core.handset stays light
+
+        cert = verdict.cert
+        sha = colon_hex(cert.fingerprint(hashes.SHA256()))
+        held = next((ca for ca in self.custom_cas if ca.slot == slot), None)
+        if held is not None and held.sha256 == sha:
+            return ParamLine(name, Verdict.APPLIED, f"already in slot {slot}")
+        if held is not None:
+            self.custom_cas.remove(held)
+        cn = acceptmod.certificate_cn(cert) or "(no CN)"
+        self.custom_cas.append(InstalledCA(slot, cert, cn, cert.not_valid_after_utc, sha, name))
+        self.custom_cas.sort(key=lambda ca: ca.slot)
+        self._outcome(Outcome.INSTALLED, detail=sha)
+        return ParamLine(name, Verdict.APPLIED, f"{cn} in slot {slot}")
+
+
+# vendor doc values of a profile's CA list (Polycom: "All" and its older "all"); the
+# other spellings are rehearsal choices mapping to our names for the other choices.
+_CA_LIST_VALUES: dict[str, str] = {
+    "all": menu.ALL_CERTIFICATES,
+    "all certificates": menu.ALL_CERTIFICATES,
+    "builtin": menu.PLATFORM_CAS_ONLY,
+    "platform cas only": menu.PLATFORM_CAS_ONLY,
+    "custom": menu.CUSTOM_CAS_ONLY,
+    "custom cas only": menu.CUSTOM_CAS_ONLY,
+}
+
+# What a SETTING_ENTRY may edit, and the check of a typed value (UserError).
+_SETTING_CHECKS: dict[str, Callable[[str], object]] = {"boot_server": bootfiles.boot_base_url}
+
+
+def _modelled(name: str) -> bool:
+    return bool(
+        bootfiles.CUSTOM_CA.match(name)
+        or bootfiles.PROFILE_CA_LIST.match(name)
+        or name
+        in (
+            bootfiles.OLD_CERT_LIST,
+            bootfiles.STRICT_CN,
+            bootfiles.SERVER_NAME,
+            bootfiles.SERVER_TYPE,
+        )
+    )
+
+
+def _masked(url: str) -> str:
+    from core.fetch.urls import mask_url  # here: the model stays light
+
+    return mask_url(url)
+
 
 def _effect_detail(effect: Effect) -> str:
     """The effect for the event log, with an FTP password masked (the log is saved)."""
     if isinstance(effect, Download):
-        from core.fetch.urls import mask_url
-
-        return repr(Download(mask_url(effect.url)))
+        return repr(Download(_masked(effect.url)))
+    if isinstance(effect, FetchFile):
+        return repr(FetchFile(_masked(effect.url), effect.name, effect.profile))
     return repr(effect)

@@ -136,6 +136,12 @@ MESSAGES: dict[str, str] = {
     "cancelled": "Cancelled. {reason}",
     "cancelled_by_user": "Stopped by the user.",
     "keypad_only": "Type with the number keys: 2 abc ... 9 wxyz, # for digits.",
+    # Boot (power cycle) and the provisioning server setting.
+    "server_set": "Provisioning server: {server}.",
+    "booting": "Booting...",
+    "boot_ok": "Boot complete: {summary}",
+    "boot_failed": "Boot failed: {reason}",
+    "boot_no_server": "No provisioning server is set: set one under Network Configuration.",
     # A refused certificate: what the phone shows is short and gives no remedy (a real
     # phone does not explain); the long explanation is for the drill's diagnosis and
     # `check` (core.handset.accept). One per refusal code, "refused" for any other.
@@ -168,6 +174,9 @@ class Kind(StrEnum):
     INFO = "info"  # a result, detail or confirmation screen
     BUSY = "busy"  # the phone waits for the network
     UNSUPPORTED = "unsupported"  # an item that only says it is not part of this rehearsal
+    # A text setting of the handset (``setting`` names the HandsetSettings field); Enter
+    # stores what was typed, after the machine checks it.
+    SETTING_ENTRY = "setting_entry"
 
 
 class Case(StrEnum):
@@ -229,6 +238,11 @@ class Node:
     result: str | None = None
     detail: str | None = None
     confirm: str | None = None
+    # IDLE: the screens a boot (power cycle) shows while it runs and after.
+    boot_busy: str | None = None
+    boot_result: str | None = None
+    # SETTING_ENTRY: the HandsetSettings field it edits.
+    setting: str | None = None
     note: str = ""  # what the trainee may read in help: why this node is so
 
 
@@ -272,7 +286,8 @@ class MenuTree:
         return ValueError(f"menu node {n.id!r} ({n.kind}): {what}")
 
     def _check(self, n: Node) -> None:
-        for ref in (*n.children, n.gate, n.unlocks, n.busy, n.result, n.detail, n.confirm):
+        refs = (n.gate, n.unlocks, n.busy, n.result, n.detail, n.confirm, n.boot_busy)
+        for ref in (*n.children, *refs, n.boot_result):
             if ref is not None and ref not in self.nodes:
                 raise self._fail(n, f"names {ref!r}, which is no node")
         if n.gate is not None:
@@ -281,7 +296,9 @@ class MenuTree:
                 raise self._fail(n, f"its gate {n.gate!r} must be a password node unlocking it")
         if n.kind is Kind.PASSWORD and (n.unlocks is None or self.nodes[n.unlocks].gate != n.id):
             raise self._fail(n, "must unlock a menu whose gate it is")
-        if (n.kind in (Kind.PASSWORD, Kind.URL_ENTRY)) != (n.entry is not None):
+        if (n.kind is Kind.SETTING_ENTRY) != (n.setting is not None):
+            raise self._fail(n, "a setting entry names its setting, and only it does")
+        if (n.kind in (Kind.PASSWORD, Kind.URL_ENTRY, Kind.SETTING_ENTRY)) != (n.entry is not None):
             raise self._fail(n, "entry rules belong to password and URL entry nodes, and only")
         if n.unlocks is not None and n.kind is not Kind.PASSWORD:
             raise self._fail(n, "only a password node unlocks a menu")
@@ -361,6 +378,8 @@ _NODES: list[Node] = [
         ("main_menu",),
         busy="provision.busy",
         result="provision.result",
+        boot_busy="boot.busy",
+        boot_result="boot.result",
     ),
     Node(
         "main_menu",
@@ -400,7 +419,25 @@ _NODES: list[Node] = [
         BULLETIN,
         ("network_configuration", "tls_security"),
     ),
-    Node("network_configuration", "Network Configuration", Kind.UNSUPPORTED, REHEARSAL),
+    Node(
+        "network_configuration",
+        "Network Configuration",
+        Kind.MENU,
+        REHEARSAL,
+        ("provisioning_server",),
+        note="rehearsal choice: where the provisioning server setting sits in the menus",
+    ),
+    Node(
+        "provisioning_server",
+        "Provisioning Server",
+        Kind.SETTING_ENTRY,
+        REHEARSAL,
+        entry=Entry(prefix=URL_PREFIX, case=Case.LOWER, multitap=True),
+        setting="boot_server",
+        note="vendor doc: the server the handset reads its files from at boot "
+        "(device.prov.serverName); ftp://, http:// or https://, user:password@ allowed; "
+        "the entry itself is a rehearsal choice",
+    ),
     Node(
         "tls_security",
         "TLS Security",
@@ -455,6 +492,15 @@ _NODES: list[Node] = [
     ),
     *_profile_nodes(),
     Node("provision.busy", "Provisioning", Kind.BUSY, REHEARSAL),
+    Node("boot.busy", "Booting", Kind.BUSY, REHEARSAL),
+    Node(
+        "boot.result",
+        "Boot log",
+        Kind.INFO,
+        REHEARSAL,
+        note="rehearsal choice: every file, parameter applied or ignored and refusal of "
+        "the last boot, scrolled with the arrow keys",
+    ),
     Node(
         "provision.result",
         "Provisioning",
@@ -472,7 +518,7 @@ NODES: dict[str, Node] = TREE.nodes
 # context functions along the bottom of the screen; which label sits where is a
 # rehearsal choice).
 SOFTKEYS: dict[str, tuple[str, str, str, str]] = {
-    Kind.IDLE: ("Menu", "Provision", "", ""),
+    Kind.IDLE: ("Menu", "Provision", "", "Boot"),  # Boot: a power cycle (rehearsal choice)
     Kind.MENU: ("Select", "Back", "", ""),
     Kind.PROFILE: ("Select", "Back", "", ""),
     Kind.CHOICE: ("Select", "Back", "", ""),
@@ -480,6 +526,7 @@ SOFTKEYS: dict[str, tuple[str, str, str, str]] = {
     # bulletin: "press the Enter soft key"; Clear (empty the field) is a rehearsal choice
     Kind.URL_ENTRY: ("Enter", "Cancel", "Clear", ""),
     Kind.PASSWORD: ("Ok", "Cancel", "Clear", ""),
+    Kind.SETTING_ENTRY: ("Ok", "Cancel", "Clear", ""),
     "result": ("Ok", "", "", ""),
     "detail": ("Remove", "Back", "", ""),
     "confirm": ("Yes", "No", "", ""),
@@ -522,6 +569,18 @@ def facts(choices: RehearsalChoices | None = None) -> list[tuple[str, str]]:
         ),
         ("Soft keys are context functions along the bottom of the screen.", VENDOR_DOC),
         ("The built-in CA list is Mozilla's, as shipped by certifi.", REHEARSAL),
+        (
+            "At boot the handset reads <mac>.cfg (000000000000.cfg when it is missing), then "
+            "each CONFIG_FILES file in order; a device.* parameter applies only when its .set "
+            "is 1; an https:// provisioning server is checked (chain, then CN) first.",
+            VENDOR_DOC,
+        ),
+        (
+            "The Boot soft key (or the power key) power-cycles the phone; the boot log lists "
+            "every file and parameter; Network Configuration > Provisioning Server sets "
+            "where it boots from.",
+            REHEARSAL,
+        ),
         (
             f"Provisioning uses Platform Profile {c.provisioning_profile} and starts from the "
             "idle screen's Provision soft key.",

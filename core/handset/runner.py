@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Callable
 
 from core import fetch as fetchmod
 from core import trust as trustmod
 from core.errors import unexpected_error_sentence
 from core.fetch import ConnectMap, FetchResult, TLSResult
-from core.handset.machine import Cancel, Download, Effect, EffectError, Handset, Trust
+from core.handset.bootfiles import MAX_FILE_BYTES
+from core.handset.machine import Cancel, Download, Effect, EffectError, FetchFile, Handset, Trust
 from core.handset.screen import Screen
 
 # The reason shown when the task running an effect is cancelled under it.
@@ -61,6 +63,20 @@ async def perform(
             connect_to=connect_to,
             timeout=timeout,
         )
+    if isinstance(effect, FetchFile):
+        # A boot's file: over https with the provisioning profile's trust.
+        trust = (
+            handset.download_trust()
+            if effect.profile is None
+            else handset.profile_trust(effect.profile)
+        )
+        return await fetchmod.fetch(
+            effect.url,
+            ssl_context=_context(trust),
+            connect_to=connect_to,
+            timeout=timeout,
+            max_bytes=MAX_FILE_BYTES,
+        )
     return await fetchmod.tls_handshake(
         effect.host,
         effect.port,
@@ -70,31 +86,42 @@ async def perform(
     )
 
 
+# Called after each result is fed (a boot feeds several): e.g. to print each screen.
+AfterFeed = Callable[[Handset], None]
+
+
 async def run_effect(
     handset: Handset,
     effect: Effect,
     *,
     connect_to: ConnectMap | None = None,
     timeout: float = fetchmod.DEFAULT_TIMEOUT,
+    after_feed: AfterFeed | None = None,
 ) -> str:
     """Run ``effect`` (the one ``handset.press`` returned, still pending) and hand its
-    result back. Returns "" when it ran, or the sentence the phone now shows when
-    running it failed unexpectedly (the effect was aborted with it)."""
+    result back; inside a boot, run each next effect ``feed`` returns the same way.
+    Returns "" when it ran, or the sentence the phone now shows when running it failed
+    unexpectedly (the effect was aborted with it)."""
     if handset.pending is not effect:
         raise EffectError(f"{effect!r} is not the handset's pending effect")
-    try:
-        result = await perform(handset, effect, connect_to=connect_to, timeout=timeout)
-    except asyncio.CancelledError:
-        if handset.pending is effect:
-            handset.abort(STOPPED)
-        raise
-    except Exception as exc:  # a bug: say so once, and the phone leaves its busy screen
-        sentence = unexpected_error_sentence(exc)
-        if handset.pending is effect:
-            handset.abort(sentence)
-        return sentence
-    if handset.pending is effect:  # else the front end aborted it while it ran
-        handset.feed(result)
+    current: Effect | None = effect
+    while current is not None:
+        try:
+            result = await perform(handset, current, connect_to=connect_to, timeout=timeout)
+        except asyncio.CancelledError:
+            if handset.pending is current:
+                handset.abort(STOPPED)
+            raise
+        except Exception as exc:  # a bug: say so once, and the phone leaves its busy screen
+            sentence = unexpected_error_sentence(exc)
+            if handset.pending is current:
+                handset.abort(sentence)
+            return sentence
+        if handset.pending is not current:  # the front end aborted it while it ran
+            return ""
+        current = handset.feed(result)
+        if after_feed is not None:
+            after_feed(handset)
     return ""
 
 
@@ -123,13 +150,17 @@ async def drive(
     *,
     connect_to: ConnectMap | None = None,
     timeout: float = fetchmod.DEFAULT_TIMEOUT,
+    after_feed: AfterFeed | None = None,
 ) -> Screen:
-    """Press ``key`` and run the effect it starts, if any; the screen the phone then shows."""
+    """Press ``key`` and run the effect it starts, if any (a boot: all of its effects);
+    the screen the phone then shows."""
     effect = handset.press(key)
     if isinstance(effect, Cancel):  # nothing of ours is running: the phone just says so
         await cancel(handset, effect, None)
     elif effect is not None:
-        await run_effect(handset, effect, connect_to=connect_to, timeout=timeout)
+        await run_effect(
+            handset, effect, connect_to=connect_to, timeout=timeout, after_feed=after_feed
+        )
     return handset.screen
 
 

@@ -29,7 +29,7 @@ from cryptography.x509.oid import NameOID
 from core.errors import UserError
 from core.fileio import fsync_dir, write_atomic
 from core.pki import generations
-from core.pki.ca import CA_KEY_USAGE, check_days, validity
+from core.pki.ca import CA_KEY_USAGE, check_days, subject_emails, validity
 from core.pki.constants import CA_CRT, CA_KEY, DEFAULT_CA_DAYS, DEFAULT_CA_KEY_SIZE
 from core.pki.keys import generate_rsa, key_to_pem, load_private_key
 from core.pki.names import common_name
@@ -89,6 +89,10 @@ def ca_certificate_for(
     )
     for ext in others:
         builder = builder.add_extension(ext.value, critical=ext.critical)
+    emails = subject_emails(name)
+    has_san = any(isinstance(ext.value, x509.SubjectAlternativeName) for ext in others)
+    if emails and not has_san:  # as ca.build_ca_certificate: RFC 5280 4.1.2.6 (pkilint)
+        builder = builder.add_extension(x509.SubjectAlternativeName(emails), critical=False)
     return builder.sign(key, hashes.SHA256())
 
 

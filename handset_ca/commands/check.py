@@ -10,7 +10,7 @@ import shutil
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import TextIO
 
 from core.check import (
@@ -24,7 +24,9 @@ from core.check import (
     in_input_order,
     summary_line,
 )
+from core.check.runner import Progress
 from core.check.sources import count_urls, load_ca_file, open_url_file, url_lines
+from core.check.verdict import Verdict
 from core.errors import UserError
 from core.fetch import ConnectMap
 from handset_ca.commands.common import add_workspace
@@ -46,6 +48,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("urls", nargs="*", metavar="URL", help="URL a technician will type")
+    p.add_argument(
+        "--boot",
+        metavar="URL",
+        help=(
+            "instead of URLs: the boot server folder the handsets provision from; fetch what "
+            "each handset (--mac, --from-inventory; default: any handset) would fetch"
+        ),
+    )
+    p.add_argument(
+        "--mac",
+        action="append",
+        default=[],
+        metavar="MAC",
+        help="with --boot: a handset's MAC address (repeatable)",
+    )
+    p.add_argument(
+        "--from-inventory",
+        metavar="FILE",
+        help="with --boot: the handsets of a fleet build inventory (CSV with a mac column)",
+    )
     p.add_argument(
         "--from",
         dest="from_file",
@@ -105,6 +127,8 @@ def build_options(args: argparse.Namespace) -> CheckOptions:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.boot is not None or args.mac or args.from_inventory:
+        return run_boot(args)
     try:
         options = build_options(args)
         if not args.urls and not args.from_file:
@@ -142,16 +166,71 @@ def run(args: argparse.Namespace) -> int:
             stream.close()
 
 
+def boot_macs(args: argparse.Namespace) -> list[str]:
+    """The MACs of check --boot, in order, each once (UserError for a bad one)."""
+    from core.fleet import DEFAULT_MAC, mac_problem, normalize_mac, read_inventory
+
+    macs: list[str] = []
+    for text in args.mac:
+        problem = mac_problem(text)
+        if problem is not None and normalize_mac(text) != DEFAULT_MAC:
+            raise UserError(f"--mac {text}: {problem}")
+        macs.append(normalize_mac(text) or DEFAULT_MAC)
+    if args.from_inventory:
+        macs += [handset.mac for handset in read_inventory(args.from_inventory)]
+    return list(dict.fromkeys(macs)) or [DEFAULT_MAC]
+
+
+def run_boot(args: argparse.Namespace) -> int:
+    """check --boot URL: each handset's master file, its files, the CA in them."""
+    from core.check.boot import boot_url_option, check_boot
+
+    try:
+        if args.boot is None:
+            raise UserError("--mac and --from-inventory go with --boot URL; give --boot.")
+        if args.urls or args.from_file:
+            raise UserError("Give either URLs (or --from) or --boot URL, not both; run two checks.")
+        options = build_options(args)
+        base = boot_url_option(args.boot)
+        macs = boot_macs(args)
+    except UserError as exc:
+        print(f"handset-ca: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+
+    def verdicts(progress: Progress | None) -> AsyncGenerator[Verdict, None]:
+        return check_boot(base, macs, options, progress=progress, total=len(macs))
+
+    try:
+        return asyncio.run(_report(verdicts, len(macs), as_json=args.json, noun="handset"))
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return BROKEN_PIPE
+
+
 async def _run(
     urls: Iterator[str], options: CheckOptions, total: int | None, *, as_json: bool
 ) -> int:
+    def verdicts(progress: Progress | None) -> AsyncGenerator[Verdict, None]:
+        return check_urls(urls, options, progress=progress, total=total)
+
+    return await _report(verdicts, total, as_json=as_json)
+
+
+async def _report(
+    make: Callable[[Progress | None], AsyncGenerator[Verdict, None]],
+    total: int | None,
+    *,
+    as_json: bool,
+    noun: str = "URL",
+) -> int:
     counts: Counter[Level] = Counter()
     out = sys.stdout
-    bar = ProgressBar(sys.stderr) if _wants_progress() else None
+    bar = ProgressBar(sys.stderr, noun) if _wants_progress() else None
     if bar:
         bar.start(total)  # at once: a silent server may keep the first answer --timeout away
     width = shutil.get_terminal_size((80, 24)).columns
-    verdicts = check_urls(urls, options, progress=bar.update if bar else None, total=total)
+    verdicts = make(bar.update if bar else None)
     if not as_json:
         verdicts = in_input_order(verdicts)
     try:
@@ -174,7 +253,7 @@ async def _run(
         print(f"handset-ca: {NO_URLS}", file=sys.stderr)
         return USAGE_ERROR
     if not as_json:
-        out.write(summary_line(counts) + "\n")
+        out.write(summary_line(counts, noun) + "\n")
     out.flush()  # here, so a closed pipe is handled in run(), not at interpreter exit
     return 1 if counts[Level.FAIL] else 0
 
@@ -193,8 +272,9 @@ def _isatty(stream: TextIO) -> bool:
 class ProgressBar:
     """One line on a terminal's standard error, redrawn at most ten times a second."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, noun: str = "URL") -> None:
         self.stream = stream
+        self.noun = noun
         self.done = 0
         self.total: int | None = None
         self._last = 0.0
@@ -204,7 +284,8 @@ class ProgressBar:
     def start(self, total: int | None) -> None:
         """Say what is being checked before the first URL finishes."""
         self.total = total
-        what = "URLs" if total is None else f"{total} URL" + ("" if total == 1 else "s")
+        noun = self.noun
+        what = f"{noun}s" if total is None else f"{total} {noun}" + ("" if total == 1 else "s")
         self._line = f"checking {what}..."
         self.stream.write("\r" + self._line[: shutil.get_terminal_size((80, 24)).columns - 1])
         self.stream.flush()
@@ -222,12 +303,12 @@ class ProgressBar:
         if self._line and not self.done:
             line = self._line  # nothing finished yet: keep saying what is being checked
         elif self.total:
-            count = f" {self.done}/{self.total} URLs"
+            count = f" {self.done}/{self.total} {self.noun}s"
             room = max(10, width - len(count) - 2)
             filled = room * self.done // self.total
             line = "[" + "#" * filled + "-" * (room - filled) + "]" + count
         else:
-            line = f"checked {self.done} URLs"
+            line = f"checked {self.done} {self.noun}s"
         self.stream.write("\r" + line[:width])
         self.stream.flush()
         self._shown = True

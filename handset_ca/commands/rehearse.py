@@ -1,4 +1,7 @@
-"""`handset-ca rehearse URL`: the bulletin's procedure on a fresh emulated handset."""
+"""`handset-ca rehearse URL`: the bulletin's procedure on a fresh emulated handset.
+
+`handset-ca rehearse --boot URL [--mac MAC]`: one boot (power cycle) of a fresh
+handset from a provisioning server instead."""
 
 from __future__ import annotations
 
@@ -7,8 +10,11 @@ import asyncio
 import sys
 from dataclasses import replace
 
+from core.errors import UserError
 from core.fetch import DEFAULT_TIMEOUT, ConnectMap, mask_url
-from core.handset import DEFAULT_ADMIN_PASSWORD, Handset, HandsetSettings
+from core.handset import DEFAULT_ADMIN_PASSWORD, Cancel, Handset, HandsetSettings
+from core.handset.bootfiles import DEFAULT_MAC, boot_base_url, check_mac
+from core.handset.events import BOOT_OK
 from core.handset.keypad import keypad_presses
 from core.handset.menu import PLATFORM_PROFILES, URL_PREFIX
 from core.handset.procedure import perform_bulletin
@@ -29,7 +35,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "of it worked, 1 otherwise."
         ),
     )
-    parser.add_argument("url", metavar="URL", help="what to type: http://, https:// or ftp://")
+    parser.add_argument(
+        "url",
+        metavar="URL",
+        nargs="?",
+        help="what to type: http://, https:// or ftp:// (not with --boot)",
+    )
+    parser.add_argument(
+        "--boot",
+        metavar="URL",
+        help="instead of the menus: boot a fresh handset from this provisioning server "
+        "(ftp://, http:// or https://; reads <mac>.cfg or 000000000000.cfg, then its "
+        "CONFIG_FILES) and print every screen and the boot log",
+    )
+    parser.add_argument(
+        "--mac",
+        default=DEFAULT_MAC,
+        help=f"the handset's MAC for --boot (12 hex digits; default {DEFAULT_MAC})",
+    )
     parser.add_argument(
         "--profile",
         type=int,
@@ -101,7 +124,48 @@ def masked_render(screen: Screen) -> str:
     return render_text(replace(screen, entry=masked, entry_cursor=cursor))
 
 
+def run_boot(args: argparse.Namespace) -> int:
+    """One boot of a fresh handset from ``args.boot``: every screen, then the boot log."""
+    from core.handset.machine import POWER_KEY
+    from core.handset.runner import run_effect
+
+    connect_to = ConnectMap.parse(args.connect_to)
+    mac = check_mac(args.mac)
+    boot_base_url(args.boot)  # a bad address is a UserError before any key
+    handset = Handset(HandsetSettings(boot_server=args.boot, mac=mac))
+
+    def show(phone: Handset) -> None:
+        if not args.quiet:
+            print(f"[{phone.screen.node_id}]")
+            print(masked_render(phone.screen))
+
+    effect = handset.press(POWER_KEY)
+    show(handset)
+    if effect is not None and not isinstance(effect, Cancel):
+        asyncio.run(
+            run_effect(
+                handset, effect, connect_to=connect_to, timeout=args.timeout, after_feed=show
+            )
+        )
+    if not args.quiet:
+        print("Boot log:")
+        for line in handset.boot_log:
+            print(f"  {line}")
+    last = handset.last_boot
+    if last is not None and last.reason == BOOT_OK:
+        print(f"OK: {handset.last_message}")
+        return 0
+    print(f"FAILED: {handset.last_message}", file=sys.stderr)
+    return 1
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.boot:
+        if args.url:
+            raise UserError("Give either a URL to type or --boot URL, not both.")
+        return run_boot(args)
+    if not args.url:
+        raise UserError("Give the URL to type (or --boot URL to boot from a server).")
     connect_to = ConnectMap.parse(args.connect_to)
     if args.boot_server:
         parse_boot_server(args.boot_server)  # a bad address is a UserError before any key

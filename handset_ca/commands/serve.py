@@ -59,6 +59,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="file whose first line is the server key's passphrase, when it is encrypted",
     )
+    parser.add_argument(
+        "--dir",
+        metavar="DIR",
+        help=(
+            "serve the regular files of DIR (e.g. from fleet build) instead of the "
+            "workspace's ca.crt; HTTPS still uses the workspace's certificate for --name"
+        ),
+    )
     add_workspace(parser)
     parser.set_defaults(func=run)
 
@@ -73,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
         https_port=args.https_port,
         ftp_port=args.ftp_port,
         log=lambda request: out.line(_log_line(request)),
+        directory=args.dir,
     )
     if server.needs_key_passphrase():
         server.key_passphrase = read_passphrase(
@@ -96,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
 
 def startup_text(server: BootServer) -> list[str]:
     """What `serve` prints once listening: addresses, URLs to type, matching options."""
+    if server.directory is not None:
+        return _directory_text(server)
     lines = [f"Rehearsal boot server for {server.name}, workspace {server.root}", ""]
     lines += [f"  {line}" for line in server.listening()]
     lines += ["", "Type into the handset (Configure CA Cert...):"]
@@ -116,6 +127,29 @@ def startup_text(server: BootServer) -> list[str]:
         "",
         "No DNS needed: rehearse against it with",
         f"  {shlex.join(command)} {connect}",
+        "",
+        "Requests are logged below; press Ctrl+C to stop.",
+    ]
+    return lines
+
+
+def _directory_text(server: BootServer) -> list[str]:
+    """serve --dir: what is published, the boot URL, and the check to run against it."""
+    lines = [f"Rehearsal boot server for {server.name}, folder {server.directory}", ""]
+    lines += [f"  {line}" for line in server.listening()]
+    boot = server.boot_urls()[0]
+    lines += ["", "Boot server URL for the handsets (their provisioning server):"]
+    lines += [f"  {url}" for url in server.boot_urls()]
+    provisioning = server.provisioning_url()
+    if provisioning:
+        lines.append(f"  {provisioning}   (HTTPS, after the first boot installed the CA)")
+    for note in server.notes:
+        lines += ["", note]
+    connect = " ".join(f"--connect-to {spec}" for spec in server.connect_to())
+    lines += [
+        "",
+        "No DNS needed: check what each handset would fetch with",
+        f"  handset-ca check --boot {boot} --from-inventory handsets.csv {connect}",
         "",
         "Requests are logged below; press Ctrl+C to stop.",
     ]

@@ -181,7 +181,8 @@ def test_plain_http_has_no_provisioning_file(server: BootServer):
 def test_ftp_lists_only_public_files_and_serves_them(server: BootServer, bulletin_workspace):
     ftp = ftp_login(server.ftp_port)
     try:
-        assert sorted(ftp.nlst()) == ["ca.crt", "ca.der"]
+        # The CA and the provisioning files a handset boots from: all public, no key.
+        assert sorted(ftp.nlst()) == ["000000000000.cfg", "ca.crt", "ca.der", "site.cfg"]
         assert ftp_get(ftp, "/ca.crt") == (bulletin_workspace / "ca.crt").read_bytes()
     finally:
         ftp.quit()
@@ -241,7 +242,12 @@ def test_ftp_refuses_anything_unpublished(server: BootServer, log: Log):
 def test_ftp_home_holds_only_public_files(server: BootServer):
     home = server._ftp_home
     assert home is not None
-    assert sorted(p.name for p in home.iterdir()) == ["ca.crt", "ca.der"]
+    assert sorted(p.name for p in home.iterdir()) == [
+        "000000000000.cfg",
+        "ca.crt",
+        "ca.der",
+        "site.cfg",
+    ]
 
 
 @pytest.mark.parametrize(

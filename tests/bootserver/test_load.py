@@ -197,7 +197,7 @@ def test_one_address_cannot_take_every_ftp_session(bulletin_workspace):
                 ftp_session(server.ftp_port)  # a fourth from the same address
             other = ftp_session(server.ftp_port, source="127.0.0.2")  # another address
             other.login(FTP_USER, FTP_PASSWORD)
-            assert sorted(other.nlst()) == ["ca.crt", "ca.der"]
+            assert "ca.crt" in other.nlst()
             other.quit()
         finally:
             for ftp in held:

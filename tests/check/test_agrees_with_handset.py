@@ -98,9 +98,10 @@ def test_console_script_against_the_rehearsal_boot_server(boot):
         assert data["boot_servers"][0]["cn"] == NAME and data["boot_servers"][0]["ok"]
         # What was checked (issue 12: a pass said nothing about the boot server).
         boot_server = data["boot_servers"][0]
-        assert boot_server["ca_source"] == "served" and boot_server["ca_cn"] == "Root CA"
-        assert boot_server["name_rule"] == "cn-plain-string"
-        assert boot_server["ca_sha256"] == data["sha256"]  # the CA the URL serves
+        assert (
+            boot_server["ca_source"] == "served" and boot_server["name_rule"] == "cn-plain-string"
+        )
+        assert boot_server["cas"] == [{"cn": "Root CA", "sha256": data["sha256"]}]  # the served CA
 
 
 def test_a_passing_boot_server_says_what_was_checked_in_text(boot):
@@ -149,7 +150,7 @@ async def test_the_expiry_boundary_is_the_same_second(pki, offset):
     now = cert.not_valid_after_utc + timedelta(seconds=offset)
     acceptance = accept_certificate_file(pem(cert), now=now)
     async with Checker(CheckOptions(now=now)) as checker:
-        analysis = checker._analyse(pem(cert))
+        analysis = checker.analyse(pem(cert))
     assert acceptance.ok == (offset <= 0) == analysis.accepted
     failed = {r.code for r in analysis.reasons if r.level == Level.FAIL}
     assert failed == (set() if offset <= 0 else {"expired"})

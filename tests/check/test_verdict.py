@@ -53,14 +53,14 @@ def test_table_lists_fingerprints_and_every_reason(pki):
 
 
 def test_a_failing_boot_server_still_says_what_was_checked() -> None:
-    from core.check import BootServerResult, CASource
+    from core.check import BootServerResult, CACheckedAgainst, CASource
     from core.check.verdict import Verdict
 
     verdict = Verdict(index=0, url="http://h/ca.crt")
     verdict.boot_servers.append(
         BootServerResult(
             "https://b.example/", "b.example", False, cn="other", ca_source=CASource.CA_FILE,
-            ca_cn="Root CA", ca_sha256="AB",
+            cas=(CACheckedAgainst("Root CA", "AB"),),
         )
     )  # fmt: skip
     lines = format_verdict(verdict, width=200)

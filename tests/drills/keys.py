@@ -112,12 +112,46 @@ class Trainee:
         assert self.node == "provision.result"
         return self.session.handset.log.outcomes()[-1]
 
+    async def boot(self, times: int) -> str:
+        """Power-cycle the phone ``times`` times, reading each boot log; the last outcome."""
+        for _ in range(times):
+            await self.keys(["end", "power"])
+            assert self.node == "boot.result"
+            outcome = self.session.handset.log.outcomes()[-1]
+            if outcome != "boot:ok":
+                return outcome
+            await self.keys(["soft1"])  # Ok: back to idle
+        return self.session.handset.log.outcomes()[-1]
+
+    async def remove(self, slot: int) -> bool:
+        """From idle: Custom CA List, the CA in ``slot``, Remove, Yes."""
+        path = path_to("custom_ca_list")
+        for node_id in path[path.index("advanced") + 1 :]:
+            await self.keys(keys_to_open(node_id, digits=self.digits))
+        assert self.node == "custom_ca_list"
+        slots = [ca.slot for ca in self.session.handset.custom_cas]
+        await self.keys([*["down"] * slots.index(slot), "select"])
+        assert self.node == "custom_ca_list.detail"
+        assert f"Slot {slot}" in self.session.handset.screen.items
+        await self.keys(["soft1", "soft1"])  # Remove, Yes
+        return self.session.handset.log.outcomes()[-1] == "removed"
+
     async def follow(self, sheet: JobSheet) -> str:
         """Do what the job sheet says, stopping where the phone fails; returns the last outcome."""
+        if sheet.boots:
+            return await self.boot(sheet.boots)
         if not await self.log_in(sheet.admin_password):
             return "wrong_password"
         if not await self.install(sheet.url):
             return self.session.handset.log.outcomes()[-1]
         if sheet.set_profile:
             await self.set_all_certificates()
+        outcome = await self.provision()
+        if not sheet.remove_slot or outcome != "provision:ok":
+            return outcome
+        await self.keys(["soft1"])  # Ok: back to idle
+        if not await self.log_in(sheet.admin_password):
+            return "wrong_password"
+        if not await self.remove(sheet.remove_slot):
+            return self.session.handset.log.outcomes()[-1]
         return await self.provision()

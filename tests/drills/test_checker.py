@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.drills.catalog import FAULT_INFO
 from core.drills.loader import find_drill
 from core.drills.session import DrillSession
 from core.errors import UserError
@@ -119,7 +120,7 @@ async def test_fault_drill_needs_a_cause_from_the_list(tmp_path, clock):
             session.finish()
         with pytest.raises(UserError, match="not one of the causes"):
             session.finish("gremlins")
-        assert len(session.causes()) == 8
+        assert len(session.causes()) == len(FAULT_INFO)
 
 
 async def test_looking_around_is_allowed_in_a_fault_drill(tmp_path, clock):

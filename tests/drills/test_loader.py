@@ -71,6 +71,18 @@ def test_good_file_loads(tmp_path):
             "'steps[0].outcome'",
             "instaled",
         ),
+        (
+            lambda t: t.replace('kind = "guided"', 'kind = "guided"\nsetup = "rolover"'),
+            "'setup'",
+            "rollover",
+        ),
+        (
+            lambda t: t.replace(
+                'kind = "guided"', 'kind = "fault"\nfault = "url-typo"\nsetup = "rollover"'
+            ),
+            "'setup'",
+            "fault drill",
+        ),
     ],
 )
 def test_mistake_names_file_and_field(tmp_path, edit, field, words):

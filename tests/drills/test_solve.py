@@ -92,3 +92,36 @@ async def test_the_keypad_drill_types_the_url_by_multi_tap(tmp_path, clock):
         assert any(typed[i : i + len(presses)] == presses for i in range(len(typed)))
         assert not set(url) & {k for k in typed if k.isalpha() and len(k) == 1}
         assert session.finish().passed
+
+
+async def test_the_rollover_drill_walks_both_slots_with_real_servers(tmp_path, clock):
+    """issue 13: the phone holds the current CA in slot 1; the boot server's certificate is
+    re-issued under the next CA, so it fails until the next CA is in slot 2, passes with
+    both, and still passes once slot 1 is removed."""
+    from core.pki.rollover import publish_ca_certificates
+
+    drill = DRILLS["rollover"]
+    assert drill.setup == "rollover" and drill.kind == "guided"
+    with DrillSession(drill, tmp_path, clock=clock) as session:
+        env = session.environment
+        current, upcoming = (p.cert for p in publish_ca_certificates(env.workspace))
+        handset = session.handset
+        assert [(ca.slot, ca.cert) for ca in handset.custom_cas] == [(1, current)]
+        assert env.job_sheet.url.endswith("/ca-next.crt")
+        assert "Custom CA List: remove slot 1 (the old CA)" in env.job_sheet.lines()
+        trainee = Trainee(session)
+        # Before the next CA is installed the phone does not trust the re-issued certificate.
+        assert await trainee.provision() == "provision:untrusted"
+        await trainee.keys(["soft1"])
+        assert await trainee.follow(env.job_sheet) == "provision:ok"
+        assert [(ca.slot, ca.cert) for ca in handset.custom_cas] == [(2, upcoming)]
+        assert handset.log.outcomes()[-4:] == [
+            "provision:ok",
+            "admin_granted",
+            "removed",
+            "provision:ok",
+        ]
+        served = [r.path for r in env.requests]
+        assert "/ca-next.crt" in served
+        summary = session.finish()
+    assert summary.passed, summary.reasons

@@ -320,7 +320,7 @@ def test_slots_fill_up_and_removal_frees_one(ca, ca_key):
     handset.press("back")
     choose(handset, "Custom CA List")
     screen = handset.screen
-    assert screen.items == ("Root CA",)
+    assert screen.items == ("Slot 1 Root CA",)
     installed = handset.custom_cas[0]
     assert installed.short_fingerprint in screen.message
     assert f"{ca.cert.not_valid_after_utc:%Y-%m-%d}" in screen.message

@@ -148,3 +148,84 @@ def test_signed_with_the_cn_alone(ws, server_key):
     data = csr(server_key, "boot.example.com", x509.RFC822Name("x@example.com"))
     result = ws.sign_csr(data, CA_PASS, csr_names="drop")
     assert lint_pkix_cert(result.cert) == []
+
+
+# --- issue 13: what renewal and rollover write -----------------------------------------
+
+
+def test_a_renewed_server_certificate_same_key_and_new_key(ws):
+    from core.pki.renew import renew
+
+    ws.issue("boot.example.com", CA_PASS)
+    assert lint_pkix_cert(renew(ws, "boot.example.com", CA_PASS).cert) == []
+    assert lint_pkix_cert(renew(ws, "boot.example.com", CA_PASS, new_key=True).cert) == []
+
+
+def test_a_renewed_ca(ws):
+    from core.pki.renew import renew_ca
+
+    renewed = renew_ca(ws, CA_PASS).cert
+    assert renewed.serial_number != 0
+    assert lint_pkix_cert(renewed) == []
+    # and a leaf it signs
+    assert lint_pkix_cert(ws.issue("boot.example.com", CA_PASS).cert) == []
+
+
+def test_the_next_ca_and_a_certificate_issued_under_it(ws):
+    from core.pki.renew import renew
+    from core.pki.rollover import finish_rollover, start_rollover
+
+    upcoming = start_rollover(ws, CA_PASS).cert
+    assert lint_pkix_cert(upcoming) == []
+    ws.issue("boot.example.com", CA_PASS)
+    under_next = renew(ws, "boot.example.com", CA_PASS, under_next=True).cert
+    assert under_next.issuer == upcoming.subject
+    assert lint_pkix_cert(under_next) == []
+    finish_rollover(ws, CA_PASS)
+    assert lint_pkix_cert(ws.issue("other.example.com", CA_PASS).cert) == []
+
+
+def test_a_renewed_bulletin_ca_gets_its_missing_extensions(tmp_path):
+    """The bulletin's `openssl req -x509` CA: no keyUsage, an e-mail in the subject and
+    none in a SAN. `ca renew` writes it with keyUsage and the SAN; pkilint finds nothing."""
+    import datetime as dt
+
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from core.pki import Workspace
+    from core.pki.keys import key_to_pem
+    from core.pki.renew import renew_ca
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Spectralink Corporation"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "Root CA"),
+            x509.NameAttribute(NameOID.EMAIL_ADDRESS, "admin@spectralink.com"),
+        ]
+    )
+    now = dt.datetime.now(dt.UTC)
+    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    bulletin = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(4242)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=2555))
+        .add_extension(ski, False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    assert "pkix.subject_email_address_not_in_san" in " ".join(lint_pkix_cert(bulletin))
+    root = tmp_path / "pki"
+    root.mkdir()
+    (root / "ca.key").write_bytes(key_to_pem(key, CA_PASS))
+    (root / "ca.key").chmod(0o600)
+    (root / "ca.crt").write_bytes(bulletin.public_bytes(PEM))
+    renewed = renew_ca(Workspace(root), CA_PASS).cert
+    assert renewed.extensions.get_extension_for_class(x509.KeyUsage).critical
+    assert lint_pkix_cert(renewed) == []

@@ -90,3 +90,13 @@ async def test_bulletin_end_to_end(live_app: HandsetCAApp) -> None:
         assert message.startswith("Provisioning succeeded"), message
         shown = " ".join(app.handset_pane.render().plain.replace("│", " ").split())
         assert " ".join(message.split()) in shown
+
+        # Issue 14: the phone boots (F5, the idle screen's Boot soft key) from the same
+        # boot server: HTTPS checked with the new trust, then the files it publishes.
+        await pilot.press("enter")  # the result screen's Ok
+        assert app.handset.screen.kind == "idle"
+        await pilot.press("f5")
+        await finish_jobs(pilot, app)
+        boot = [e for e in app.handset.events if e.kind == "outcome" and e.code == "boot"]
+        assert boot and boot[-1].reason == "ok", app.handset.screen.message
+        assert any(e.code == "file_read" for e in app.handset.events)

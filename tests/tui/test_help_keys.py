@@ -49,7 +49,10 @@ def test_every_binding_of_the_drill_and_check_screens_is_listed() -> None:
     from tui.workbench import WorkbenchPane
 
     listed = {(p.key, p.expected) for probes in PROBES.values() for p in probes}
-    for cls in (CheckScreen, DrillPickerScreen, DrillScreen, SummaryScreen, WorkbenchPane):
+    from tui.lifecycle import ExpiryScreen
+
+    screens = (CheckScreen, DrillPickerScreen, DrillScreen, SummaryScreen, WorkbenchPane)
+    for cls in (*screens, ExpiryScreen):
         for binding in Binding.make_bindings(cls.BINDINGS):
             assert (binding.key, binding.action.rpartition(".")[2]) in listed, binding
 
@@ -120,6 +123,12 @@ async def setup(context: str, pilot, app: Any) -> None:
         await pilot.pause()
         assert isinstance(app.screen, CheckScreen)
         app.screen.query_one("#urls").focus()
+    elif context == "expiry":
+        from tui.lifecycle import ExpiryScreen
+
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ExpiryScreen)
     elif context == "picker":
         assert isinstance(app.screen, DrillPickerScreen)
     elif context in ("drill", "fault"):

@@ -1,0 +1,211 @@
+"""The provisioning files a handset reads at boot, parsed as strictly as a phone should.
+
+Sources (DESIGN.md, "Provisioning files"):
+
+- vendor doc (Spectralink, "Installing Certificates on Spectralink 8400
+  Handsets"; Polycom UC software admin guides): the files are XML and the
+  parameters are attributes; the master file is named by the handset's MAC
+  (12 lower-case hex digits, ``000000000000.cfg`` for any handset) and its
+  ``CONFIG_FILES`` attribute lists the files to read, comma-separated, in order;
+  a ``device.*`` parameter takes effect only when its ``.set`` parameter is "1".
+- rehearsal choice: what is refused here (a DOCTYPE or entity, a file over
+  ``MAX_FILE_BYTES``, a listed name that leaves the boot server's folder), and
+  the wording of every reason.
+
+``parse_master`` and ``parse_config`` take bytes and return plain data or raise
+``BootFileError`` with one sentence; no I/O happens here.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from enum import StrEnum
+
+from core.errors import UserError
+
+# rehearsal choice: a provisioning file holds two PEM certificates at most; 64 KiB is
+# the download cap core.fetch applies to a CA certificate too.
+MAX_FILE_BYTES = 64 * 1024
+MAX_CONFIG_FILES = 32  # rehearsal choice: a CONFIG_FILES list longer than this is refused
+MAX_PARAMETERS = 2000  # rehearsal choice
+
+# vendor doc: the default master file any handset reads when its own is missing.
+DEFAULT_MASTER = "000000000000.cfg"
+# rehearsal choice: the MAC of the emulated handset unless a rehearsal gives another
+# (00:90:7A is Spectralink's IEEE OUI; the rest is made up).
+DEFAULT_MAC = "00907a000001"
+
+_MAC = re.compile(r"^[0-9a-f]{12}$")
+_FILE_NAME = re.compile(r"^[A-Za-z0-9._-][A-Za-z0-9._/-]*$")
+
+# Parameter names (vendor doc: Polycom UC software admin guides; DESIGN.md).
+DEVICE_SET = "device.set"
+CUSTOM_CA = re.compile(r"^device\.sec\.TLS\.customCaCert([12])$")
+PROFILE_CA_LIST = re.compile(r"^device\.sec\.TLS\.profile\.caCertList([0-9])$")
+OLD_CERT_LIST = "device.sec.SSL.certList"  # older firmware: "all" = All Certificates
+STRICT_CN = "device.sec.TLS.prov.strictCertCommonNameValidation"
+SERVER_NAME = "device.prov.serverName"
+SERVER_TYPE = "device.prov.serverType"
+SET_SUFFIX = ".set"
+
+
+class BootFileError(UserError):
+    """A provisioning file the handset refuses to read (one sentence)."""
+
+
+def check_mac(text: str) -> str:
+    """12 hex digits (``:``/``-`` separators allowed), lower case; UserError otherwise."""
+    mac = text.strip().lower().replace(":", "").replace("-", "")
+    if not _MAC.match(mac):
+        raise UserError(f"{text!r} is not a MAC address: give 12 hex digits, e.g. 00907a000001.")
+    return mac
+
+
+def master_name(mac: str) -> str:
+    """vendor doc: the master file is named by the MAC, lower-case hex."""
+    return f"{mac}.cfg"
+
+
+def _root(data: bytes, what: str) -> ET.Element:
+    if len(data) > MAX_FILE_BYTES:
+        raise BootFileError(
+            f"{what} is {len(data)} bytes, over the {MAX_FILE_BYTES // 1024} KiB a "
+            "provisioning file may have."
+        )
+    head = data.upper()
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise BootFileError(f"{what} has a DOCTYPE or entity declaration, which is refused.")
+    if not data.strip():
+        raise BootFileError(f"{what} is empty.")
+    try:
+        return ET.fromstring(data)
+    except ET.ParseError as exc:
+        line, column = exc.position
+        raise BootFileError(
+            f"{what} is not well-formed XML (line {line}, column {column + 1})."
+        ) from None
+
+
+def parse_master(data: bytes, what: str = "the master file") -> list[str]:
+    """The file names in the master file's CONFIG_FILES, in order (may be empty).
+
+    BootFileError: not XML, no CONFIG_FILES attribute, or a name that is not a plain
+    relative file name (no scheme, no leading /, no ``..``).
+    """
+    root = _root(data, what)
+    found = next((el for el in root.iter() if "CONFIG_FILES" in el.attrib), None)
+    if found is None:
+        raise BootFileError(f"{what} has no CONFIG_FILES attribute.")
+    names = [n.strip() for n in found.attrib["CONFIG_FILES"].split(",")]
+    names = [n for n in names if n]
+    if len(names) > MAX_CONFIG_FILES:
+        raise BootFileError(f"{what} lists {len(names)} files; at most {MAX_CONFIG_FILES}.")
+    for name in names:
+        if not _FILE_NAME.match(name) or ".." in name.split("/"):
+            raise BootFileError(
+                f"{what} lists {name!r}, which is not a file name on the boot server."
+            )
+    return names
+
+
+def parse_config(data: bytes, what: str = "the configuration file") -> dict[str, str]:
+    """Every attribute of every element, in document order (a later duplicate wins
+    inside one file). BootFileError when the file is refused."""
+    root = _root(data, what)
+    params: dict[str, str] = {}
+    for el in root.iter():
+        params.update(el.attrib)
+        if len(params) > MAX_PARAMETERS:
+            raise BootFileError(f"{what} has more than {MAX_PARAMETERS} parameters.")
+    return params
+
+
+def merge(files: list[dict[str, str]]) -> dict[str, str]:
+    """vendor doc (Polycom UC admin guides): a parameter in several files takes the
+    value of the file listed first in CONFIG_FILES."""
+    merged: dict[str, str] = {}
+    for params in files:
+        for name, value in params.items():
+            merged.setdefault(name, value)
+    return merged
+
+
+class Verdict(StrEnum):
+    """What the handset does with one parameter."""
+
+    APPLIED = "applied"
+    IGNORED = "ignored"  # not modelled, or its .set flag is not 1
+    REFUSED = "refused"  # modelled, but the value is unusable
+
+
+@dataclass(frozen=True)
+class ParamLine:
+    """One parameter's fate, as the boot log shows it."""
+
+    name: str
+    verdict: Verdict
+    why: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.verdict}: {self.name} ({self.why})"
+
+
+def is_set(params: dict[str, str], name: str) -> tuple[bool, str]:
+    """vendor doc: a device.* parameter applies only when ``device.set`` and its own
+    ``.set`` are "1". (True, "") or (False, why)."""
+    if params.get(DEVICE_SET, "").strip() != "1":
+        return False, f"{DEVICE_SET} is not 1"
+    flag = params.get(name + SET_SUFFIX)
+    if flag is None:
+        return False, f"no {name}{SET_SUFFIX}"
+    if flag.strip() != "1":
+        return False, f"{name}{SET_SUFFIX} is {flag.strip() or 'empty'}, not 1"
+    return True, ""
+
+
+def is_flag(name: str) -> bool:
+    return name == DEVICE_SET or name.endswith(SET_SUFFIX)
+
+
+BOOT_SCHEMES = ("ftp", "http", "https")
+
+
+def boot_base_url(text: str) -> str:
+    """The folder URL a boot reads files from: scheme://[user:pass@]host[:port]/path/.
+
+    vendor doc: the server may carry a scheme and credentials, forward slashes only, no
+    spaces. rehearsal choice: a bare NAME (or NAME:port) means https://NAME/, as the
+    idle screen's Provision reads it. UserError (one sentence) when unusable.
+    """
+    value = text.strip()
+    if not value:
+        raise UserError("No provisioning server is set.")
+    if " " in value or "\\" in value:
+        raise UserError(f"{value!r} is not a server address: no spaces, forward slashes only.")
+    if "://" not in value:
+        value = "https://" + value
+    scheme, _, rest = value.partition("://")
+    if scheme.lower() not in BOOT_SCHEMES:
+        raise UserError(
+            f"The provisioning server must be ftp://, http:// or https:// (got {scheme}://)."
+        )
+    rest = rest.split("?", 1)[0].split("#", 1)[0]
+    host = rest.split("/", 1)[0].rpartition("@")[2]
+    if not host:
+        raise UserError(f"{text.strip()!r} has no server name.")
+    if "/" not in rest:
+        rest += "/"
+    if not rest.endswith("/"):
+        rest += "/"
+    return f"{scheme.lower()}://{rest}"
+
+
+def server_from_parameters(name: str, server_type: str | None) -> str:
+    """device.prov.serverName (+ serverType when the name has no scheme) as a boot URL."""
+    value = name.strip()
+    if "://" not in value and server_type:
+        value = f"{server_type.strip().lower()}://{value}"
+    return boot_base_url(value)

@@ -1,0 +1,67 @@
+"""`handset-ca fleet simulate`: a boot storm of emulated handsets against a boot server."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from core.fetch import DEFAULT_TIMEOUT, ConnectMap
+
+
+def add_simulate(fleet_sub: argparse._SubParsersAction) -> None:
+    """Add `simulate` to the `fleet` group's subparsers."""
+    parser = fleet_sub.add_parser(
+        "simulate",
+        help="boot many emulated handsets at once against a boot server (a boot storm)",
+        description=(
+            "N emulated handsets (distinct MACs) power on at once, as after a power cut; "
+            "each does the whole boot (master file, its CONFIG_FILES, an https server's "
+            "check) through the handset's one runner. Reports successes, failures by "
+            "reason and p50/p99 boot time. Exit 0 when every boot succeeded, 1 otherwise. "
+            "Only a server on this machine unless --i-own-this-server."
+        ),
+    )
+    parser.add_argument("--boot", metavar="URL", required=True, help="provisioning server")
+    parser.add_argument("--count", type=int, default=100, help="handsets (default 100)")
+    parser.add_argument("--concurrency", type=int, default=50, help="boots at once (default 50)")
+    parser.add_argument("--rate", type=float, help="at most this many boots started per second")
+    parser.add_argument(
+        "--connect-to",
+        metavar="HOST1:PORT1:HOST2:PORT2",
+        action="append",
+        default=[],
+        help="reach HOST1:PORT1 at HOST2:PORT2 instead, as curl does (repeatable)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds per download or connection (default {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--i-own-this-server",
+        action="store_true",
+        dest="owned",
+        help="allow a server that is not on 127.0.0.1, ::1 or localhost",
+    )
+    parser.set_defaults(func=run_simulate)
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    from core.handset.storm import boot_storm, check_target
+
+    connect_to = ConnectMap.parse(args.connect_to) if args.connect_to else None
+    check_target(args.boot, connect_to, owned=args.owned)
+    report = asyncio.run(
+        boot_storm(
+            args.boot,
+            args.count,
+            args.concurrency,
+            rate=args.rate,
+            connect_to=connect_to,
+            timeout=args.timeout,
+        )
+    )
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok == report.count else 1
