@@ -54,7 +54,11 @@ def main(argv: list[str] | None = None) -> int:
             from tui.app import run_app
 
             return run_app(workspace=args.workspace) or 0
-        return args.func(args) or 0
+        code = args.func(args) or 0
+        sys.stdout.flush()  # a closed pipe shows here, inside the try, not at exit
+        return code
+    except BrokenPipeError:
+        return broken_pipe()
     except UserError as exc:
         print(f"handset-ca: {exc}", file=sys.stderr)
         return 1
@@ -68,6 +72,21 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"handset-ca: {unexpected_error_line(exc)}", file=sys.stderr)
         return 1
+
+
+BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a tool a closed pipe stopped
+
+
+def broken_pipe() -> int:
+    """Standard output was closed early (`handset-ca show ca.crt | head -3`): stop quietly,
+    as Unix tools do. What is still buffered goes to /dev/null (Python's documented
+    advice), so the interpreter's own flush at exit does not complain either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout to redirect (a test's capture)
+        pass
+    return BROKEN_PIPE
 
 
 def unexpected_error_line(exc: BaseException) -> str:

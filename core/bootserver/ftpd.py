@@ -7,9 +7,12 @@ reached even by a path trick.
 
 from __future__ import annotations
 
+import ipaddress
+import itertools
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 from core.bootserver.limits import Limits
@@ -27,6 +30,17 @@ FTP_LOWER_CASE_REASON = (
     "The FTP account is plcmspip/plcmspip, not the bulletin's PlcmSpIp: the handset "
     "enters every character in lower case, so mixed-case credentials cannot be typed."
 )
+
+
+def is_loopback_client(ip: str) -> bool:
+    """127.0.0.0/8 or ::1, also written as an IPv4-mapped IPv6 address."""
+    try:
+        address = ipaddress.ip_address(ip.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
 
 
 def ftp_available() -> bool:
@@ -73,8 +87,23 @@ class FTPListener:
         class DataHandler(DTPHandler):
             timeout = idle
 
+        serials = itertools.count()
+        per_address, per_loopback = bounds.ftp_per_address, bounds.ftp_per_loopback_address
+
         class Handler(FTPHandler):
             dtp_handler = DataHandler
+
+            def __init__(self, *args: object, **kwargs: object) -> None:
+                super().__init__(*args, **kwargs)
+                self.serial = next(serials)  # the newest session has the highest
+                self.last_command = time.monotonic()
+
+            def found_terminator(self) -> None:
+                self.last_command = time.monotonic()  # a whole command line, not a byte
+                super().found_terminator()
+
+            def transferring(self) -> bool:
+                return getattr(self, "data_channel", None) is not None
 
             def _client(self) -> str:
                 return f"{self.remote_ip}:{self.remote_port}"
@@ -99,6 +128,45 @@ class FTPListener:
                     note += " (the account is lower case, as a handset types it)"
                 record(self._client(), "(login)", 530, 0, note)
 
+        class Server(FTPServer):
+            """pyftpdlib's server with two changes to how it refuses a session.
+
+            - Loopback clients have no per-address cap: on this machine every
+              client (a fleet simulate storm, the app, a test) is 127.0.0.1, so
+              eight idle sessions would lock everyone out.
+            - At the total cap, the session idle longest (no command for the
+              longest time, no transfer running) is closed to make room, instead
+              of refusing the newcomer: a flood of idle connections cannot keep a
+              handset from logging in and fetching its file.
+            """
+
+            def handle_accepted(self, sock: object, addr: tuple[str, int]) -> object:
+                # pyftpdlib reads max_cons_per_ip in here; one IOLoop thread, so
+                # setting it per accepted client is safe. 0 = no cap.
+                loopback = is_loopback_client(addr[0])
+                self.max_cons_per_ip = per_loopback if loopback else per_address
+                return super().handle_accepted(sock, addr)
+
+            def _accept_new_cons(self) -> bool:
+                # Called with the new session already counted in the map.
+                while self.max_cons and self._map_len() > self.max_cons:
+                    if not self._drop_longest_idle():
+                        return False  # every other session is transferring: 421
+                return True
+
+            def _drop_longest_idle(self) -> bool:
+                sessions = [h for h in self.ioloop.socket_map.values() if isinstance(h, Handler)]
+                if len(sessions) < 2:
+                    return False
+                newest = max(sessions, key=lambda h: h.serial)
+                idle = [h for h in sessions if h is not newest and not h.transferring()]
+                if not idle:
+                    return False
+                victim = min(idle, key=lambda h: h.last_command)
+                record(victim._client(), "(session)", 421, 0, "closed to make room: idle longest")
+                victim.close()
+                return True
+
         Handler.authorizer = authorizer
         Handler.banner = "handset-ca rehearsal boot server (FTP, read only)."
         # An idle session is dropped, and one address cannot take every session.
@@ -106,9 +174,9 @@ class FTPListener:
         Handler.auth_failed_timeout = 0.5
         Handler.max_login_attempts = 3
 
-        self._server = FTPServer((bind, port), Handler, ioloop=IOLoop())  # OSError if taken
+        self._server = Server((bind, port), Handler, ioloop=IOLoop())  # OSError if taken
         self._server.max_cons = bounds.ftp_max_sessions
-        self._server.max_cons_per_ip = bounds.ftp_per_address
+        self._server.max_cons_per_ip = per_address
         self.port: int = self._server.address[1]
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None

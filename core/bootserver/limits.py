@@ -6,7 +6,9 @@ thread pool: each connection has a deadline for its TLS handshake and for each
 whole request head (not per read, so a byte-a-second trickle still ends), and a
 connection idle between keep-alive requests is closed. At the connection cap the
 connection that has waited longest for its request head is dropped to make room.
-FTP (pyftpdlib) drops idle sessions and caps sessions per client address.
+FTP (pyftpdlib) drops idle sessions, caps sessions per client address (not for
+loopback clients, which are all 127.0.0.1) and, at its total cap, closes the
+session idle longest to make room for a new one.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ MAX_HEAD_BYTES = 16384  # bytes in a whole request head: handsets send a few hun
 MAX_HEADERS = 100  # header lines in one request (as http.server)
 
 FTP_IDLE_TIMEOUT = 30.0  # seconds between FTP commands (and on a data connection)
-FTP_MAX_SESSIONS = 256  # FTP connections at once, all clients together
-FTP_PER_ADDRESS = 8  # FTP connections at once from one client address
+FTP_MAX_SESSIONS = 256  # FTP connections at once, all clients together (then: evict)
+FTP_PER_ADDRESS = 8  # FTP connections at once from one address other than loopback
+FTP_PER_LOOPBACK_ADDRESS = 0  # from one loopback address: no cap (0), as all are 127.0.0.1
 
 _FD_RESERVE = 64  # descriptors kept for everything else in the process
 
@@ -49,6 +52,7 @@ class Limits:
     ftp_idle_timeout: float = FTP_IDLE_TIMEOUT
     ftp_max_sessions: int = FTP_MAX_SESSIONS
     ftp_per_address: int = FTP_PER_ADDRESS
+    ftp_per_loopback_address: int = FTP_PER_LOOPBACK_ADDRESS
 
     def connections(self) -> int:
         return self.max_connections or default_max_connections()

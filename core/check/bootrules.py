@@ -32,6 +32,23 @@ def boot_server_option(text: str) -> BootServer:
             f"The boot server {text!r} is not an https:// address; give it as "
             "https://NAME/ or https://NAME:PORT/, NAME exactly as phones are given it."
         )
+    if "?" in value or "#" in value:
+        raise UserError(
+            f"The boot server {text!r} has a query or fragment (? or #), which a boot server "
+            "address never has; give it as https://NAME/ or https://NAME:PORT/."
+        )
+    authority = value[len("https://") :].split("/", 1)[0]
+    if authority.startswith("[") and not _bracketed(authority):
+        raise UserError(
+            f"The boot server {text!r} opens a bracket it does not close as [ADDRESS] or "
+            "[ADDRESS]:PORT; give an IPv6 boot server as https://[ADDRESS]/."
+        )
+    bare = authority.partition("]")[2] if authority.startswith("[") else authority
+    if "[" in bare or "]" in bare:
+        raise UserError(
+            f"The boot server {text!r} has a bracket out of place; only an IPv6 address is "
+            "written in brackets, as https://[ADDRESS]/."
+        )
     server = parse_boot_server(value)  # its own sentences for a user name or a bad port
     try:
         check_server_name(server.host)
@@ -41,6 +58,12 @@ def boot_server_option(text: str) -> BootServer:
             "NAME a host name or IP address exactly as phones are given it."
         ) from None
     return server
+
+
+def _bracketed(authority: str) -> bool:
+    """[ADDRESS] or [ADDRESS]:PORT, the bracket closed once."""
+    inside, close, rest = authority[1:].partition("]")
+    return bool(close) and "[" not in inside and (not rest or rest.startswith(":"))
 
 
 def san_names(cert: x509.Certificate) -> list[str]:

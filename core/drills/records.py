@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from core.drills.report import PastResult, format_clock, markdown_text
+from core.pki.names import printable
 
 NO_NAME = "(no name)"  # results saved without a trainee's name
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -108,7 +109,7 @@ def class_rows(results: Sequence[PastResult], drill_order: Sequence[str] = ()) -
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     def cell(text: str) -> str:
-        return markdown_text(text).replace("\n", " ")
+        return markdown_text(printable(text))  # no newline, no ESC: one row stays one row
 
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(" --- " for _ in headers) + "|"]
     lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
@@ -120,6 +121,7 @@ def csv_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     typed as '=...') gets a leading apostrophe."""
 
     def cell(text: str) -> str:
+        text = printable(text)  # a control character never reaches the file raw
         return "'" + text if text[:1] in FORMULA_STARTS and len(text) > 1 else text
 
     out = io.StringIO()

@@ -7,12 +7,15 @@ replace an earlier result.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.drills.trainee import validate_trainee
 from core.errors import UserError
 from core.fileio import FileKind, read_small_file, write_atomic
 
@@ -217,29 +220,106 @@ def read_results(workspace: Path) -> tuple[list[PastResult], list[Path]]:
     for path in sorted(folder.glob("*.json")):
         try:
             out.append(_read_result(path))
-        except (UserError, OSError, ValueError, KeyError, TypeError, AttributeError):
-            # damaged, or a FIFO or a huge file named *.json: skipped, never waited on
+        except (UserError, OSError, ValueError, RecursionError):
+            # damaged (DamagedResult), a FIFO or a huge file named *.json, JSON nested
+            # too deep: skipped and named, never waited on
             damaged.append(path)
     out.sort(key=lambda r: (r.started, _mtime(r.path), r.path.name))
     return out, damaged
 
 
+MAX_TEXT = 200  # characters in a drill id, a title or a start time read back
+MAX_COUNT = 10**9  # keys, passwords, hints
+MAX_STEPS = 1000
+MAX_ELAPSED = 366 * 86400.0  # a drill left open for a year is still a number
+
+
+class DamagedResult(ValueError):
+    """A saved result with a field that is missing, of the wrong type or out of range."""
+
+
+def _refuse_constant(name: str) -> float:
+    raise DamagedResult(f"{name} is not a number")  # NaN, Infinity, -Infinity
+
+
 def _read_result(path: Path) -> PastResult:
-    data = json.loads(read_small_file(path, RESULT_FILE).decode("utf-8"))
+    """One saved result, every field checked: a file edited by hand (or damaged) with a
+    number out of range (1e400, NaN) or a control character in a text raises
+    DamagedResult, and the report names it instead of failing as a whole."""
+    data = json.loads(
+        read_small_file(path, RESULT_FILE).decode("utf-8"), parse_constant=_refuse_constant
+    )
+    if not isinstance(data, dict):
+        raise DamagedResult("not an object")
+    steps = data.get("steps")
+    if not isinstance(steps, list) or len(steps) > MAX_STEPS:
+        raise DamagedResult("steps")
     diagnosis = data.get("diagnosis")
+    if diagnosis is not None and not (
+        isinstance(diagnosis, dict) and isinstance(diagnosis.get("right"), bool)
+    ):
+        raise DamagedResult("diagnosis")
     trainee = data.get("trainee")
+    if trainee is not None:
+        if not isinstance(trainee, str):
+            raise DamagedResult("trainee")
+        try:
+            if validate_trainee(trainee) != trainee:
+                raise DamagedResult("trainee")
+        except UserError:
+            raise DamagedResult("trainee") from None
+    started = _text(data, "started")
+    try:
+        dt.datetime.fromisoformat(started)
+    except ValueError:
+        raise DamagedResult("started") from None
     return PastResult(
         path=path,
-        drill_id=str(data["drill_id"]),
-        title=str(data["title"]),
-        started=str(data["started"]),
-        elapsed_seconds=float(data["elapsed_seconds"]),
-        steps_reached=int(data["steps_reached"]),
-        steps_total=len(data["steps"]),
-        wrong_keys=int(data["wrong_keys"]),
-        wrong_passwords=int(data["wrong_passwords"]),
-        hints_used=int(data["hints_used"]),
-        diagnosis_right=None if diagnosis is None else bool(diagnosis["right"]),
-        passed=bool(data["passed"]),
-        trainee=None if trainee is None else str(trainee),
+        drill_id=_text(data, "drill_id"),
+        title=_text(data, "title"),
+        started=started,
+        elapsed_seconds=_number(data, "elapsed_seconds", MAX_ELAPSED),
+        steps_reached=_count(data, "steps_reached", len(steps)),
+        steps_total=len(steps),
+        wrong_keys=_count(data, "wrong_keys"),
+        wrong_passwords=_count(data, "wrong_passwords"),
+        hints_used=_count(data, "hints_used"),
+        diagnosis_right=None if diagnosis is None else diagnosis["right"],
+        passed=_flag(data, "passed"),
+        trainee=trainee,
     )
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    """Printable text of at most MAX_TEXT characters: nothing a terminal, a CSV or a
+    Markdown table would run (no ESC, no newline, no tab)."""
+    value = data.get(key)
+    if not isinstance(value, str) or not value or len(value) > MAX_TEXT:
+        raise DamagedResult(key)
+    if not value.isprintable():
+        raise DamagedResult(key)
+    return value
+
+
+def _number(data: dict[str, Any], key: str, limit: float) -> float:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise DamagedResult(key)
+    number = float(value)
+    if not (math.isfinite(number) and 0 <= number <= limit):
+        raise DamagedResult(key)
+    return number
+
+
+def _count(data: dict[str, Any], key: str, limit: int = MAX_COUNT) -> int:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
+        raise DamagedResult(key)
+    return value
+
+
+def _flag(data: dict[str, Any], key: str) -> bool:
+    value = data.get(key)
+    if not isinstance(value, bool):
+        raise DamagedResult(key)
+    return value

@@ -39,9 +39,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from core.fetch.results import (
+    CA_CERTIFICATE,
     DEFAULT_TIMEOUT,
     MAX_BYTES,
     MAX_REDIRECTS,
+    PROVISIONING_FILE,
+    Expecting,
     Failure,
     FetchResult,
     TLSResult,
@@ -61,13 +64,16 @@ _LAZY = {
 }
 
 __all__ = [
+    "CA_CERTIFICATE",
     "DEFAULT_PORTS",
     "DEFAULT_TIMEOUT",
     "MAX_BYTES",
     "MAX_REDIRECTS",
+    "PROVISIONING_FILE",
     "SCHEMES",
     "USER_AGENT",
     "ConnectMap",
+    "Expecting",
     "Failure",
     "FetchResult",
     "TLSResult",

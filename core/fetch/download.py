@@ -10,9 +10,11 @@ import httpx
 from core.fetch.ftp import fetch_ftp
 from core.fetch.http import fetch_http, make_client
 from core.fetch.results import (
+    CA_CERTIFICATE,
     DEFAULT_TIMEOUT,
     MAX_BYTES,
     MAX_REDIRECTS,
+    Expecting,
     Failure,
     FetchFailed,
     FetchResult,
@@ -32,12 +34,14 @@ async def fetch(
     max_bytes: int = MAX_BYTES,
     max_redirects: int = MAX_REDIRECTS,
     client: httpx.AsyncClient | None = None,
+    expecting: Expecting = CA_CERTIFICATE,
 ) -> FetchResult:
     """Download url as a handset would; never raises for network problems.
 
     ssl_context None = certifi's list. `client` (from make_client) lets a
     caller share one connection pool across many fetches; its own TLS context
-    then applies, so passing ssl_context too is an error.
+    then applies, so passing ssl_context too is an error. ``expecting`` says what
+    the file is (a CA certificate, a provisioning file) in the sentences naming it.
     """
     if client is not None and ssl_context is not None:
         raise ValueError("pass ssl_context to make_client() when sharing a client")
@@ -46,7 +50,7 @@ async def fetch(
     try:
         async with asyncio.timeout(timeout):
             target = parse_url(url)
-            state = FetchState(target)
+            state = FetchState(target, expecting)
             state.url = url
             if target.scheme == "ftp":
                 result.data = await fetch_ftp(state, connect_to, timeout, max_bytes)

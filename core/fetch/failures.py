@@ -22,6 +22,7 @@ class Failure(StrEnum):
     FTP_LOGIN = "ftp_login"
     NOT_FOUND = "not_found"
     NETWORK = "network"
+    NOT_ALLOWED = "not_allowed"  # the caller's guard refused the address (fleet simulate)
 
 
 class FetchFailed(Exception):

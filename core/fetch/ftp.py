@@ -15,6 +15,7 @@ import time
 from urllib.parse import unquote
 
 from core.fetch.results import (
+    CA_CERTIFICATE,
     Failure,
     FetchFailed,
     FetchState,
@@ -23,7 +24,7 @@ from core.fetch.results import (
     too_large_failure,
     via_text,
 )
-from core.fetch.urls import ConnectMap, Target
+from core.fetch.urls import ConnectMap, Target, reach
 
 
 def _run_in_thread(job: _FTPJob) -> asyncio.Future[bytes]:
@@ -82,6 +83,7 @@ class _FTPJob:
         self, t: Target, host: str, port: int, timeout: float, max_bytes: int, via: str
     ) -> None:
         self.t, self.host, self.port, self.via = t, host, port, via
+        self.expecting = CA_CERTIFICATE  # fetch_ftp sets the caller's
         # The deadline starts when the job runs (run()); the caller's total timeout
         # around the whole fetch stays the outer bound.
         self.timeout, self.deadline, self.max_bytes = timeout, time.monotonic() + timeout, max_bytes
@@ -158,7 +160,7 @@ class _FTPJob:
                         break
                     data += chunk
                     if len(data) > self.max_bytes:
-                        raise too_large_failure(t, self.max_bytes)
+                        raise too_large_failure(t, self.max_bytes, None, self.expecting)
             assert ftp.sock is not None  # connected: voidcmd above succeeded
             ftp.sock.settimeout(self._remaining())
             ftp.voidresp()
@@ -209,8 +211,9 @@ async def fetch_ftp(
         raise FetchFailed(
             Failure.BAD_URL, "The ftp:// URL names no file; add its path, like /ca.crt."
         )
-    host, port = connect_to.resolve(t.host, t.port) if connect_to else (t.host, t.port)
+    host, port = reach(connect_to, t.host, t.port)
     job = _FTPJob(t, host, port, timeout, max_bytes, via_text(t, connect_to))
+    job.expecting = state.expecting
     future = _run_in_thread(job)
     try:
         return await future

@@ -29,7 +29,7 @@ from core.fetch.results import (
     too_large_failure,
     via_text,
 )
-from core.fetch.urls import DEFAULT_PORTS, ConnectMap, Target, parse_url
+from core.fetch.urls import DEFAULT_PORTS, ConnectMap, Target, parse_url, reach
 
 USER_AGENT = "handset-ca (Spectralink 8400 rehearsal)"
 _BASE_HEADERS = {"Accept": "*/*", "Accept-Encoding": "identity", "User-Agent": USER_AGENT}
@@ -276,7 +276,7 @@ async def fetch_http(
         via = via_text(t, connect_to)
         headers: dict[str, str] = {"Accept-Encoding": "identity"}
         extensions: dict[str, object] = {}
-        chost, cport = connect_to.resolve(t.host, t.port) if connect_to else (t.host, t.port)
+        chost, cport = reach(connect_to, t.host, t.port)  # each redirect too, before connecting
         if (chost, cport) != (t.host, t.port):
             # Connect elsewhere, but the server must see the typed name (Host, SNI).
             bracketed = f"[{chost}]" if ":" in chost else chost
@@ -382,10 +382,10 @@ async def _read_body(
         raise FetchFailed(
             Failure.NETWORK,
             f"The server at {t.where} sent the file compressed as {encoding[:20]!r}, which a "
-            "handset cannot read; serve ca.crt uncompressed.",
+            f"handset cannot read; serve {state.expecting.file} uncompressed.",
             response.status_code,
         )
-    too_large = too_large_failure(t, max_bytes, response.status_code)
+    too_large = too_large_failure(t, max_bytes, response.status_code, state.expecting)
     length = response.headers.get("content-length", "")
     if length.isdigit() and int(length) > max_bytes:
         raise too_large
@@ -397,7 +397,8 @@ async def _read_body(
     except zlib.error:
         raise FetchFailed(
             Failure.NETWORK,
-            f"The server at {t.where} sent a damaged compressed file; serve ca.crt uncompressed.",
+            f"The server at {t.where} sent a damaged compressed file; serve "
+            f"{state.expecting.file} uncompressed.",
             response.status_code,
         ) from None
     except httpx.TimeoutException:

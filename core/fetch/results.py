@@ -26,6 +26,23 @@ MAX_BYTES = 64 * 1024
 MAX_REDIRECTS = 5
 
 
+@dataclass(frozen=True)
+class Expecting:
+    """What the caller is fetching, for the sentences that name it (the size cap's)."""
+
+    noun: str  # "a CA certificate"
+    file: str  # how a hint names it: "ca.crt"
+    hint: str  # what to check when it is far too large
+
+
+CA_CERTIFICATE = Expecting("a CA certificate", "ca.crt", "check that the URL names the ca.crt file")
+PROVISIONING_FILE = Expecting(
+    "a provisioning file",
+    "the provisioning file",
+    "check that the boot server's folder holds the phone's .cfg files under those names",
+)
+
+
 @dataclass
 class FetchResult:
     url: str  # as given by the caller
@@ -50,8 +67,9 @@ class TLSResult:
 class FetchState:
     """What fetch() learned so far, for the result and for timeout messages."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, expecting: Expecting = CA_CERTIFICATE) -> None:
         self.target = target
+        self.expecting = expecting
         self.url = ""
         self.status: int | None = None
         self.content_type = ""
@@ -66,11 +84,13 @@ def _size(n: int) -> str:
     return f"{n // 1024} KiB" if n % 1024 == 0 else f"{n} bytes"
 
 
-def too_large_failure(t: Target, max_bytes: int, status: int | None = None) -> FetchFailed:
+def too_large_failure(
+    t: Target, max_bytes: int, status: int | None = None, expecting: Expecting = CA_CERTIFICATE
+) -> FetchFailed:
     return FetchFailed(
         Failure.TOO_LARGE,
-        f"The file at {t.where} is larger than {_size(max_bytes)}, far too large for a CA "
-        "certificate; check that the URL names the ca.crt file.",
+        f"The file at {t.where} is larger than {_size(max_bytes)}, far too large for "
+        f"{expecting.noun}; {expecting.hint}.",
         status,
     )
 

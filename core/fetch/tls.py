@@ -9,7 +9,7 @@ from cryptography import x509
 
 from core import trust
 from core.fetch.results import DEFAULT_TIMEOUT, Failure, FetchFailed, TLSResult, os_failure
-from core.fetch.urls import ConnectMap, valid_host
+from core.fetch.urls import ConnectMap, reach, valid_host
 
 
 async def tls_handshake(
@@ -41,7 +41,10 @@ async def tls_handshake(
         )
     if ssl_context is None:  # asyncio would silently speak plain TCP
         ssl_context = trust.default_context()
-    chost, cport = connect_to.resolve(host, port) if connect_to else (host, port)
+    try:
+        chost, cport = reach(connect_to, host, port)
+    except FetchFailed as refused:
+        return TLSResult(False, refused.failure, refused.message)
     where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     via = "" if (chost, cport) == (host, port) else f" (reached as {chost}:{cport})"
     try:

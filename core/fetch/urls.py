@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import SplitResult, unquote, urlsplit
 
@@ -59,15 +59,31 @@ def _port(text: str, spec: str) -> int | None:
     return int(text)
 
 
+# Given the address a fetch is about to connect to (after the map), a sentence that
+# refuses it, or None to let it through.
+Guard = Callable[[str, int], "str | None"]
+
+
 class ConnectMap:
     """curl's --connect-to HOST1:PORT1:HOST2:PORT2 (empty HOST1/PORT1 = any).
 
     An empty HOST2 or PORT2 keeps the original one, as in curl. The first
     matching entry wins. Host names compare case-insensitively.
+
+    A guard, when set, sees every address a fetch or handshake connects to
+    (the first URL, each redirect, an FTP server), after the mapping and before
+    any packet: ``reach`` raises FetchFailed(NOT_ALLOWED) with its sentence.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, guard: Guard | None = None) -> None:
         self._entries: list[tuple[str, int | None, str, int | None]] = []
+        self.guard = guard
+
+    def guarded(self, guard: Guard) -> ConnectMap:
+        """A copy of this map whose every connection goes past ``guard`` first."""
+        copy = ConnectMap(guard)
+        copy._entries = list(self._entries)
+        return copy
 
     @classmethod
     def parse(cls, specs: Iterable[str]) -> ConnectMap:
@@ -93,12 +109,26 @@ class ConnectMap:
                 return (host2 or host, port2 or port)
         return (host, port)
 
+    def reach(self, host: str, port: int) -> tuple[str, int]:
+        """Where to connect for host:port; FetchFailed(NOT_ALLOWED) if the guard refuses."""
+        chost, cport = self.resolve(host, port)
+        if self.guard is not None:
+            refusal = self.guard(chost.strip("[]"), cport)
+            if refusal is not None:
+                raise FetchFailed(Failure.NOT_ALLOWED, refusal)
+        return chost, cport
+
     def __len__(self) -> int:
         return len(self._entries)
 
     def __repr__(self) -> str:
         specs = [f"{h1}:{p1 or ''}:{h2}:{p2 or ''}" for h1, p1, h2, p2 in self._entries]
         return f"ConnectMap({specs!r})"
+
+
+def reach(connect_to: ConnectMap | None, host: str, port: int) -> tuple[str, int]:
+    """The address to connect to for host:port: mapped and guarded by connect_to, if any."""
+    return connect_to.reach(host, port) if connect_to is not None else (host, port)
 
 
 # ---------------------------------------------------------------------------

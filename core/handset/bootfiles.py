@@ -8,9 +8,11 @@ Sources (DESIGN.md, "Provisioning files"):
   (12 lower-case hex digits, ``000000000000.cfg`` for any handset) and its
   ``CONFIG_FILES`` attribute lists the files to read, comma-separated, in order;
   a ``device.*`` parameter takes effect only when its ``.set`` parameter is "1".
-- rehearsal choice: what is refused here (a DOCTYPE or entity, a file over
-  ``MAX_FILE_BYTES``, a listed name that leaves the boot server's folder), and
-  the wording of every reason.
+- rehearsal choice: what is refused here (a DOCTYPE or entity, found by the XML
+  parser itself whatever the file's encoding; a file over ``MAX_FILE_BYTES``; a
+  listed name that leaves the boot server's folder), the wording of every
+  reason, and ``clip``: no value from a file shows more than ``MAX_SHOWN``
+  characters in a boot-log line or a reason.
 
 ``parse_master`` and ``parse_config`` take bytes and return plain data or raise
 ``BootFileError`` with one sentence; no I/O happens here.
@@ -22,6 +24,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from enum import StrEnum
+from xml.parsers import expat
 
 from core.errors import UserError
 
@@ -30,6 +33,8 @@ from core.errors import UserError
 MAX_FILE_BYTES = 64 * 1024
 MAX_CONFIG_FILES = 32  # rehearsal choice: a CONFIG_FILES list longer than this is refused
 MAX_PARAMETERS = 2000  # rehearsal choice
+MAX_NAME = 255  # rehearsal choice: a listed file name longer than this is refused
+MAX_SHOWN = 120  # rehearsal choice: characters of a file's value shown in a log line
 
 # vendor doc: the default master file any handset reads when its own is missing.
 DEFAULT_MASTER = "000000000000.cfg"
@@ -63,9 +68,46 @@ def check_mac(text: str) -> str:
     return mac
 
 
+def clip(text: str, limit: int = MAX_SHOWN) -> str:
+    """text, or its first ``limit`` characters and an ellipsis (what a log line shows)."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def master_name(mac: str) -> str:
     """vendor doc: the master file is named by the MAC, lower-case hex."""
     return f"{mac}.cfg"
+
+
+class _DeclarationFound(Exception):
+    """Raised by the expat handlers below at the first DTD declaration."""
+
+
+def _refuse_declaration(*_args: object) -> None:
+    raise _DeclarationFound
+
+
+def _check_declarations(data: bytes, what: str) -> None:
+    """BootFileError when expat meets a DOCTYPE, entity or notation declaration, or an
+    encoding it cannot decode. The parser decodes the file first (UTF-8, UTF-16 with
+    its BOM, Latin-1...), so no encoding hides a declaration, and it stops at the
+    declaration, before any entity is expanded. Not well-formed: _root says where."""
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = _refuse_declaration
+    parser.EntityDeclHandler = _refuse_declaration
+    parser.UnparsedEntityDeclHandler = _refuse_declaration
+    parser.NotationDeclHandler = _refuse_declaration
+    try:
+        parser.Parse(data, True)
+    except _DeclarationFound:
+        raise BootFileError(
+            f"{what} has a DOCTYPE or entity declaration, which is refused."
+        ) from None
+    except (ValueError, LookupError):  # "multi-byte encodings are not supported", unknown
+        raise BootFileError(
+            f"{what} declares an encoding the handset cannot read; save it as UTF-8."
+        ) from None
+    except expat.ExpatError:
+        pass
 
 
 def _root(data: bytes, what: str) -> ET.Element:
@@ -74,9 +116,7 @@ def _root(data: bytes, what: str) -> ET.Element:
             f"{what} is {len(data)} bytes, over the {MAX_FILE_BYTES // 1024} KiB a "
             "provisioning file may have."
         )
-    head = data.upper()
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        raise BootFileError(f"{what} has a DOCTYPE or entity declaration, which is refused.")
+    _check_declarations(data, what)
     if not data.strip():
         raise BootFileError(f"{what} is empty.")
     try:
@@ -103,9 +143,9 @@ def parse_master(data: bytes, what: str = "the master file") -> list[str]:
     if len(names) > MAX_CONFIG_FILES:
         raise BootFileError(f"{what} lists {len(names)} files; at most {MAX_CONFIG_FILES}.")
     for name in names:
-        if not _FILE_NAME.match(name) or ".." in name.split("/"):
+        if len(name) > MAX_NAME or not _FILE_NAME.match(name) or ".." in name.split("/"):
             raise BootFileError(
-                f"{what} lists {name!r}, which is not a file name on the boot server."
+                f"{what} lists {clip(name)!r}, which is not a file name on the boot server."
             )
     return names
 
@@ -147,6 +187,11 @@ class ParamLine:
     name: str
     verdict: Verdict
     why: str
+
+    def __post_init__(self) -> None:
+        # Both may come from the file (a name, a value): a log line shows a bounded part.
+        object.__setattr__(self, "name", clip(self.name))
+        object.__setattr__(self, "why", clip(self.why))
 
     @property
     def text(self) -> str:

@@ -1071,7 +1071,8 @@ class Handset:
         if boot.stage is _Stage.CONFIG:
             self._boot_line(f"{effect.name}: {len(boot.files[-1])} parameters")
         else:
-            self._boot_line(f"{effect.name}: lists {', '.join(names) or 'no files'}")
+            listed = ", ".join(bootfiles.clip(n) for n in names) or "no files"
+            self._boot_line(f"{effect.name}: lists {listed}")
             boot.stage, boot.todo = _Stage.CONFIG, names
         if boot.todo:
             name = boot.todo.pop(0)

@@ -76,6 +76,7 @@ async def perform(
             connect_to=connect_to,
             timeout=timeout,
             max_bytes=MAX_FILE_BYTES,
+            expecting=fetchmod.PROVISIONING_FILE,
         )
     return await fetchmod.tls_handshake(
         effect.host,

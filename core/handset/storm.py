@@ -3,7 +3,10 @@
 Each handset does the whole boot through the one runner (core.handset.runner),
 as after a power cut: its own MAC, its own state. Concurrency is bounded; the
 start rate can be capped, since this is also how an administrator load-tests a
-site's real boot server. Only loopback servers unless the caller owns the server.
+site's real boot server. Only loopback servers unless the caller owns the server:
+check_target refuses a first URL elsewhere, and in the storm itself every address
+a handset connects to (each redirect, each config file, the https provisioning
+server), after --connect-to, goes past ``loopback_only`` first.
 """
 
 from __future__ import annotations
@@ -76,6 +79,20 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _where(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def loopback_only(host: str, port: int) -> str | None:
+    """A ConnectMap guard: None for an address on this machine, else the refusal."""
+    if _is_loopback(host):
+        return None
+    return (
+        f"Refused to connect to {_where(host, port)}: without --i-own-this-server a boot "
+        "storm reaches only this machine (127.0.0.1, ::1, localhost)."
+    )
+
+
 def check_target(url: str, connect_to: ConnectMap | None, *, owned: bool) -> str:
     """The boot folder URL; UserError unless every place it reaches is loopback
     (127.0.0.1, localhost, ::1) or ``owned``."""
@@ -103,15 +120,21 @@ async def boot_storm(
     connect_to: ConnectMap | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     first_mac: str = DEFAULT_MAC,
+    owned: bool = False,
 ) -> StormReport:
     """Boot ``count`` handsets from ``url``, at most ``concurrency`` at once and at most
-    ``rate`` starts per second; each boot is timed from power on to its last screen."""
+    ``rate`` starts per second; each boot is timed from power on to its last screen.
+
+    Unless ``owned``, a handset never connects beyond this machine: a redirect (or
+    a file) elsewhere fails that boot with the not_allowed reason, before any packet."""
     if not 1 <= count <= MAX_COUNT:
         raise UserError(f"--count must be 1 to {MAX_COUNT}.")
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise UserError(f"--concurrency must be 1 to {MAX_CONCURRENCY}.")
     if rate is not None and not rate > 0:
         raise UserError("--rate must be more than 0 boots per second.")
+    if not owned:
+        connect_to = (connect_to if connect_to is not None else ConnectMap()).guarded(loopback_only)
     report = StormReport(count, concurrency, rate)
     gate = asyncio.Semaphore(concurrency)
     start = time.monotonic()

@@ -18,7 +18,13 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from core.errors import UserError
-from core.fileio import write_atomic
+from core.fileio import (
+    WORKSPACE_FILE,
+    read_if_exists,
+    read_small_file,
+    remove_stale_temp_files,
+    write_atomic,
+)
 from core.passphrase import check_new_passphrase
 from core.pki import generations
 from core.pki.keys import is_encrypted_key, load_private_key
@@ -36,7 +42,8 @@ def check_export(ws: Workspace, name: str, fmt: str, out: Path) -> None:
     if fmt not in FORMATS:
         raise UserError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}.")
     issued_certificate(ws, name)
-    if fmt == "pkcs12" and not ws.issued_paths(name).key.is_file():
+    key = ws.issued_paths(name).key
+    if fmt == "pkcs12" and not (key.exists() or key.is_symlink()):  # a FIFO: refused on reading
         raise UserError(
             f"There is no server key in {ws.issued_paths(name).key.parent} (its CSR was made "
             "elsewhere), so no PKCS#12 can be made here; export --format fullchain and "
@@ -49,10 +56,10 @@ def check_export(ws: Workspace, name: str, fmt: str, out: Path) -> None:
 
 
 def key_is_encrypted(ws: Workspace, name: str) -> bool:
-    try:
-        return is_encrypted_key(ws.issued_paths(name).key.read_bytes())
-    except OSError:
-        return False
+    """Whether issued/NAME/server.key is encrypted; False when there is none (a FIFO or a
+    device there is refused with its sentence, never waited on)."""
+    data = read_if_exists(ws.issued_paths(name).key, WORKSPACE_FILE)
+    return data is not None and is_encrypted_key(data)
 
 
 def chain(ws: Workspace, name: str) -> tuple[x509.Certificate, x509.Certificate]:
@@ -94,12 +101,7 @@ def export(
             )
         check_new_passphrase(export_passphrase, "export passphrase")
         key_path = ws.issued_paths(name).key
-        try:
-            key_data = key_path.read_bytes()
-        except OSError as exc:
-            raise UserError(
-                f"Cannot read {key_path} ({exc.strerror}); check its permissions."
-            ) from None
+        key_data = read_small_file(key_path, WORKSPACE_FILE)
         key = load_private_key(key_data, key_passphrase, what="server key", kind="key")
         if key.public_key() != cert.public_key():
             raise UserError(
@@ -118,6 +120,9 @@ def export(
         if not isinstance(key, pkcs12_types):
             raise UserError(f"{key_path} holds a kind of key a PKCS#12 file cannot carry.")
         data, mode = pkcs12_bytes(name, key, cert, ca, export_passphrase, legacy=legacy), 0o600
+    # A temp file left by an export killed (kill -9) before it cleaned up may hold a
+    # whole PKCS#12; the next export to that folder removes it (only ours, only stale).
+    remove_stale_temp_files(out.parent)
     try:
         write_atomic(out, data, mode)
     except OSError as exc:

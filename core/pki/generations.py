@@ -28,7 +28,7 @@ import shutil
 from pathlib import Path
 
 from core.errors import UserError
-from core.fileio import fsync_dir, write_atomic
+from core.fileio import WORKSPACE_FILE, fsync_dir, read_if_exists, write_atomic
 from core.pki.constants import CA_CRT, CA_KEY, SERVER_CRT, SERVER_CSR, SERVER_KEY
 
 NEXT = "next"
@@ -67,12 +67,10 @@ def keep_copy(data: bytes, dest: Path, mode: int) -> None:
     """Keep ``data`` at ``dest`` for good: written once, atomically; an identical copy
     already there (from a step that was killed and is now run again) is fine."""
     dest.parent.mkdir(mode=0o700, exist_ok=True)
-    try:
-        if dest.read_bytes() == data:
-            return
-    except FileNotFoundError:
-        pass
-    else:
+    there = read_if_exists(dest, WORKSPACE_FILE)  # bounded: a FIFO there is refused, not read
+    if there == data:
+        return
+    if there is not None:
         raise UserError(f"{dest} already exists with other content; move it away and try again.")
     write_atomic(dest, data, mode)
 

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from core.errors import UserError
 from core.fileio import PKI_FILE, read_small_file
 from core.pki.keys import is_encrypted_key, load_private_key
-from core.pki.names import name_text
+from core.pki.names import name_text, printable
 from core.pki.summary import colon_hex, days_left, key_bits, serial_hex
 
 _PEM = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL)
@@ -219,13 +219,13 @@ def _extension_value(value: x509.ExtensionType) -> str:
         parts = []
         for name in value:
             if isinstance(name, x509.DNSName):
-                parts.append(f"DNS:{name.value}")
+                parts.append(f"DNS:{printable(name.value)}")
             elif isinstance(name, x509.IPAddress):
                 parts.append(f"IP Address:{name.value}")
             elif isinstance(name, x509.RFC822Name):
-                parts.append(f"email:{name.value}")
+                parts.append(f"email:{printable(name.value)}")
             elif isinstance(name, x509.UniformResourceIdentifier):
-                parts.append(f"URI:{name.value}")
+                parts.append(f"URI:{printable(name.value)}")
             else:
                 parts.append(type(name).__name__)
         return ", ".join(parts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -50,12 +51,52 @@ _SHORT = {
     NameOID.SURNAME: "SN",
     NameOID.TITLE: "title",
 }
+
+
+def attribute_label(oid: x509.ObjectIdentifier) -> str:
+    """A subject attribute as a sentence names it: "O (Organization)", "serialNumber"."""
+    labels = {field_oid: label for _, field_oid, label in _FIELDS}
+    short = _SHORT.get(oid) or oid.dotted_string
+    return f"{short} ({labels[oid]})" if oid in labels else short
+
+
 _MAX_LEN = {NameOID.COMMON_NAME: 64, NameOID.EMAIL_ADDRESS: 128}
 _HOST_LABEL = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?")
 _LDH_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")  # RFC 1034 preferred
 MAX_DNS_NAME = 253
 # A leading colon is allowed: an IPv6 boot server such as ::1 gets issued/::1/.
 _FOLDER = re.compile(r"[A-Za-z0-9_:][A-Za-z0-9._:-]{0,252}")
+
+
+# Format characters that reorder what a terminal shows (RLO makes "exe.txt" of "txt.exe").
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+def is_control(ch: str) -> bool:
+    """A control character (C0, DEL, C1) or a bidirectional override: never in a name."""
+    return unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS
+
+
+def has_control(text: str) -> bool:
+    return any(is_control(ch) for ch in text)
+
+
+def printable(text: str) -> str:
+    """``text`` safe to show in a terminal, a log line or a table cell: every character
+    that is not printable (ESC, a newline, a tab, a bidi override) written as a Python
+    escape (\\x1b, \\n, \\u202e). The second line of defence: names with such characters
+    are refused when made or signed, but any certificate can be shown."""
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch.isprintable() and ch not in _BIDI_CONTROLS:
+            out.append(ch)
+        else:
+            out.append(ascii(ch)[1:-1] if ch not in "'\"" else ch)
+    return "".join(out)
 
 
 def build_name(subject: Subject) -> x509.Name:
@@ -67,7 +108,7 @@ def build_name(subject: Subject) -> x509.Name:
         value = getattr(subject, field).strip()
         if not value:
             continue
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        if has_control(value):
             raise UserError(f"The {label} contains a control character; type plain text.")
         if oid == NameOID.COUNTRY_NAME and not (
             len(value) == 2 and value.isascii() and value.isalpha()
@@ -112,7 +153,7 @@ def name_text(name: x509.Name) -> str:
         # A value is bytes only for x500UniqueIdentifier (a BIT STRING); it has always
         # printed as Python's b'...' form, and says so here rather than by accident.
         value = attr.value if isinstance(attr.value, str) else repr(attr.value)
-        parts.append(f"{short}={value}")
+        parts.append(f"{short}={printable(value)}")  # never a terminal escape sequence
     return ", ".join(parts)
 
 

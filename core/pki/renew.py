@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.types import (
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from core.errors import UserError
-from core.fileio import write_atomic
+from core.fileio import WORKSPACE_FILE, read_if_exists, read_small_file, write_atomic
 from core.passphrase import check_new_passphrase
 from core.pki import generations
 from core.pki.ca import check_days, validity
@@ -51,6 +51,7 @@ from core.pki.workspace import PEM, Result, Workspace, load_certificate
 
 def issued_certificate(ws: Workspace, name: str) -> x509.Certificate:
     """The current certificate of an issued name; UserError when there is none."""
+    ws.check_root()  # a workspace that is a file: said so, not "Not a directory"
     crt = ws.issued_paths(name).crt
     try:
         return load_certificate(crt, "certificate")
@@ -141,6 +142,7 @@ def renew(
     and CSR; the former ones are kept beside the former certificate.
     """
     paths = ws.issued_paths(name)
+    ws.check_root()
     check_days(days)
     if key_passphrase is not None:
         check_new_passphrase(key_passphrase, "server key passphrase")
@@ -182,10 +184,10 @@ def renew(
                 write_atomic(stage / file_name, data, mode)
             kept = generations.previous_server_paths(folder, serial_hex(old.serial_number))
             for file_name in files:  # the files about to be replaced, kept for good
-                current = folder / file_name
-                if current.exists():
+                current = read_if_exists(folder / file_name, WORKSPACE_FILE)
+                if current is not None:
                     mode = 0o600 if file_name == SERVER_KEY else 0o644
-                    generations.keep_copy(current.read_bytes(), kept[file_name], mode)
+                    generations.keep_copy(current, kept[file_name], mode)
             ws.record("renew", summary)
             write_atomic(stage / generations.COMPLETE, b"", 0o600)
         except BaseException:
@@ -196,10 +198,10 @@ def renew(
 
 
 def _encrypted(path: Path) -> bool:
-    try:
-        return is_encrypted_key(path.read_bytes())
-    except OSError:
-        return False
+    """Whether the key at ``path`` is encrypted; False when there is none. A FIFO or a
+    device there is refused with its sentence (it would be kept under previous/)."""
+    data = read_if_exists(path, WORKSPACE_FILE)
+    return data is not None and is_encrypted_key(data)
 
 
 def _csr_like(
@@ -224,7 +226,7 @@ def renew_ca(ws: Workspace, ca_passphrase: bytes, *, days: int = DEFAULT_CA_DAYS
     check_days(days)
     ca_key, _ = ws.load_ca(ca_passphrase)
     with ws.transaction():
-        old_pem = ws.ca_crt_path.read_bytes()
+        old_pem = read_small_file(ws.ca_crt_path, WORKSPACE_FILE)
         old = ws.ca_certificate()
         if old.public_key() != ca_key.public_key():
             raise UserError(f"{ws.ca_crt_path} changed meanwhile; run the command again.")

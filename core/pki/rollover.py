@@ -14,6 +14,7 @@ both generations, so a serial is never used twice across them.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
 import secrets
@@ -27,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPri
 from cryptography.x509.oid import NameOID
 
 from core.errors import UserError
-from core.fileio import fsync_dir, write_atomic
+from core.fileio import WORKSPACE_FILE, UnreadableFile, fsync_dir, read_small_file, write_atomic
 from core.pki import generations
 from core.pki.ca import CA_KEY_USAGE, check_days, subject_emails, validity
 from core.pki.constants import CA_CRT, CA_KEY, DEFAULT_CA_DAYS, DEFAULT_CA_KEY_SIZE
@@ -131,7 +132,13 @@ def load_next(
     key_path, crt_path = next_paths(ws)
     try:
         cert = load_certificate(crt_path, "CA certificate")
-        data = key_path.read_bytes()
+        data = read_small_file(key_path, WORKSPACE_FILE)
+    except UnreadableFile as exc:
+        if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
+            raise
+        raise UserError(
+            f"No CA rollover was started in {ws.root}; start one with `handset-ca ca rollover`."
+        ) from None
     except FileNotFoundError:
         raise UserError(
             f"No CA rollover was started in {ws.root}; start one with `handset-ca ca rollover`."
@@ -199,8 +206,8 @@ def finish_rollover(ws: Workspace, ca_passphrase: bytes) -> Result:
             raise UserError("The CA rollover was finished meanwhile; nothing left to do.")
         old = ws.ca_certificate()
         kept_key, kept_crt = generations.previous_ca_paths(ws.root, serial_hex(old.serial_number))
-        generations.keep_copy(ws.ca_key_path.read_bytes(), kept_key, 0o600)
-        generations.keep_copy(ws.ca_crt_path.read_bytes(), kept_crt, 0o644)
+        generations.keep_copy(read_small_file(ws.ca_key_path, WORKSPACE_FILE), kept_key, 0o600)
+        generations.keep_copy(read_small_file(ws.ca_crt_path, WORKSPACE_FILE), kept_crt, 0o644)
         summary = summarize(next_cert, ws.ca_crt_path)
         ws.record("ca-rollover-finish", summary)
         write_atomic(key_path.parent / generations.FINISHING, b"", 0o600)

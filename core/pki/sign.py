@@ -20,12 +20,16 @@ from core.pki.ca import check_days, subject_emails, validity
 from core.pki.constants import MAX_SERVER_DAYS, MIN_RSA_BITS
 from core.pki.names import (
     Subject,
+    attribute_label,
     build_name,
     check_email,
     check_server_name,
     common_name,
     common_names,
+    has_control,
+    ip_address_problem,
     parse_ip,
+    printable,
     san_name_problem,
 )
 
@@ -33,6 +37,9 @@ from core.pki.names import (
 CSR_NAMES_COPY = "copy"  # DNS names and IP addresses, each checked as the CN is
 CSR_NAMES_DROP = "drop"  # the CN alone
 CSR_NAMES = (CSR_NAMES_COPY, CSR_NAMES_DROP)
+MAX_CSR_NAMES = 100  # subjectAltName entries a CSR may ask for; a boot server needs a few
+MIN_EC_BITS = 256  # P-256 and up (NIST SP 800-57: 128-bit security, as RSA 3072; RSA 2048
+# is accepted as the bulletin's size, but no handset needs a curve under 256 bits)
 EC_UNKNOWN = (
     "Unknown (not in the bulletin or the vendor documents): whether a handset accepts a "
     "boot server certificate with an {kind} key; the bulletin makes RSA keys, so try one "
@@ -143,17 +150,26 @@ def certificate_names(
     if csr_names not in CSR_NAMES:
         raise UserError(f"--csr-names must be copy or drop, not {csr_names!r}.")
     names: list[x509.GeneralName] = [san_for(common_name(csr.subject))]
+    emails = subject_emails(csr.subject)
+    for email in emails:  # RFC 5280 4.1.2.6, as the CA does: copied, so checked
+        check_csr_email(str(email.value))
     if csr_names == CSR_NAMES_DROP:
-        return names + subject_emails(csr.subject), []
+        return names + emails, []
     try:
         asked = list(csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value)
     except x509.ExtensionNotFound:
-        return names, []
+        asked = []
     except ValueError:  # a malformed extension
         raise UserError(
             "The CSR's subjectAltName cannot be read; make the CSR again, or sign with "
             "--csr-names drop to use the Common Name alone."
         ) from None
+    if len(asked) > MAX_CSR_NAMES:
+        raise UserError(
+            f"The CSR asks for {len(asked):,} names, more than the {MAX_CSR_NAMES} a boot "
+            "server certificate may carry here; make the CSR again with the names phones "
+            "use, or sign with --csr-names drop to use the Common Name alone."
+        )
     seen = {_key(names[0])}
     others: list[str] = []
     for name in asked:
@@ -173,11 +189,16 @@ def certificate_names(
                 f"The CSR asks for the address range {name.value}, which cannot be signed; "
                 "make the CSR again with single addresses, or sign with --csr-names drop."
             )
+        elif (problem := ip_address_problem(name.value)) is not None:  # issue's own rule
+            raise UserError(
+                f"The CSR asks for the address {name.value}, which cannot be signed: it "
+                f"{problem.partition('; ')[0]}; make the CSR again without it, or sign with "
+                "--csr-names drop to use the Common Name alone."
+            )
         if _key(name) not in seen:
             seen.add(_key(name))
             names.append(name)
-    for email in subject_emails(csr.subject):  # RFC 5280 4.1.2.6, as the CA does
-        check_email(str(email.value))
+    for email in emails:
         if _key(email) not in seen:
             seen.add(_key(email))
             names.append(email)
@@ -191,6 +212,18 @@ def certificate_names(
     return names, warnings
 
 
+def check_csr_email(value: str) -> None:
+    """An emailAddress in a CSR's subject, checked as `issue --email` is (it is copied
+    into the subjectAltName as an rfc822Name)."""
+    try:
+        check_email(value)
+    except UserError:
+        raise UserError(
+            f"The CSR's subject has the e-mail address '{printable(value)}', which is not an "
+            "address; make the CSR again with one like admin@example.com, or without one."
+        ) from None
+
+
 def _key(name: x509.GeneralName) -> tuple[str, str]:
     return (type(name).__name__, str(name.value).lower())
 
@@ -199,10 +232,8 @@ def names_preview(csr_data: bytes) -> str:
     """One sentence for the Sign form before it signs: the names the certificate will
     carry (default policy), or why the CSR would be refused."""
     csr = load_csr(csr_data)
-    cns = common_names(csr.subject)
-    if len(cns) != 1:
-        check_for_ca_subject(csr.subject)
-    check_server_name(cns[0])
+    check_for_ca_subject(csr.subject)  # one CN, no control character
+    check_server_name(common_name(csr.subject))
     names, _ = certificate_names(csr)
     return "The certificate will carry: " + ", ".join(general_name_text(n) for n in names) + "."
 
@@ -210,16 +241,24 @@ def names_preview(csr_data: bytes) -> str:
 def general_name_text(name: x509.GeneralName) -> str:
     """As openssl prints a subjectAltName entry."""
     if isinstance(name, x509.DNSName):
-        return f"DNS:{name.value}"
+        return f"DNS:{printable(name.value)}"
     if isinstance(name, x509.IPAddress):
         return f"IP Address:{name.value}"
     if isinstance(name, x509.RFC822Name):
-        return f"email:{name.value}"
-    return str(name.value)
+        return f"email:{printable(name.value)}"
+    return printable(str(name.value))
 
 
 def check_for_ca_subject(subject: x509.Name) -> None:
-    """Exactly one CN: phones and check read the first, a signer might file the last."""
+    """Plain text in every attribute; exactly one CN: phones and check read the first, a
+    signer might file the last."""
+    for attr in subject:
+        if isinstance(attr.value, str) and has_control(attr.value):
+            raise UserError(
+                f"The CSR's subject has a control character in its {attribute_label(attr.oid)} "
+                f"('{printable(attr.value)}'), which could forge what a terminal or a log "
+                "shows; make the CSR again with plain text."
+            )
     cns = common_names(subject)
     if not cns:
         check_server_name("")
@@ -242,6 +281,12 @@ def check_public_key(key: object) -> list[str]:
             )
         return []
     if isinstance(key, ec.EllipticCurvePublicKey):
+        if key.curve.key_size < MIN_EC_BITS:
+            raise UserError(
+                f"The CSR's EC key is on the curve {key.curve.name} ({key.curve.key_size} "
+                f"bits), under {MIN_EC_BITS}; make a new key (openssl genrsa -out server.key "
+                f"{MIN_RSA_BITS}, or an EC key on prime256v1) and a new CSR."
+            )
         return [EC_UNKNOWN.format(kind=f"EC ({key.curve.name})")]
     if isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
         kind = "Ed25519" if isinstance(key, ed25519.Ed25519PublicKey) else "Ed448"

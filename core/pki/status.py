@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import binascii
 import datetime as dt
+import errno
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
 
+from core.errors import UserError
+from core.fileio import WORKSPACE_FILE, UnreadableFile, read_if_exists, read_small_file
 from core.pki import generations
 from core.pki.constants import CA_CRT, SERVER_CRT
 from core.pki.summary import serial_hex
@@ -253,9 +256,12 @@ def expiry_status(
     cas = [("CA", "ca", ws.ca_crt_path)]
     cas.append(("next CA", "next-ca", generations.next_dir(ws.root) / CA_CRT))
     for name, kind, path in cas:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
+        try:  # bounded: a FIFO or /dev/zero put there is listed, never waited on
+            data = read_if_exists(path, WORKSPACE_FILE)
+        except UserError:
+            report.unreadable.append(path)
+            continue
+        if data is None:
             continue
         try:
             report.entries.append(expiry(name, kind, str(path), data, stamp, warn_days))
@@ -272,12 +278,14 @@ def expiry_status(
                 if entry.name.startswith("."):
                     continue  # temp folders of an issue in progress (or killed)
                 crt = entry.path + tail  # str, not Path: 10,000 of them
-                try:
-                    with open(crt, "rb") as handle:
-                        data = handle.read(65536)
-                except (FileNotFoundError, NotADirectoryError):
-                    continue  # not a folder, or a CSR-less leftover: nothing issued there
-                except OSError:
+                try:  # bounded, non-blocking: a FIFO or a device is listed as unreadable
+                    data = read_small_file(crt, WORKSPACE_FILE)
+                except UnreadableFile as exc:
+                    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                        continue  # not a folder, or a CSR-less leftover: nothing issued there
+                    report.unreadable.append(Path(crt))
+                    continue
+                except UserError:  # not a regular file, or too large
                     report.unreadable.append(Path(crt))
                     continue
                 try:

@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 
-from core.pki.names import common_name, name_text
+from core.pki.names import common_name, name_text, printable
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,10 @@ def san_texts(cert: x509.Certificate) -> tuple[str, ...]:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except (x509.ExtensionNotFound, ValueError):
         return ()
-    texts = [f"DNS:{n}" for n in san.get_values_for_type(x509.DNSName)]
+    # printable(): a certificate made elsewhere may carry any bytes in a name
+    texts = [f"DNS:{printable(n)}" for n in san.get_values_for_type(x509.DNSName)]
     texts += [f"IP Address:{n}" for n in san.get_values_for_type(x509.IPAddress)]
-    texts += [f"email:{n}" for n in san.get_values_for_type(x509.RFC822Name)]
+    texts += [f"email:{printable(n)}" for n in san.get_values_for_type(x509.RFC822Name)]
     return tuple(texts)
 
 
@@ -83,7 +84,7 @@ def summarize(
         bits = 0
     return CertSummary(
         subject=name_text(subject),
-        cn=common_name(subject),
+        cn=printable(common_name(subject)),  # shown in lists, never compared
         issuer=name_text(cert.issuer),
         serial_hex=serial_hex(cert.serial_number),
         not_before=cert.not_valid_before_utc,

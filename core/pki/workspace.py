@@ -20,7 +20,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
 
 from core.errors import UserError
-from core.fileio import PKI_FILE, UnreadableFile, fsync_dir, read_small_file, write_atomic
+from core.fileio import (
+    WORKSPACE_FILE,
+    UnreadableFile,
+    fsync_dir,
+    read_small_file,
+    write_atomic,
+)
 from core.passphrase import check_new_passphrase
 from core.pki import audit, generations, serial
 from core.pki.ca import build_ca_certificate, check_days
@@ -108,7 +114,7 @@ def ca_state_sentence(root: Path | str, state: CAState) -> str:
 def load_certificate(path: Path, what: str) -> x509.Certificate:
     """A certificate in the workspace; FileNotFoundError when it is not there."""
     try:
-        data = read_small_file(path, PKI_FILE)
+        data = read_small_file(path, WORKSPACE_FILE)
     except UnreadableFile as exc:
         if exc.errno == errno.ENOENT:
             raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(path)) from None
@@ -250,7 +256,7 @@ class Workspace:
         self.require_ca()
         cert = self.ca_certificate()
         try:
-            data = read_small_file(self.ca_key_path, PKI_FILE)
+            data = read_small_file(self.ca_key_path, WORKSPACE_FILE)
         except UnreadableFile as exc:
             if exc.errno == errno.ENOENT:  # gone since require_ca()
                 raise UserError(ca_state_sentence(self.root, self.ca_state())) from None

@@ -20,6 +20,7 @@ from core.drills.report import (
 from core.drills.trainee import MAX_TRAINEE_LENGTH, trainee_name
 from core.errors import UserError
 from core.locations import DRILLS_ENV, TRAINEE_ENV, workspace_dir
+from core.pki.names import printable
 from handset_ca.commands.common import add_workspace
 
 
@@ -70,7 +71,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Plain fixed-width columns, readable in an 80-column terminal and in a log."""
+    """Plain fixed-width columns, readable in an 80-column terminal and in a log; a
+    non-printable character is shown escaped, never sent to the terminal."""
+    rows = [[printable(c) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
@@ -130,7 +133,7 @@ def run_report(args: argparse.Namespace) -> int:
     workspace = workspace_dir(getattr(args, "workspace", None))
     results, damaged = read_results(workspace)
     if damaged:  # one line, whatever the number: the table is what the trainer wants
-        names = ", ".join(p.name for p in damaged)
+        names = ", ".join(printable(p.name) for p in damaged)  # a file name is any bytes
         print(
             f"handset-ca: warning: skipped {len(damaged)} damaged result file(s) in "
             f"{results_dir(workspace)}: {names}",

@@ -60,6 +60,7 @@ def run_simulate(args: argparse.Namespace) -> int:
             rate=args.rate,
             connect_to=connect_to,
             timeout=args.timeout,
+            owned=args.owned,
         )
     )
     for line in report.lines():

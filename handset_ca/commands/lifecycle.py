@@ -21,6 +21,7 @@ from core.pki import (
 )
 from core.pki.ca import check_days
 from core.pki.export import FORMATS, check_export, export, key_is_encrypted
+from core.pki.names import printable
 from core.pki.renew import issued_certificate, renew, renew_ca
 from core.pki.rollover import finish_rollover, refuse_started, rollover_started, start_rollover
 from core.pki.status import DEFAULT_WARN_DAYS, OK, expiry_status
@@ -207,10 +208,13 @@ def cmd_status(args: argparse.Namespace) -> int:
         for entry in report.entries:
             print(
                 f"{entry.state:8} {entry.days_left:>6} {entry.used_percent:>5.1f}%  "
-                f"{entry.not_after:%Y-%m-%d}  {entry.name}"
+                f"{entry.not_after:%Y-%m-%d}  {printable(entry.name)}"
             )
         for path in report.unreadable:
-            print(f"handset-ca: warning: {path} is not a readable certificate.", file=sys.stderr)
+            print(
+                f"handset-ca: warning: {printable(str(path))} is not a readable certificate.",
+                file=sys.stderr,
+            )
     return 1 if any(e.state != OK for e in report.entries) else 0
 
 
@@ -221,8 +225,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.legacy and args.format != "pkcs12":
         raise UserError("--legacy is for --format pkcs12 only.")
     export_passphrase = key_passphrase = None
+    encrypted = args.format == "pkcs12" and key_is_encrypted(ws, args.name)
+    if args.key_passphrase_file and not encrypted:  # said, not silently ignored
+        why = (
+            f"the server key of {args.name} is not encrypted"
+            if args.format == "pkcs12"
+            else f"--format {args.format} holds no key"
+        )
+        print(f"handset-ca: note: --key-passphrase-file was not used: {why}.", file=sys.stderr)
     if args.format == "pkcs12":
-        if key_is_encrypted(ws, args.name):
+        if encrypted:
             _need("server key passphrase", args.key_passphrase_file, "--key-passphrase-file",
                   KEY_PASSPHRASE_ENV)  # fmt: skip
             key_passphrase = read_passphrase("key", passphrase_file=args.key_passphrase_file)

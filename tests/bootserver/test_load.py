@@ -189,7 +189,8 @@ def test_an_idle_ftp_session_times_out(bulletin_workspace):
 
 
 def test_one_address_cannot_take_every_ftp_session(bulletin_workspace):
-    limits = Limits(ftp_per_address=3, ftp_max_sessions=8)
+    # The per-address cap, shown on loopback addresses (which by default have none).
+    limits = Limits(ftp_per_loopback_address=3, ftp_max_sessions=8)
     with BootServer(bulletin_workspace, limits=limits, https_port=None) as server:
         held = [ftp_session(server.ftp_port) for _ in range(3)]  # idle, never logged in
         try:
@@ -202,3 +203,37 @@ def test_one_address_cannot_take_every_ftp_session(bulletin_workspace):
         finally:
             for ftp in held:
                 ftp.close()
+
+
+FLOOD = 300  # the audit's flood of slow FTP connections (over the 256-session cap)
+
+
+def test_a_flood_of_idle_ftp_connections_cannot_keep_a_login_out(bulletin_workspace, descriptors):
+    logged: list = []
+    with BootServer(bulletin_workspace, https_port=None, log=logged.append) as server:
+        with closing_all([]) as flood:
+            for _ in range(FLOOD):  # connected, then silent: never a command
+                flood.append(socket.create_connection(("127.0.0.1", server.ftp_port), timeout=5))
+            started = time.monotonic()
+            ftp = ftp_session(server.ftp_port)
+            ftp.login(FTP_USER, FTP_PASSWORD)
+            got = bytearray()
+            ftp.retrbinary("RETR ca.crt", got.extend)
+            took = time.monotonic() - started
+            ftp.quit()
+        assert got.startswith(b"-----BEGIN CERTIFICATE-----")
+        assert took < WITHIN, f"login and RETR took {took:.2f} s under {FLOOD} idle connections"
+        dropped = [e for e in logged if e.path == "(session)"]
+        assert dropped and all(e.status == 421 for e in dropped)
+
+
+def test_a_60_handset_ftp_storm_on_loopback_has_no_failure(bulletin_workspace, capsys):
+    from handset_ca.cli import main
+
+    with BootServer(bulletin_workspace, https_port=None) as server:
+        url = f"ftp://{FTP_USER}:{FTP_PASSWORD}@127.0.0.1:{server.ftp_port}/"
+        args = ["fleet", "simulate", "--boot", url, "--count", "60", "--concurrency", "60"]
+        code = main(args)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "ok: 60" in out and "failed: 0" in out

@@ -245,7 +245,8 @@ def test_drills_run_refuses_a_bad_trainee_before_opening_the_app(capsys, monkeyp
 
 
 def test_a_name_with_markdown_characters_stays_plain_text(tmp_path, capsys):
-    md, _ = save_summary(summary("bulletin-guided", "[Kim](http://x) *bold*"), tmp_path)
-    assert "- Trainee: \\[Kim\\](http://x) \\*bold\\*" in md.read_text()
+    # a name validate_trainee takes (no slash), as read_results checks every name read back
+    md, _ = save_summary(summary("bulletin-guided", "[Kim](x:y) *bold*"), tmp_path)
+    assert "- Trainee: \\[Kim\\](x:y) \\*bold\\*" in md.read_text()
     assert main(["drills", "report", "--class", "--workspace", str(tmp_path)]) == 0
-    assert "| \\[Kim\\](http://x) \\*bold\\* | bulletin-guided |" in capsys.readouterr().out
+    assert "| \\[Kim\\](x:y) \\*bold\\* | bulletin-guided |" in capsys.readouterr().out

@@ -165,9 +165,10 @@ def test_web_serves_the_app_on_localhost_only(tmp_path):
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise
                 time.sleep(0.2)
-        assert page.status_code == 200
-        assert "handset-ca" in page.text
-        assert _listening(port) == f"127.0.0.1:{port}"  # not 0.0.0.0: there is no log-in
+        # Without the token it printed, the page is refused (tests/e2e/web: with it).
+        assert page.status_code == 403
+        assert "?token=" in page.text and "handset-ca web" in page.text
+        assert _listening(port) == f"127.0.0.1:{port}"  # not 0.0.0.0: loopback by default
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from core.fetch import ConnectMap, Failure, fetch
+from core.handset.storm import loopback_only
 from tests.fetch.conftest import TIMEOUT
 from tests.servers import (
     HTTPServer,
@@ -51,6 +52,10 @@ async def test_each_failure_kind_has_its_own_one_sentence_message(
                 ftp.url("/nope", user="plcmspip", password="s3cr%40t%3Apw"), timeout=2
             ),
             Failure.NETWORK: await fetch(web.url("/br")),
+            # fleet simulate's guard: refused before any connection is made
+            Failure.NOT_ALLOWED: await fetch(
+                "http://203.0.113.7/ca.crt", connect_to=ConnectMap().guarded(loopback_only)
+            ),
         }
         bomb = await fetch(web.url("/bomb"))
     assert set(cases) == set(Failure)  # a new kind needs a case here

@@ -1,6 +1,7 @@
 """`handset-ca web` in a real browser: headless Chromium (Debian's) driven by Playwright.
 
-The server is the real command on 127.0.0.1 and a free port; the page is textual-serve's
+The server is the real command on 127.0.0.1 and a free port, opened at the URL it
+prints (its token included, as a trainer opens it); the page is textual-serve's
 xterm.js client, which draws the terminal on a canvas (WebGL or 2D), so there is no text
 in the DOM to read. An init script keeps the page's xterm.js `Terminal` when
 textual-serve's client assigns it, and the test reads the rows from its buffer, the
@@ -15,21 +16,16 @@ to screenshots/web.png.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.e2e.bulletin.serveproc import clean_env, console_script
+from tests.e2e.web.webproc import running_web
 
 pytestmark = pytest.mark.e2e
 
@@ -95,63 +91,11 @@ def chromium() -> str:
     pytest.skip(message)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def web_url(tmp_path: Path) -> Iterator[str]:
-    """`handset-ca web` on 127.0.0.1 and a free port; it and its app sessions end after."""
-    port = free_port()
-    log = (tmp_path / "web.log").open("w+")
-    proc = subprocess.Popen(
-        # Run in tmp_path with a relative workspace: the page (screenshots/web.png) shows
-        # "pki", not a temp path.
-        [console_script(), "web", "--port", str(port), "--workspace", "pki"],
-        cwd=tmp_path,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        env=clean_env(),
-        # Its own process group: the app each browser session starts goes with it.
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + WAIT
-        while True:
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                raise AssertionError(f"`handset-ca web` did not answer on {url}:\n{log.read()}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        stop_group(proc)
-        log.close()
-
-
-def stop_group(proc: subprocess.Popen) -> None:
-    """SIGTERM to the server's process group, SIGKILL if it lingers; bounded."""
-    for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            proc.wait(timeout=grace)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    # The app sessions may outlive the server by a moment; none may be left.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
+    """The URL `handset-ca web` printed (its token included); the server ends after."""
+    with running_web(tmp_path) as web:
+        yield web.url
 
 
 @pytest.fixture
