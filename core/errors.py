@@ -14,6 +14,13 @@ class UserError(Exception):
     """
 
 
+class UsageError(UserError):
+    """A UserError about the command line itself: a value given for an option or
+    argument that our own validation rejects before anything is done (a country of
+    three letters, days out of range). The CLI exits 2 for it, as argparse does for
+    its own rejections; any other UserError (a refusal, a wrong passphrase) exits 1."""
+
+
 class FieldError(UserError):
     """A UserError about one field of a request a form filled in: the form focuses
     ``field`` and clears the fields in ``clear`` (two passphrase entries, say)."""

@@ -11,8 +11,10 @@ import argparse
 import os
 import sys
 
-from core.errors import UserError, unexpected_error_sentence
+from core.errors import UsageError, UserError, unexpected_error_sentence
 from handset_ca.commands import check, drills, fleet, lifecycle, pki, rehearse, serve, web
+
+USAGE_ERROR = 2  # README "Exit codes": argparse's code, and ours for a rejected value
 
 # lifecycle after pki: it adds `ca renew` and `ca rollover` to pki's `ca` group
 COMMAND_MODULES = (pki, lifecycle, rehearse, serve, check, drills, fleet, web)
@@ -59,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except BrokenPipeError:
         return broken_pipe()
+    except UsageError as exc:  # the command line is wrong: 2, as argparse exits
+        print(f"handset-ca: {exc}", file=sys.stderr)
+        return USAGE_ERROR
     except UserError as exc:
         print(f"handset-ca: {exc}", file=sys.stderr)
         return 1

@@ -3,7 +3,10 @@
 Bulletin: the phone does no DNS lookup, "only a simple string comparison" of the
 boot server name with the certificate's Common Name. A name present only in the
 subjectAltName, a wildcard CN, and a plain mismatch each get their own reason,
-because each has a different fix.
+because each has a different fix. A name a technician types on the phone is lower
+case (bulletin: "All character are entered as lower case"), so the fix always
+names the lower-case name, and a CN with upper case is warned about even when it
+equals the name given here: a phone that types it can never match it.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import ipaddress
 
 from cryptography import x509
 
-from core.check.verdict import Reason, fail
+from core.check.verdict import Reason, fail, warn
 from core.errors import UserError
 from core.handset.accept import certificate_cn
 from core.handset.provision import BootServer, parse_boot_server
@@ -88,12 +91,31 @@ def _wildcard_covers(pattern: str, name: str) -> bool:
     return bool(head and dot) and tail.lower() == pattern[2:].lower()
 
 
-def name_reason(cert: x509.Certificate, name: str) -> Reason | None:
-    """None when CN == NAME exactly (the handset's rule); else one FAIL with its fix."""
+def name_reason(cert: x509.Certificate, name: str, *, typed: bool = False) -> Reason | None:
+    """None when CN == NAME exactly (the handset's rule); else one reason with its fix.
+
+    ``typed``: NAME is one a technician types on the phone (``--boot-server``), so a CN
+    with upper case, though equal to NAME, gets a WARN: the phone would type it in lower
+    case. The advice always names the lower-case name.
+    """
     cn = certificate_cn(cert)
+    lower = name.lower()
     if cn == name:
+        if typed and name != lower:
+            return warn(
+                "boot-server-upper-case",
+                f"The boot server certificate's CN {cn} has upper case, but a phone enters "
+                f"the boot server name in lower case ({lower}), which can never equal it by "
+                f"plain string comparison; reissue the certificate with CN={lower} and give "
+                f"phones that name.",
+            )
         return None
-    fix = f"reissue the boot server certificate with CN={name}"
+    if cn == lower:
+        fix = f"give the handset the name {lower}, which equals the CN"
+    else:
+        fix = f"reissue the boot server certificate with CN={lower}"
+        if lower != name:
+            fix += " and give the handset that name"
     if cn and "*" in cn:
         extra = " even though it would cover the name" if _wildcard_covers(cn, name) else ""
         return fail(
@@ -101,7 +123,14 @@ def name_reason(cert: x509.Certificate, name: str) -> Reason | None:
             f"The boot server certificate's CN is the wildcard {cn}, which the handset "
             f"compares as plain text{extra}; {fix}.",
         )
-    if name in san_names(cert) or any(n.lower() == name.lower() for n in san_names(cert)):
+    if cn is not None and cn.lower() == lower:
+        typing = " (a phone types it in lower case anyway)" if typed and name != lower else ""
+        return fail(
+            "boot-server-cn-mismatch",
+            f"The boot server certificate's CN {cn} differs from {name} in case, and the "
+            f"handset compares the two as plain strings{typing}; {fix}.",
+        )
+    if any(n.lower() == lower for n in san_names(cert)):
         shown = cn if cn else "missing"
         return fail(
             "boot-server-san-only",
@@ -113,8 +142,9 @@ def name_reason(cert: x509.Certificate, name: str) -> Reason | None:
             "boot-server-cn-mismatch",
             f"The boot server certificate has no Common Name, so it cannot equal {name}; {fix}.",
         )
+    other = f", or give the handset the name {cn}" if cn == cn.lower() else ""
     return fail(
         "boot-server-cn-mismatch",
         f"The boot server certificate's CN {cn} is not {name} by plain string comparison "
-        f"(the handset does no DNS lookup); {fix}, or give the handset the name {cn}.",
+        f"(the handset does no DNS lookup); {fix}{other}.",
     )

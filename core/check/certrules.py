@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 
 from core.check.verdict import CertInfo, Reason, fail, warn
@@ -187,20 +187,58 @@ def cert_reasons(
     return reasons
 
 
-def ca_match_reason(info: CertInfo, local: x509.Certificate, local_path: str) -> Reason | None:
-    """With --ca: None when the served certificate is the local CA, else a FAIL."""
+def ca_match_reason(
+    info: CertInfo,
+    local: x509.Certificate,
+    local_path: str,
+    served: x509.Certificate | None = None,
+) -> Reason | None:
+    """With --ca: None when the served certificate is the local CA, else one reason.
+
+    Same subject and same key (``served`` given), another fingerprint: a renewal
+    (`ca renew`). Phones holding either copy trust the same boot servers (README), so
+    it is a WARN; a different key with the same name is a FAIL, as is another CA.
+    """
     local_sha256 = fingerprint(local, hashes.SHA256())
     if info.sha256 == local_sha256:
         return None
     if info.subject == name_text(local.subject):
+        shown = f"SHA-256 {info.sha256[:23]}... is not {local_sha256[:23]}... from {local_path}"
+        if served is not None and _same_key(served, local):
+            if served.not_valid_before_utc > local.not_valid_before_utc:
+                return warn(
+                    "ca-stale",
+                    f"The server serves a later renewal of this CA (same key and name, "
+                    f"{shown}), which phones trust just the same; compare against the "
+                    f"workspace's current ca.crt, as {local_path} looks out of date.",
+                )
+            return warn(
+                "ca-stale",
+                f"The server still serves the former copy of this CA renewed since (same key "
+                f"and name, {shown}), which phones keep trusting; publish the current ca.crt "
+                f"on the server (restart serve, or Publish again in the app) so new phones "
+                f"get the one that expires later.",
+            )
         return fail(
             "ca-stale",
-            f"The server has an older or different copy of the CA with the same name "
-            f"(SHA-256 {info.sha256[:23]}... is not {local_sha256[:23]}... from "
-            f"{local_path}); replace the file on the server with the current ca.crt.",
+            f"The server has an older or different copy of the CA with the same name but "
+            f"another key ({shown}), so phones holding it will not trust boot servers this CA "
+            f"signs; replace the file on the server with the current ca.crt.",
         )
     return fail(
         "ca-mismatch",
         f"The served certificate ({info.subject}) is not the local CA from {local_path}; "
         f"publish the current ca.crt at this URL.",
     )
+
+
+def _same_key(a: x509.Certificate, b: x509.Certificate) -> bool:
+    def spki(cert: x509.Certificate) -> bytes:
+        return cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    try:
+        return spki(a) == spki(b)
+    except (ValueError, UnsupportedAlgorithm):  # a key cryptography cannot read
+        return False

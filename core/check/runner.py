@@ -108,7 +108,7 @@ class Checker:
         # by many URLs is analysed once (see analyse).
         self.now = options.now or datetime.now(UTC)
         self._client: httpx.AsyncClient | None = None
-        self._boot: dict[tuple[str, str, int], asyncio.Task[BootOutcome]] = {}
+        self._boot: dict[tuple[str, str, int, bool], asyncio.Task[BootOutcome]] = {}
         self._analysed: dict[bytes, Analysis] = {}
 
     async def __aenter__(self) -> Checker:
@@ -195,7 +195,7 @@ class Checker:
         if ca is None:
             return
         for target in opts.boot_servers:
-            outcome = await self.boot_outcome([ca], target)  # shared per CA: say whose
+            outcome = await self.boot_outcome([ca], target, typed=True)  # shared per CA
             verdict.boot_servers.append(dataclasses.replace(outcome.result, ca_source=source))
             verdict.reasons.extend(outcome.reasons)
 
@@ -218,8 +218,8 @@ class Checker:
             if served is not None:
                 found = certrules.cert_reasons(served, info, now)
             if opts.ca is not None:
-                mismatch = certrules.ca_match_reason(info, opts.ca, opts.ca_path)
-                ca_match = mismatch is None
+                mismatch = certrules.ca_match_reason(info, opts.ca, opts.ca_path, described)
+                ca_match = mismatch is None  # a renewed copy (WARN) is not this CA either
                 if mismatch:
                     found.append(mismatch)
         reasons: list[Reason] = []
@@ -232,21 +232,22 @@ class Checker:
         return analysis
 
     def boot_outcome(
-        self, cas: list[x509.Certificate], target: BootServer
+        self, cas: list[x509.Certificate], target: BootServer, *, typed: bool = False
     ) -> Awaitable[BootOutcome]:
         """The handset's provisioning rule once ``cas`` are its custom CAs (two during a
         rollover). Shared per (CAs, boot server): 10,000 URLs serving one CA cost one
-        handshake."""
+        handshake. ``typed``: the name is one a technician types on the phone
+        (--boot-server), not one a boot file carries (bootrules.name_reason)."""
         prints = ",".join(sorted(certrules.fingerprint(ca, _SHA256) for ca in cas))
-        key = (prints, target.host, target.port)
+        key = (prints, target.host, target.port, typed)
         task = self._boot.get(key)
         if task is None:
-            task = asyncio.ensure_future(self._check_boot_server(cas, target))
+            task = asyncio.ensure_future(self._check_boot_server(cas, target, typed))
             self._boot[key] = task
         return asyncio.shield(task)
 
     async def _check_boot_server(
-        self, cas: list[x509.Certificate], target: BootServer
+        self, cas: list[x509.Certificate], target: BootServer, typed: bool = False
     ) -> BootOutcome:
         """The handset's own provisioning rule once ``cas`` are its only custom CAs."""
         opts = self.options
@@ -277,7 +278,7 @@ class Checker:
                                          "boot-server-not-yet-valid"):  # fmt: skip
                 peer = await self._peer_cert_unverified(target)
         if peer is not None:
-            name = bootrules.name_reason(peer, target.host)
+            name = bootrules.name_reason(peer, target.host, typed=typed)
             if name is not None:
                 reasons.append(name)
         if not outcome.ok and not reasons:  # never report less than the handset would

@@ -2,8 +2,12 @@
 
 The bulletin: the URL field starts as ``http://`` (that part can be edited), all
 characters are entered as lower case, and ``ftp://user:pass@host/ca.crt`` URLs
-are allowed. The scheme and the host name are case-insensitive (RFC 3986; DNS),
-so upper case there changes nothing; anywhere else it does.
+are allowed. So the URL checked and fetched is the one the handset downloads
+(core.handset.procedure.entered_url: lower case, a scheme-less URL typed after
+the field's ``http://``), the very string a rehearsal types; upper case in the
+user name, password or path is reported on its own (WARN ``upper-case``). The
+scheme and the host name are case-insensitive (RFC 3986; DNS), so upper case
+there changes nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from core.check.verdict import Reason, fail, warn
+from core.handset.procedure import entered_url
 from core.redact import mask_url
 
 SCHEMES = ("http", "https", "ftp")
@@ -64,20 +69,22 @@ def analyse_url(url: str) -> UrlReport:
         )
 
     m = _SCHEME_RE.match(given)
+    fetch_url = entered_url(given)  # what the handset downloads: a rehearsal types the same
     if m:
         scheme = m.group(1).lower()
-        fetch_url = given
+        written = given
     else:
         scheme = DEFAULT_SCHEME
-        fetch_url = f"{DEFAULT_SCHEME}://{given}"
+        written = f"{DEFAULT_SCHEME}://{given}"
         reasons.append(
             warn(
                 "no-scheme",
-                "The URL has no scheme, so it was checked as http://, which the handset's "
-                "URL field starts with; write the scheme to be sure.",
+                f"The URL has no scheme, so a technician types it after the http:// that "
+                f"the handset's URL field starts with, and it was checked as "
+                f"{mask_url(fetch_url)}; write the scheme to be sure.",
             )
         )
-    display = mask_url(fetch_url if not m else given)
+    display = mask_url(written)
     if scheme not in SCHEMES:
         reasons.append(
             fail(
@@ -88,7 +95,7 @@ def analyse_url(url: str) -> UrlReport:
         )
         return UrlReport(url, fetch_url, "", display, reasons)
 
-    rest = fetch_url[fetch_url.index("://") + 3 :]
+    rest = written[written.index("://") + 3 :]
     userinfo, hostport, tail = split_netloc(rest)
     if not hostport:
         reasons.append(fail("bad-url", "The URL has no host name; write it as http://HOST/ca.crt."))
@@ -134,26 +141,12 @@ def analyse_url(url: str) -> UrlReport:
     if any(ch.isupper() for ch in _PERCENT_RE.sub("", tail)):
         places.append("the path")
     if places:
-        typed = mask_url(
-            f"{scheme}://{userinfo.lower()}{'@' if userinfo else ''}{hostport}"
-            f"{_lower_keeping_escapes(tail)}"
-        )
         reasons.append(
-            fail(
+            warn(
                 "upper-case",
-                f"The handset enters lower case only, so upper case in {' and '.join(places)} "
-                f"would be typed as {typed}; make those lower case on the server and give "
-                f"the lower-case URL.",
+                f"The handset enters lower case only, so it types {' and '.join(places)} in "
+                f"lower case and downloads {mask_url(fetch_url)}, which is what was checked; "
+                f"give technicians that lower-case URL.",
             )
         )
     return UrlReport(url, fetch_url, scheme, display, reasons)
-
-
-def _lower_keeping_escapes(text: str) -> str:
-    out, pos = [], 0
-    for m in _PERCENT_RE.finditer(text):
-        out.append(text[pos : m.start()].lower())
-        out.append(m.group(0))
-        pos = m.end()
-    out.append(text[pos:].lower())
-    return "".join(out)

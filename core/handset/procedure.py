@@ -7,6 +7,7 @@ what the phone said. Navigation uses the arrow keys and select, as on a phone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,6 +21,35 @@ from core.handset.runner import drive
 
 # Called after every step with (what was pressed, the handset).
 OnStep = Callable[[str, Handset], None]
+
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def has_scheme(url: str) -> bool:
+    """True when ``url`` starts with ``scheme://`` (any scheme, any case)."""
+    return _SCHEME_RE.match(url.strip()) is not None
+
+
+def url_keystrokes(url: str) -> tuple[bool, str]:
+    """How a technician enters ``url`` in the URL field, which starts as 'http://':
+    (keep that prefix?, the text to type). An http:// URL keeps the prefix and types the
+    rest; a URL without a scheme keeps it and is typed whole after it (the bulletin's
+    field already holds http://); any other scheme clears the field and types it all."""
+    url = url.strip()
+    if url.lower().startswith(URL_PREFIX):
+        return True, url[len(URL_PREFIX) :]
+    if not has_scheme(url):
+        return True, url
+    return False, url
+
+
+def entered_url(url: str) -> str:
+    """The URL the handset downloads after a technician enters ``url`` as perform_bulletin
+    does: the field's 'http://' kept where it applies, every character typed in lower case
+    (bulletin: "All character are entered as lower case"). `handset-ca check` fetches this
+    very string, so a check and a rehearsal of the same URL can never disagree."""
+    keep, text = url_keystrokes(url)
+    return (URL_PREFIX if keep else "") + text.lower()
 
 
 @dataclass
@@ -126,16 +156,19 @@ async def perform_bulletin(
         d.expect("configure_ca_cert")
         # 5. Enter the URL (the 'http://' part can be edited) and press Enter.
         # The step label masks a URL password: what is printed or logged must not carry it.
-        if url.lower().startswith(URL_PREFIX):
-            typed = await d.type(url[len(URL_PREFIX) :], mask_url(url)[len(URL_PREFIX) :])
+        # A URL without a scheme is typed after the 'http://' already there.
+        keep, text = url_keystrokes(url)
+        shown = mask_url((URL_PREFIX if keep else "") + text)
+        if keep:
+            typed = await d.type(text, shown[len(URL_PREFIX) :])
         elif handset.screen.keypad:  # the Clear soft key, rather than a Backspace each
             await d.key("soft3", "Clear soft key")
-            typed = 1 + await d.type(url, mask_url(url))
+            typed = 1 + await d.type(text, shown)
         else:
             for _ in range(len(handset.screen.entry or "")):
                 await d.press("backspace")
             d.step(f"backspace over {URL_PREFIX!r}")
-            typed = len(URL_PREFIX) + await d.type(url, mask_url(url))
+            typed = len(URL_PREFIX) + await d.type(text, shown)
         report.url_presses = typed
         await d.key("soft1", "Enter soft key")
         report.message = handset.last_message

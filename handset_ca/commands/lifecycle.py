@@ -25,7 +25,7 @@ from core.pki.names import printable
 from core.pki.renew import issued_certificate, renew, renew_ca
 from core.pki.rollover import finish_rollover, refuse_started, rollover_started, start_rollover
 from core.pki.status import DEFAULT_WARN_DAYS, OK, expiry_status
-from handset_ca.commands.common import add_workspace
+from handset_ca.commands.common import add_workspace, as_usage
 from handset_ca.commands.pki import summary_lines
 
 USAGE_ERROR = 2
@@ -153,7 +153,7 @@ def _report(title: str, result: Result) -> None:
 
 def cmd_renew(args: argparse.Namespace) -> int:
     ws = _workspace(args)
-    check_days(args.days)
+    as_usage(check_days, args.days)
     issued_certificate(ws, args.name)  # before any prompt
     if args.next and not rollover_started(ws):
         raise UserError(
@@ -274,7 +274,7 @@ def _need(label: str, given: str | None, option: str, env: str) -> None:
 
 def cmd_ca_renew(args: argparse.Namespace) -> int:
     ws = _workspace(args)
-    check_days(args.days)
+    as_usage(check_days, args.days)
     ws.ca_certificate()  # "There is no CA" before the prompt
     passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
     result = renew_ca(ws, passphrase, days=args.days)
@@ -302,7 +302,7 @@ def cmd_ca_rollover(args: argparse.Namespace) -> int:
             result,
         )
         return 0
-    check_days(args.days)
+    as_usage(check_days, args.days)
     refuse_started(ws)
     passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
     result = start_rollover(ws, passphrase, days=args.days)

@@ -30,7 +30,7 @@ from core.pki.keys import WrongPassphrase, is_encrypted_key
 from core.pki.names import build_name
 from core.pki.sign import CSR_NAMES, CSR_NAMES_COPY
 from core.pki.workspace import CAState, ca_state_sentence, check_out_folder
-from handset_ca.commands.common import add_workspace
+from handset_ca.commands.common import add_workspace, as_usage
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -177,9 +177,9 @@ def _report(title: str, result: Result) -> None:
 def cmd_ca_init(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     subject = _subject(args, args.cn)
+    as_usage(build_name, subject)  # a bad option value: exit 2, before anything else
+    as_usage(check_days, args.days)
     ws.require_no_ca()  # before asking for a passphrase
-    build_name(subject)
-    check_days(args.days)
     passphrase = read_passphrase("ca", new=True, passphrase_file=args.passphrase_file)
     result = ws.create_ca(subject, passphrase, key_size=args.key_size, days=args.days)
     _report(f"Created the CA in {ws.root}; publish ca.crt to the phones.", result)
@@ -212,10 +212,10 @@ def cmd_ca_show(args: argparse.Namespace) -> int:
 def cmd_issue(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     subject = _subject(args, args.cn or args.name)
-    check_server_name(subject.cn)  # bad input fails before any prompt
+    as_usage(check_server_name, subject.cn)  # bad input fails before any prompt
     ws.issued_paths(args.name)
-    build_name(subject)
-    check_days(args.days)
+    as_usage(build_name, subject)
+    as_usage(check_days, args.days)
     ws.require_ca()  # a missing or half CA is said before any passphrase is asked
     ca_passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
     key_passphrase = None
@@ -241,7 +241,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
 def cmd_sign(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     data = _read(args.csr)
-    check_days(args.days)
+    as_usage(check_days, args.days)
     out = Path(args.out) if args.out else None
     if out is not None:  # before the passphrase prompt, and before any serial is taken
         check_out_folder(out.parent, "--out")

@@ -10,16 +10,17 @@ import asyncio
 import sys
 from dataclasses import replace
 
-from core.errors import UserError
+from core.errors import UsageError
 from core.fetch import DEFAULT_TIMEOUT, ConnectMap, mask_url
 from core.handset import DEFAULT_ADMIN_PASSWORD, Cancel, Handset, HandsetSettings
 from core.handset.bootfiles import DEFAULT_MAC, boot_base_url, check_mac
 from core.handset.events import BOOT_OK
 from core.handset.keypad import keypad_presses
 from core.handset.menu import PLATFORM_PROFILES, URL_PREFIX
-from core.handset.procedure import perform_bulletin
+from core.handset.procedure import entered_url, has_scheme, perform_bulletin
 from core.handset.provision import parse_boot_server
 from core.handset.screen import Screen, render_text
+from handset_ca.commands.common import as_usage
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,14 +33,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Certificates > Install Custom CA Certs > Configure CA Cert..., enter URL, then "
             "set the TLS profile's CA Certificate to All Certificates. With --boot-server, "
             "then provision from that server the way the phone checks it. Exit 0 when all "
-            "of it worked, 1 otherwise."
+            "of it worked, 1 otherwise, 2 for a usage error."
         ),
     )
     parser.add_argument(
         "url",
         metavar="URL",
         nargs="?",
-        help="what to type: http://, https:// or ftp:// (not with --boot)",
+        help="what to type: http://, https:// or ftp:// (without a scheme it is typed after "
+        "the field's http://, as a technician would; not with --boot)",
     )
     parser.add_argument(
         "--boot",
@@ -95,10 +97,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def typed_url(url: str) -> str:
     """What the handset's URL field holds after typing ``url``: the 'http://' already there
-    is kept, everything typed is lower case (bulletin), as core.handset.procedure types it."""
-    if url.lower().startswith(URL_PREFIX):
-        return URL_PREFIX + url[len(URL_PREFIX) :].lower()
-    return url.lower()
+    is kept (a URL without a scheme is typed after it), everything typed is lower case
+    (bulletin); core.handset.procedure.entered_url, which `check` fetches too."""
+    return entered_url(url)
 
 
 def masked_render(screen: Screen) -> str:
@@ -129,9 +130,9 @@ def run_boot(args: argparse.Namespace) -> int:
     from core.handset.machine import POWER_KEY
     from core.handset.runner import run_effect
 
-    connect_to = ConnectMap.parse(args.connect_to)
-    mac = check_mac(args.mac)
-    boot_base_url(args.boot)  # a bad address is a UserError before any key
+    connect_to = as_usage(ConnectMap.parse, args.connect_to)
+    mac = as_usage(check_mac, args.mac)
+    as_usage(boot_base_url, args.boot)  # a bad address is a usage error before any key
     handset = Handset(HandsetSettings(boot_server=args.boot, mac=mac))
 
     def show(phone: Handset) -> None:
@@ -162,18 +163,25 @@ def run_boot(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.boot:
         if args.url:
-            raise UserError("Give either a URL to type or --boot URL, not both.")
+            raise UsageError("Give either a URL to type or --boot URL, not both.")
         return run_boot(args)
     if not args.url:
-        raise UserError("Give the URL to type (or --boot URL to boot from a server).")
-    connect_to = ConnectMap.parse(args.connect_to)
-    if args.boot_server:
-        parse_boot_server(args.boot_server)  # a bad address is a UserError before any key
+        raise UsageError("Give the URL to type (or --boot URL to boot from a server).")
+    connect_to = as_usage(ConnectMap.parse, args.connect_to)
+    if args.boot_server:  # a bad address is a usage error (exit 2) before any key
+        as_usage(parse_boot_server, args.boot_server)
     typed = typed_url(args.url)
-    if args.keypad:  # a character the keypad lacks is a UserError before any key
-        keypad_presses(typed[len(URL_PREFIX) :] if typed.startswith(URL_PREFIX) else typed)
+    if args.keypad:  # a character the keypad lacks is a usage error before any key
+        as_usage(
+            keypad_presses, typed[len(URL_PREFIX) :] if typed.startswith(URL_PREFIX) else typed
+        )
     handset = Handset(HandsetSettings(boot_server=args.boot_server or "", keypad=args.keypad))
-    if typed != args.url:
+    if not has_scheme(args.url):
+        print(
+            f"Note: the URL field starts with {URL_PREFIX} and the URL has no scheme, so the "
+            f"handset kept that and typed the rest after it, in lower case: {mask_url(typed)}."
+        )
+    elif typed != args.url.strip():
         print(
             f"Note: the handset enters lower case only, so it typed {mask_url(typed)} "
             f"(given {mask_url(args.url)}), as a real phone would."

@@ -56,6 +56,13 @@ def boot(tmp_path_factory):
         "http://site/v1-root.crt",
         "http://site/forged.crt",
         "http://site/intermediate.crt",
+        # A new user's three disagreements: the bulletin's own FTP account (typed in lower
+        # case, which the boot server takes), an upper-case path (typed /ca.crt, served),
+        # and no scheme (typed after the field's http://).
+        f"ftp://PlcmSpIp:PlcmSpIp@{NAME}/ca.crt",
+        f"http://{NAME}/CA.crt",
+        f"{NAME}/ca.crt",
+        "http://site/upper/CA.crt",  # typed /upper/ca.crt, which is not served
     ],
 )
 async def test_checker_and_handset_agree(boot, site, url):
@@ -72,7 +79,9 @@ async def test_checker_and_handset_agree(boot, site, url):
     if not report.installed:
         assert verdict.level == Level.FAIL, verdict.reasons
     if report.installed:
-        boot_ok = not any(r.code.startswith("boot-server-") for r in verdict.reasons)
+        boot_ok = not any(
+            r.code.startswith("boot-server-") and r.level == Level.FAIL for r in verdict.reasons
+        )
         assert report.provision is not None and report.provision.ok == boot_ok
         file_fails = [
             r
@@ -80,6 +89,59 @@ async def test_checker_and_handset_agree(boot, site, url):
             if r.level == Level.FAIL and not r.code.startswith("boot-server-")
         ]
         assert file_fails == []  # what the handset installs is at most a WARN here
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"ftp://PlcmSpIp:PlcmSpIp@{NAME}/ca.crt",
+        f"http://{NAME}/CA.crt",
+        f"{NAME}/ca.crt",
+        f"http://{NAME}/Nothing.crt",
+    ],
+)
+def test_check_and_rehearse_commands_agree(boot, url):
+    """The user's case, by the console script: `check` exits 0 exactly when `rehearse`
+    installs, and handset_accepts says what the rehearsal did."""
+    server, _ = boot
+    exe = str(Path(sys.executable).parent / "handset-ca")
+    connect = [arg for spec in server.connect_to() for arg in ("--connect-to", spec)]
+    checked = subprocess.run(
+        [exe, "check", "--json", "--timeout", "5", url, *connect],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    rehearsed = subprocess.run(
+        [exe, "rehearse", "--quiet", "--timeout", "5", url, *connect],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    (data,) = [json.loads(line) for line in checked.stdout.splitlines()]
+    assert checked.returncode == rehearsed.returncode, (data, rehearsed.stdout, rehearsed.stderr)
+    assert data["handset_accepts"] == (rehearsed.returncode == 0)
+    assert "PlcmSpIp:PlcmSpIp" not in checked.stdout + rehearsed.stdout + rehearsed.stderr
+    if url.startswith(NAME):
+        assert "typed the rest after it" in rehearsed.stdout
+
+
+def test_an_upper_case_boot_server_name_fails_both_and_check_advises_lower_case(boot):
+    """A new user's case: the boot server issued as bootserver1.example.com, given with
+    capitals. The handset's plain string comparison fails; check says which name to use."""
+    server, _ = boot
+    exe = str(Path(sys.executable).parent / "handset-ca")
+    url, target = f"http://{NAME}/ca.crt", "https://BootServer1.example.com/"
+    connect = [arg for spec in server.connect_to() for arg in ("--connect-to", spec)]
+    checked = subprocess.run(
+        [exe, "check", "--json", url, "--boot-server", target, *connect],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    rehearsed = subprocess.run(
+        [exe, "rehearse", "--quiet", url, "--boot-server", target, *connect],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert checked.returncode == rehearsed.returncode == 1, rehearsed.stdout + rehearsed.stderr
+    (data,) = [json.loads(line) for line in checked.stdout.splitlines()]
+    (reason,) = data["reasons"]
+    assert reason["code"] == "boot-server-cn-mismatch"
+    assert f"give the handset the name {NAME}" in reason["message"]
 
 
 def test_console_script_against_the_rehearsal_boot_server(boot):

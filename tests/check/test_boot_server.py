@@ -121,3 +121,43 @@ async def test_expired_boot_server_certificate(site, pki, tmp_path):
     )  # fmt: skip
     codes, result = await boot_codes(site, tmp_path, cert, pki.server_key)
     assert codes == ["boot-server-expired"] and result.cn == NAME and not result.ok
+
+
+async def test_a_case_only_difference_is_a_cn_mismatch_advising_the_lower_case_name(
+    site, pki, tmp_path
+):
+    """A new user's case: CN (and SAN) bootserver1.example.com, --boot-server given with
+    capitals. The handset compares plain strings; the name a phone types is lower case."""
+    cert = pki.server_cert("bootserver1.example.com", san=["bootserver1.example.com"])
+    with https_server(tmp_path, cert, pki.server_key) as server:
+        verdict = await check_url(
+            site.url("/ca.crt"), options(server.port, "BootServer1.example.com")
+        )
+    (reason,) = verdict.reasons
+    assert reason.code == "boot-server-cn-mismatch" and reason.level == Level.FAIL
+    assert "give the handset the name bootserver1.example.com" in reason.message
+    assert "CN=BootServer1" not in reason.message
+
+
+async def test_an_upper_case_cn_equal_to_the_name_warns_that_a_phone_types_lower_case(
+    site, pki, tmp_path
+):
+    cert = pki.server_cert("BootServer2.Example.com", san=["BootServer2.Example.com"])
+    with https_server(tmp_path, cert, pki.server_key) as server:
+        verdict = await check_url(
+            site.url("/ca.crt"), options(server.port, "BootServer2.Example.com")
+        )
+    (reason,) = verdict.reasons
+    assert reason.code == "boot-server-upper-case" and verdict.level == Level.WARN
+    assert "CN=bootserver2.example.com" in reason.message
+    assert "can never equal" in reason.message
+    assert verdict.boot_servers[0].ok  # the handset given that exact string would provision
+
+
+async def test_a_mismatch_with_an_upper_case_name_advises_the_lower_case_name(site, pki, tmp_path):
+    cert = pki.server_cert("other.test")
+    with https_server(tmp_path, cert, pki.server_key) as server:
+        verdict = await check_url(site.url("/ca.crt"), options(server.port, "Boot.Example.test"))
+    (reason,) = verdict.reasons
+    assert reason.code == "boot-server-cn-mismatch"
+    assert "CN=boot.example.test and give the handset that name" in reason.message

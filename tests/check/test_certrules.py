@@ -96,9 +96,23 @@ def test_a_ca_without_key_usage_warns_what_it_means_for_clients(pki, tmp_path):
 
 def test_ca_match_same_stale_and_different(pki):
     info = cert_info(pki.ca, NOW)
-    assert ca_match_reason(info, pki.ca, "ca.crt") is None
-    renewed = make_cert(pki.ca_key)  # same name, new serial: the server has a stale copy
-    stale = ca_match_reason(info, renewed, "ca.crt")
-    assert stale is not None and stale.code == "ca-stale" and "replace the file" in stale.message
+    assert ca_match_reason(info, pki.ca, "ca.crt", pki.ca) is None
+    rekeyed = make_cert(pki.other_key)  # same name, another key: phones will not trust it
+    stale = ca_match_reason(info, rekeyed, "ca.crt", pki.ca)
+    assert stale is not None and stale.code == "ca-stale" and stale.level == Level.FAIL
+    assert "another key" in stale.message and "replace the file" in stale.message
     other = make_cert(pki.other_key, "Other CA")
-    assert ca_match_reason(info, other, "ca.crt").code == "ca-mismatch"
+    assert ca_match_reason(info, other, "ca.crt", pki.ca).code == "ca-mismatch"
+
+
+def test_a_renewed_ca_served_in_its_former_copy_is_a_warning(pki):
+    """`ca renew` keeps the key and subject: phones holding the former copy keep trusting."""
+
+    renewed = make_cert(pki.ca_key, start=NOW)  # same key and name, issued later
+    stale = ca_match_reason(cert_info(pki.ca, NOW), renewed, "pki/ca.crt", pki.ca)
+    assert stale is not None and stale.code == "ca-stale" and stale.level == Level.WARN
+    assert "former copy" in stale.message and "restart serve" in stale.message
+    # The other way round: the server is ahead of the --ca file given.
+    older = make_cert(pki.ca_key, start=NOW - timedelta(days=30))
+    ahead = ca_match_reason(cert_info(pki.ca, NOW), older, "old/ca.crt", pki.ca)
+    assert ahead is not None and ahead.level == Level.WARN and "out of date" in ahead.message

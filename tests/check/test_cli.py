@@ -83,12 +83,12 @@ def test_ca_matches_and_catches_a_stale_copy(site, pki, tmp_path):
     local.write_bytes(pem(pki.ca))
     done = check("--json", "--ca", str(local), site.url("/ca.crt"))
     assert done.returncode == 0 and json.loads(done.stdout)["ca_match"] is True
-    renewed = tmp_path / "renewed.der"
-    renewed.write_bytes(der(make_cert(pki.ca_key)))  # DER is fine for --ca
-    done = check("--json", "--ca", str(renewed), site.url("/ca.crt"))
+    rekeyed = tmp_path / "rekeyed.der"
+    rekeyed.write_bytes(der(make_cert(pki.other_key)))  # DER is fine for --ca
+    done = check("--json", "--ca", str(rekeyed), site.url("/ca.crt"))
     data = json.loads(done.stdout)
     assert done.returncode == 1 and data["ca_match"] is False
-    assert [r["code"] for r in data["reasons"]] == ["ca-stale"]
+    assert [(r["code"], r["level"]) for r in data["reasons"]] == [("ca-stale", "FAIL")]
 
 
 @pytest.mark.parametrize(
@@ -166,3 +166,26 @@ def test_json_and_text_show_the_subject_as_openssl_does(tmp_path):
     assert as_json.returncode == 0, as_json.stderr
     assert json.loads(as_json.stdout)["certificate"]["subject"] == expected
     assert "1.2.840.113549.1.9.1" not in as_json.stdout + as_text.stdout
+
+
+def test_a_served_ca_from_before_ca_renew_is_a_warning(tmp_path):
+    """A new user's case: `serve` started, then `ca renew`; the server still serves the
+    former ca.crt (same key and subject), which phones keep trusting: WARN, exit 0."""
+    from core.bootserver import BootServer
+    from core.pki import Subject, Workspace
+    from core.pki.renew import renew_ca
+
+    workspace = Workspace(tmp_path / "ws")
+    workspace.create_ca(Subject(cn="Root CA"), b"renew-pass")
+    workspace.issue("bootserver1.example.com", b"renew-pass")
+    with BootServer(workspace, name="bootserver1.example.com") as server:
+        renew_ca(workspace, b"renew-pass")
+        connect = [arg for spec in server.connect_to() for arg in ("--connect-to", spec)]
+        url = "http://bootserver1.example.com/ca.crt"
+        done = check("--json", "--ca", str(workspace.ca_crt_path), url, *connect)
+    data = json.loads(done.stdout)
+    assert done.returncode == 0, data
+    assert data["verdict"] == "WARN" and data["ca_match"] is False
+    (reason,) = data["reasons"]
+    assert reason["code"] == "ca-stale" and reason["level"] == "WARN"
+    assert "former copy of this CA renewed since" in reason["message"]

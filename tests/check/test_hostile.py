@@ -139,10 +139,19 @@ async def test_url_with_space_and_non_ascii(site):
     assert verdict.level == Level.PASS, verdict.reasons
 
 
-async def test_upper_case_path_fails_even_when_served(site):
+async def test_upper_case_path_is_fetched_as_the_handset_types_it(site):
+    """The handset types /upper/ca.crt; the server has only /upper/CA.crt."""
     verdict = await run(site.url("/upper/CA.crt"))
+    assert codes(verdict) == ["upper-case", "fetch-http-status"]
+    assert verdict.level == Level.FAIL and verdict.handset_accepts is False
+    assert verdict.final_url.endswith("/upper/ca.crt")
+
+
+async def test_upper_case_path_warns_when_the_lower_case_file_is_served(site):
+    verdict = await run(site.url("/CA.crt"))
     assert codes(verdict) == ["upper-case"]
-    assert verdict.certificate is not None  # still fetched and described
+    assert verdict.level == Level.WARN and verdict.handset_accepts is True
+    assert verdict.certificate is not None and verdict.final_url.endswith("/ca.crt")
 
 
 async def test_server_certificate_and_weak_key_rules_apply_to_served_files(site):

@@ -40,18 +40,18 @@ def test_rehearse_boot_fails_with_the_reason(server, capsys):
 
 
 @pytest.mark.parametrize(
-    ("args", "sentence"),
+    ("args", "sentence", "exit_code"),
     [
-        (["rehearse", "--boot", "http://h/", "--mac", "12"], "is not a MAC address"),
-        (["rehearse", "--boot", "gopher://h/"], "ftp://, http:// or https://"),
-        (["rehearse", "http://h/ca.crt", "--boot", "http://h/"], "not both"),
-        (["rehearse"], "Give the URL"),
-        (["fleet", "simulate", "--boot", "http://example.com/"], "--i-own-this-server"),
-        (["fleet", "simulate", "--boot", "http://127.0.0.1/", "--count", "0"], "--count"),
+        (["rehearse", "--boot", "http://h/", "--mac", "12"], "is not a MAC address", 2),
+        (["rehearse", "--boot", "gopher://h/"], "ftp://, http:// or https://", 2),
+        (["rehearse", "http://h/ca.crt", "--boot", "http://h/"], "not both", 2),
+        (["rehearse"], "Give the URL", 2),
+        (["fleet", "simulate", "--boot", "http://example.com/"], "--i-own-this-server", 1),
+        (["fleet", "simulate", "--boot", "http://127.0.0.1/", "--count", "0"], "--count", 1),
     ],
 )
-def test_refusals_are_one_sentence(args, sentence, capsys):
-    assert main(args) == 1
+def test_refusals_are_one_sentence(args, sentence, exit_code, capsys):
+    assert main(args) == exit_code
     err = capsys.readouterr().err
     assert sentence in err and "Traceback" not in err and err.count("\n") == 1
 

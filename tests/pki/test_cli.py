@@ -91,26 +91,27 @@ def test_no_passphrase_anywhere(env, capsys, monkeypatch, ws):
     assert code == 1 and "No CA key passphrase given" in one_sentence_error(err)
     # bad input is reported before any passphrase is asked for
     code, _, err = run(capsys, "issue", "bad..name", "--workspace", str(ws.root))
-    assert code == 1 and "is not a host name or IP address" in one_sentence_error(err)
+    assert code == 2 and "is not a host name or IP address" in one_sentence_error(err)
 
 
 @pytest.mark.parametrize(
-    ("argv", "message"),
+    ("argv", "message", "exit_code"),
     [
-        (("issue", "../../etc"), "is not a host name or IP address"),
-        (("issue", "boot", "--cn", "a b"), "contains a blank"),
-        (("show", "missing.crt"), "Cannot read missing.crt"),
-        (("sign", "missing.csr"), "Cannot read missing.csr"),
-        (("ca", "init", "--cn", "Root CA"), "already holds a CA"),
-        (("ca", "init", "--cn", "X", "--country", "USA", "--workspace", "new"), "two letters"),
-        (("ca", "init", "--cn", "X", "--days", "0", "--workspace", "new"), "between 1 and"),
-        (("issue", "boot", "--days", "-5"), "between 1 and"),
+        # 2: a value of the command line our own validation rejects (README, Exit codes)
+        (("issue", "../../etc"), "is not a host name or IP address", 2),
+        (("issue", "boot", "--cn", "a b"), "contains a blank", 2),
+        (("show", "missing.crt"), "Cannot read missing.crt", 1),
+        (("sign", "missing.csr"), "Cannot read missing.csr", 1),
+        (("ca", "init", "--cn", "Root CA"), "already holds a CA", 1),
+        (("ca", "init", "--cn", "X", "--country", "USA", "--workspace", "new"), "two letters", 2),
+        (("ca", "init", "--cn", "X", "--days", "0", "--workspace", "new"), "between 1 and", 2),
+        (("issue", "boot", "--days", "-5"), "between 1 and", 2),
     ],
 )
-def test_user_errors(env, capsys, ws, argv, message):
+def test_user_errors(env, capsys, ws, argv, message, exit_code):
     argv = (*argv, "--workspace", str(ws.root)) if "--workspace" not in argv else argv
     code, _, err = run(capsys, *argv)
-    assert code == 1
+    assert code == exit_code
     assert message in one_sentence_error(err)
 
 
@@ -156,12 +157,12 @@ def test_new_passphrases_under_4_characters_and_empty_files_are_refused(
 
 def test_a_mistyped_ip_and_a_bad_email_are_refused(env, capsys, ws):
     code, _, err = run(capsys, "issue", "10.0.0.300", "--workspace", str(ws.root))
-    assert code == 1 and not ws.issued_dir.exists()
+    assert code == 2 and not ws.issued_dir.exists()
     assert "'10.0.0.300' is all digits and dots but not an IPv4" in one_sentence_error(err)
     code, _, err = run(
         capsys, "ca", "init", "--cn", "Root CA", "--email", "notanemail", "--workspace", "new"
     )
-    assert code == 1 and not (env / "new").exists()
+    assert code == 2 and not (env / "new").exists()
     assert "'notanemail' is not an address" in one_sentence_error(err)
 
 

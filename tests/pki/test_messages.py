@@ -205,6 +205,6 @@ def test_issue_accepts_ip_literals_alike(env, capsys, ws, name):
 def test_issue_refuses_addresses_no_server_has(env, capsys, ws, name, words):
     before = snapshot(ws.root)
     code, _, err = run(capsys, "issue", name, "--workspace", str(ws.root))
-    assert code == 1
+    assert code == 2  # a usage error: the NAME given
     assert sentence(err).startswith(f"The Common Name {name!r} {words}")
     assert snapshot(ws.root) == before

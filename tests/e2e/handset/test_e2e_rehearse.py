@@ -112,7 +112,7 @@ def test_rehearse_provisioning_failure_exits_1(http_server, mismatch_context, ca
 def test_rehearse_bad_options_are_one_sentence(args, words, capsys):
     code = main(["rehearse", "http://boot/ca.crt", *args])
     err = capsys.readouterr().err
-    assert code == 1
+    assert code == 2  # a usage error (README, Exit codes)
     assert words in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
 

@@ -164,8 +164,8 @@ def run_cli(
     )
 
 
-def assert_one_sentence(result: subprocess.CompletedProcess, text: str) -> None:
-    assert result.returncode == 1, result.stdout + result.stderr
+def assert_one_sentence(result: subprocess.CompletedProcess, text: str, code: int = 1) -> None:
+    assert result.returncode == code, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("handset-ca: ")
     assert text in result.stderr
@@ -197,10 +197,12 @@ def test_cli_end_to_end_with_openssl(tmp_path):
     assert_one_sentence(
         run_cli("issue", "../../etc", env_extra=env, cwd=tmp_path),
         "is not a host name or IP address",
+        2,  # a usage error: the NAME given
     )
     assert_one_sentence(
         run_cli("issue", "x", "--cn", "../../etc", env_extra=env, cwd=tmp_path),
         "is not a host name",
+        2,
     )
     wrong = run_cli("issue", "y", env_extra={"HANDSET_CA_PASSPHRASE": "nope"}, cwd=tmp_path)
     assert_one_sentence(wrong, "The CA key passphrase is wrong;")
