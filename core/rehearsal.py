@@ -63,6 +63,8 @@ class SignRequest:
     csr_path: Path
     ca_passphrase: bytes = field(repr=False)
     days: int
+    csr_names: str = "copy"  # `--csr-names`: "copy" the CSR's names, or "drop" (CN alone)
+    allow_wildcard: bool = False  # `--allow-wildcard`
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,8 @@ class Overview:
     expiries: tuple[Expiry, ...] = ()
     warn_days: int = 90
     rollover: bool = False
+    # The handset knows a boot server to provision from (Publish with HTTPS sets it).
+    boot_server: bool = True
 
     @property
     def next_expiry(self) -> Expiry | None:
@@ -149,6 +153,7 @@ class Step(StrEnum):
     PROFILE = "profile"  # set the provisioning profile's CA Certificate
     PROVISION = "provision"
     FIX_PROVISION = "fix_provision"
+    BOOT_SERVER = "boot_server"  # Provision has no boot server to contact (no HTTPS published)
     DONE = "done"
 
 
@@ -162,6 +167,8 @@ def next_step(view: Overview) -> Step:
         return Step.DONE
     if not view.serving:
         return Step.PUBLISH
+    if view.handset in (Progress.PROVISION_FAILED, Progress.PROFILE) and not view.boot_server:
+        return Step.BOOT_SERVER
     return {
         Progress.PROVISION_FAILED: Step.FIX_PROVISION,
         Progress.PROFILE: Step.PROVISION,
@@ -265,6 +272,7 @@ class Rehearsal:
             provisioning_profile=self.provisioning_profile(),
             expiries=expiries,
             rollover=rollover,
+            boot_server=bool(self.handset.settings.boot_server),
         )
 
     def provisioning_profile(self) -> str:
@@ -348,10 +356,16 @@ class Rehearsal:
         return request
 
     def check_sign(self, request: SignRequest) -> SignRequest:
+        from core.pki.sign import certificate_names, load_csr
+
         try:
-            read_user_file(request.csr_path)
+            csr = load_csr(read_user_file(request.csr_path))
         except UserError as exc:
             raise FieldError(str(exc), "path") from None
+        try:  # the names it asks for, as the signing will judge them
+            certificate_names(csr, request.csr_names, request.allow_wildcard)
+        except UserError as exc:
+            raise FieldError(str(exc), "csr_names") from None
         self.workspace.load_ca(request.ca_passphrase)
         return request
 
@@ -373,7 +387,7 @@ class Rehearsal:
         _, ca_cert = load(self.workspace, request.ca_passphrase)
         _, not_after = validity(request.days, dt.datetime.now(dt.UTC))
         try:
-            check_fits_ca(not_after, ca_cert, request.days)
+            check_fits_ca(not_after, ca_cert, request.days, under_next=request.under_next)
         except UserError as exc:
             raise FieldError(str(exc), "days") from None
         return request
@@ -399,6 +413,7 @@ class Rehearsal:
 
     def ca_action_sentence(self, action: str) -> str:
         """Why ``action`` cannot be done now ("" when it can): asked before the form opens."""
+        from core.pki.issuers import still_under_current, unfinished_sentence
         from core.pki.rollover import refuse_started, rollover_started
 
         try:
@@ -411,6 +426,12 @@ class Rehearsal:
             return (
                 f"No CA rollover was started in {self.workspace.root}; start one first "
                 "(Ctrl+P, Start a CA rollover)."
+            )
+        if action == "finish" and (left := still_under_current(self.workspace)):
+            return unfinished_sentence(
+                left,
+                "then finish",
+                "(e, then r on each, with the next CA as the signer)",
             )
         return ""
 
@@ -455,7 +476,11 @@ class Rehearsal:
 
     def sign(self, request: SignRequest) -> Result:
         return self.workspace.sign_csr(
-            read_user_file(request.csr_path), request.ca_passphrase, days=request.days
+            read_user_file(request.csr_path),
+            request.ca_passphrase,
+            days=request.days,
+            csr_names=request.csr_names,
+            allow_wildcard=request.allow_wildcard,
         )
 
     def renew(self, request: RenewRequest) -> Result:

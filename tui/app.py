@@ -18,7 +18,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import OptionList
+from textual.widgets import OptionList, Select
 from textual.worker import Worker, WorkerState
 
 from core.errors import error_sentence
@@ -49,6 +49,8 @@ FOCUS_KEYS = frozenset({"tab", "shift+tab"})
 CANCEL_KEYS = frozenset({"escape", END_KEY})  # on the handset while it waits
 REPLAY_INTERVAL = 0.05  # seconds between looks at whether waiting keys can go on
 UNFOCUSED_GRACE = 1.0  # a screen that focuses nothing this long after mounting takes keys
+# A key not seen through to the app this long no longer holds the next (its widget went).
+KEY_GRACE = 1.0
 
 
 def as_typed(event: events.Key) -> list[events.Key]:
@@ -136,6 +138,9 @@ class HandsetCAApp(App[int]):
         self._replaying = False
         self._forms: set[Any] = set()  # open forms (FormScreen) whose result is not handed over
         self._unfocused_since: dict[Screen[Any], float] = {}
+        # The key handed to a widget and not yet through (see _follow): (token, since).
+        self._in_flight: tuple[object, float] | None = None
+        self._select_moving_since: float | None = None
         self._deferred_effects: list[Effect] = []
         self._effects: dict[Worker[Any], Effect] = {}  # the handset's, by the worker running it
 
@@ -173,9 +178,45 @@ class HandsetCAApp(App[int]):
                     self._typeahead.append(key)
                     self._arm_replay()
                 else:
-                    await super().on_event(key)
+                    await self._dispatch(key)
             return
         await super().on_event(event)
+
+    async def _dispatch(self, key: events.Key) -> None:
+        """Hand one key to Textual; if it went to a widget, the next waits until it is through.
+
+        Textual runs a priority binding (the form's Enter, Tab, the workbench's letters)
+        as the key arrives, but a key it forwards is handled later: by the focused
+        widget, then (bubbling up) by the app, which runs the non-priority binding (an
+        option list's Down, a Select's Space) of whatever has the focus *then*. So in a
+        burst `Down Enter` the Enter ran before the Down, and a Tab moved the focus before
+        the Down's binding was looked up."""
+        await super().on_event(key)
+        if key.is_forwarded:
+            self._follow(self.focused or self.screen)
+
+    def _follow(self, target: Any) -> None:
+        """Hold the keys after the one just forwarded to ``target`` until it has been
+        handled there and at every level it can bubble to, up to the app: a callback
+        queued behind it at each level, one level at a time."""
+        token = object()
+        self._in_flight = (token, time.monotonic())
+
+        def through() -> None:
+            if self._in_flight is not None and self._in_flight[0] is token:
+                self._in_flight = None
+                # Queued: after what the key's action asked the app to do (a focus change).
+                self.call_later(self.replay_typeahead)
+
+        def after(node: Any) -> None:
+            parent = node.parent
+            if parent is None or parent is self:
+                self.call_later(through)
+            elif not parent.call_later(after, parent):  # closing: it handles nothing more
+                after(parent)
+
+        if not target.call_later(after, target):
+            through()
 
     def holds(self, key: str) -> bool:
         """Must ``key`` wait? While the screen it is meant for is not there yet: before
@@ -189,6 +230,12 @@ class HandsetCAApp(App[int]):
         except Exception:  # no screen yet, or not composed: before the first frame
             return True
         if not screen.is_mounted or self._unfocused(screen):
+            return True
+        if self._in_flight is not None:
+            if time.monotonic() - self._in_flight[1] < KEY_GRACE:
+                return True  # the key before it is not through yet (_dispatch)
+            self._in_flight = None
+        if self._select_moving():
             return True
         if any(form.submitted for form in self._forms):
             return True
@@ -211,6 +258,22 @@ class HandsetCAApp(App[int]):
         since = self._unfocused_since.setdefault(screen, time.monotonic())
         return time.monotonic() - since < UNFOCUSED_GRACE
 
+    def _select_moving(self) -> bool:
+        """A Select's list is opening (the Select is expanded, its list not focused yet) or
+        closing (its list still focused): the keys after wait for the focus to land."""
+        focused = self.focused
+        moving = (isinstance(focused, Select) and focused.expanded) or (
+            isinstance(focused, OptionList)
+            and isinstance(focused.parent, Select)
+            and not focused.parent.expanded
+        )
+        if not moving:
+            self._select_moving_since = None
+            return False
+        if self._select_moving_since is None:
+            self._select_moving_since = time.monotonic()
+        return time.monotonic() - self._select_moving_since < UNFOCUSED_GRACE
+
     def _arm_replay(self) -> None:
         if self._replay_timer is None:
             self._replay_timer = self.set_interval(REPLAY_INTERVAL, self.replay_typeahead)
@@ -222,7 +285,7 @@ class HandsetCAApp(App[int]):
         self._replaying = True
         try:
             while self._typeahead and not self.holds(self._typeahead[0].key):
-                await super().on_event(self._typeahead.pop(0))
+                await self._dispatch(self._typeahead.pop(0))
         finally:
             self._replaying = False
         if not self._typeahead and self._replay_timer is not None:
@@ -260,8 +323,11 @@ class HandsetCAApp(App[int]):
         """Redraw the next step when the handset moved on (no disk read)."""
         view = self.workbench.view
         progress = self.handset.progress
-        if progress != view.handset:
-            self.workbench.show(dataclasses.replace(view, handset=progress))
+        boot_server = bool(self.handset.settings.boot_server)  # set on the phone, maybe
+        if progress != view.handset or boot_server != view.boot_server:
+            self.workbench.show(
+                dataclasses.replace(view, handset=progress, boot_server=boot_server)
+            )
 
     def refresh_overview(self) -> None:
         self.workbench.show(self.overview())

@@ -19,6 +19,8 @@ MARKERS: dict[str, tuple[str, str]] = {
     "expired": ("EXPIRED", "bold red"),
     "warning": ("WARN", "bold yellow"),
     "ok": ("ok", ""),
+    "issuer retired": ("RETIRED", "bold red"),  # signed by a CA the rollover retired
+    "unknown issuer": ("ISSUER?", "bold red"),
 }
 KIND_LABEL = {"ca": "CA", "next-ca": "next CA", "server": ""}
 

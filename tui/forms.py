@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, OptionList, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -74,6 +74,7 @@ class Field:
     integer: bool = False
     choices: tuple[int, ...] = ()  # a Select instead of an Input
     example: bool = True  # the placeholder is an example value ("e.g. ...")
+    toggle: bool = False  # a Checkbox labelled with the placeholder (Tab and Space reach it)
 
 
 class FormScreen(EarlyKeys, ModalScreen[Any]):
@@ -120,7 +121,9 @@ class FormScreen(EarlyKeys, ModalScreen[Any]):
             for spec in self.fields():
                 with Horizontal(classes="row"):
                     yield Label(spec.label, classes="field-label")
-                    if spec.choices:
+                    if spec.toggle:
+                        yield Checkbox(spec.placeholder, compact=True, id=spec.id)
+                    elif spec.choices:
                         yield Select(
                             [(str(c), c) for c in spec.choices],
                             value=int(spec.value),
@@ -270,13 +273,21 @@ class FormScreen(EarlyKeys, ModalScreen[Any]):
         On a closed Select too, so Enter walks every field; ↓ or Space opens its list.
         """
         field = self.focused
+        select = open_select(field)
+        if select is not None:
+            assert isinstance(field, OptionList)
+            self.close_list(select, field.highlighted)
+            return
         if isinstance(field, OptionList) and field.highlighted_option is not None:
             # Here, not by the list's own Enter (a message, handled later): keys typed
             # right after must find the form already moved on or submitted.
             self.option_entered(field.highlighted_option)
             return
+        if isinstance(field, Checkbox):  # Space ticks it; Enter walks on, as in a field
+            self.focus_next("Input, Select")
+            return
         if not isinstance(field, (Input, Select)):
-            raise SkipAction()  # an open Select or a button handles Enter itself
+            raise SkipAction()  # a button handles Enter itself
         fields = [w for w in self.query("Input, Select") if w.focusable]
         if field is fields[-1]:
             self.submitted = True  # no more input; the keys after this Enter wait
@@ -284,6 +295,26 @@ class FormScreen(EarlyKeys, ModalScreen[Any]):
             self.run_worker(self._submit_when_typed(), group="submit", exclusive=True)
         else:
             self.focus_next("Input, Select")
+
+    def key_escape(self, event: events.Key) -> None:
+        """Esc on an open Select's list closes it, the choice unchanged (elsewhere: the
+        Cancel binding)."""
+        select = open_select(self.focused)
+        if select is not None:
+            event.stop()
+            event.prevent_default()
+            self.close_list(select, None)
+
+    def close_list(self, select: Select[Any], index: int | None) -> None:
+        """Close ``select``'s list, choosing option ``index`` (None: keep the value).
+
+        Here, as the key arrives, not by the Select's own messages (handled later, when
+        the keys typed after Enter or Esc would have reached the still open list)."""
+        spec = next(f for f in self.fields() if f.id == select.id)
+        if index is not None and 0 <= index < len(spec.choices):
+            select.value = spec.choices[index]
+        self.set_focus(select)
+        select.expanded = False
 
     async def _submit_when_typed(self) -> None:
         """Submit once every field has handled the keys already sent to it."""
@@ -310,6 +341,14 @@ class FormScreen(EarlyKeys, ModalScreen[Any]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def open_select(widget: Any) -> Select[Any] | None:
+    """The Select whose open list ``widget`` is, if it is one."""
+    parent = getattr(widget, "parent", None)
+    if isinstance(widget, OptionList) and isinstance(parent, Select) and parent.expanded:
+        return parent
+    return None
 
 
 def _key_sizes() -> tuple[int, ...]:
@@ -425,6 +464,20 @@ class IssueScreen(FormScreen):
         return IssueRequest(name, ca_pass, key_pass, days, int(self.value("key_size")))
 
 
+# The sign command's options, as core's sentences name them, and the Sign form's boxes.
+SIGN_OPTIONS_IN_THE_FORM = (
+    ("--allow-wildcard", '"Allow a wildcard" ticked'),
+    ("--csr-names drop", '"Names: the Common Name only" ticked'),
+)
+
+
+def sign_form_sentence(sentence: str) -> str:
+    """core's signing sentence with the form's boxes where it names the CLI's options."""
+    for option, box in SIGN_OPTIONS_IN_THE_FORM:
+        sentence = sentence.replace(option, box)
+    return sentence
+
+
 class SignCSRScreen(FormScreen):
     TITLE = "Sign a CSR made on the boot server"
     OK = "Sign"
@@ -440,24 +493,40 @@ class SignCSRScreen(FormScreen):
         return (
             Field("path", "CSR file", "/srv/boot/server.csr"),
             Field("days", "Days", value=str(DEFAULT_SERVER_DAYS), integer=True),
+            # The sign command's --csr-names drop and --allow-wildcard (Tab, then Space).
+            Field("csr_names", "Names", "the Common Name only", toggle=True),
+            Field("allow_wildcard", "Wildcard", "allow a wildcard (*.example.com)", toggle=True),
             Field("ca_pass", "CA passphrase", password=True),
         )
 
+    def choices(self) -> tuple[str, bool]:
+        """(csr_names, allow_wildcard) as the boxes say."""
+        from core.pki.sign import CSR_NAMES_COPY, CSR_NAMES_DROP
+
+        drop = self.query_one("#csr_names", Checkbox).value
+        wildcard = self.query_one("#allow_wildcard", Checkbox).value
+        return (CSR_NAMES_DROP if drop else CSR_NAMES_COPY), wildcard
+
     @on(Input.Changed, "#path")
-    def preview_names(self, event: Input.Changed) -> None:
+    @on(Checkbox.Changed)
+    def preview_names(self) -> None:
         """The names the certificate will carry, shown before it signs (core's sentence)."""
         from core.errors import UserError
         from core.fileio import PKI_FILE, read_small_file
         from core.pki.sign import names_preview
 
-        path = Path(event.value.strip()).expanduser()
+        path = Path(self.query_one("#path", Input).value.strip()).expanduser()
         try:
-            text = names_preview(read_small_file(path, PKI_FILE)) if path.is_file() else ""
+            data = read_small_file(path, PKI_FILE) if path.is_file() else None
+            text = names_preview(data, *self.choices()) if data is not None else ""
         except UserError as exc:
-            text = str(exc)
+            text = sign_form_sentence(str(exc))
         live = self.query_one("#live", Static)
         live.update(text)
         live.display = bool(text)
+
+    def show_error(self, sentence: str) -> None:
+        super().show_error(sign_form_sentence(sentence))
 
     def build(self) -> SignRequest:
         path = self.value("path")
@@ -466,7 +535,8 @@ class SignCSRScreen(FormScreen):
         days = self.integer("days", "lifetime")
         ca_pass = self.passphrase("ca_pass", None, "CA passphrase", required=True)
         assert ca_pass is not None
-        return SignRequest(Path(path).expanduser(), ca_pass, days)
+        csr_names, allow_wildcard = self.choices()
+        return SignRequest(Path(path).expanduser(), ca_pass, days, csr_names, allow_wildcard)
 
 
 class PublishScreen(FormScreen):

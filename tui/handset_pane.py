@@ -54,7 +54,11 @@ ENTRY_EDIT_KEYS: dict[str, str] = {"home": "line_start", "end": "line_end"}
 
 
 def _cell(label: str, width: int) -> str:
-    return label[:width].center(width)
+    """``label`` centred in ``width`` columns, an odd space always on the right: str.center
+    puts it left or right by the lengths' parity, so labels started in different columns."""
+    label = label[:width]
+    left = (width - len(label)) // 2
+    return (" " * left + label).ljust(width)
 
 
 def wrap_plain(line: str, width: int) -> list[str]:

@@ -42,6 +42,11 @@ STEP_TEXT: dict[Step, str] = {
     Step.FIX_PROVISION: (
         "read the phone's reason, fix it, then Provision (F3) again on the handset."
     ),
+    Step.BOOT_SERVER: (
+        "the handset has no boot server to provision from: publish with HTTPS (p stops, "
+        "p again: choose the certificate), or set its provisioning server under Network "
+        "Configuration."
+    ),
     Step.PROVISION: "on the handset's idle screen (Esc or F6 End), Provision (F3).",
     Step.PROFILE: (
         "on the handset: TLS Security > Configure TLS Profiles > a profile > "

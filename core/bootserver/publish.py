@@ -16,6 +16,16 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from core.errors import UserError
+from core.fleet.inventory import DEFAULT_MAC, Handset
+from core.fleet.params import SITE_FILE, ext_name, master_name
+from core.fleet.writer import (
+    SiteCA,
+    application_file,
+    default_master,
+    handset_file,
+    handset_master,
+    site_file,
+)
 
 PEM_TYPE = "application/x-pem-file"
 DER_TYPE = "application/x-x509-ca-cert"
@@ -59,14 +69,14 @@ def published_files(
 
 
 def provisioning_file(name: str) -> bytes:
-    """A small stand-in for a boot server's master configuration file (rehearsal choice)."""
-    return (
-        '<?xml version="1.0" standalone="yes"?>\n'
-        f"<!-- handset-ca rehearsal boot server {name}: the handset reached it over HTTPS "
+    """A small stand-in for a boot server's master configuration file (rehearsal choice),
+    in the master file's shape (core.fleet.writer) listing no file."""
+    return application_file(
+        [],
+        f"handset-ca rehearsal boot server {name}: the handset reached it over HTTPS "
         "and trusted its certificate. A real boot server would list configuration "
-        "files here. -->\n"
-        '<APPLICATION APP_FILE_PATH="" CONFIG_FILES="" MISC_FILES="" />\n'
-    ).encode()
+        "files here.",
+    )
 
 
 def write_ftp_home(folder: Path, files: Files) -> None:
@@ -79,17 +89,9 @@ def write_ftp_home(folder: Path, files: Files) -> None:
             (folder / path[1:]).write_bytes(body)
 
 
-SITE_FILE = "site.cfg"
-DEFAULT_MASTER = "000000000000.cfg"
-
-
-def _attr(value: str) -> str:
-    return (
-        value.replace("&", "&amp;")
-        .replace('"', "&quot;")
-        .replace("<", "&lt;")
-        .replace("\n", "&#10;")
-    )
+# Who wrote the rehearsal's boot files, in each file's first comment.
+REHEARSAL_ORIGIN = "the handset-ca rehearsal boot server"
+REHEARSAL_LABEL = "Rehearsal"  # reg.1.label of the rehearsal handset's own file
 
 
 def boot_files(
@@ -101,71 +103,37 @@ def boot_files(
     list_site: bool = True,
     server_in_ext: bool = False,
 ) -> Files:
-    """The provisioning files a handset boots from, for the rehearsal (path -> body).
+    """The provisioning files a handset boots from, for the rehearsal (path -> body),
+    written by core.fleet's writer as fleet build writes them: the parameters, their
+    sources and the XML shape have that one home.
 
     ``000000000000.cfg`` lists ``site.cfg``; ``site.cfg`` carries the CA (custom CA
-    slot 1, its ``.set`` = ``ca_set``), Platform Profile 1's CA list = All, strict CN
-    checking, and, with ``server_url``, the HTTPS provisioning server for the next boot.
-    With ``mac``, ``<mac>.cfg`` lists ``<mac>-ext.cfg`` and, when ``list_site``, the
-    site file (``server_in_ext``: the provisioning server goes in the per-handset
-    file instead; the drills use these knobs to set up faults). Parameter names:
-    vendor doc (Polycom UC software admin guides; Spectralink "Installing
-    Certificates on Spectralink 8400 Handsets" for the .set rule); the layout and
-    values are rehearsal choices.
+    slot 1, its ``.set`` = ``ca_set``), the provisioning profile and its CA list, strict
+    CN checking, and, with ``server_url``, the HTTPS provisioning server for the next
+    boot. With ``mac``, ``<mac>.cfg`` lists ``<mac>-ext.cfg`` and, when ``list_site``,
+    the site file (``server_in_ext``: the provisioning server goes in the per-handset
+    file instead; the drills use these knobs to set up faults).
     """
     pem = cert.public_bytes(Encoding.PEM).decode()
-    params = [
-        ("device.set", "1"),
-        ("device.sec.TLS.customCaCert1.set", ca_set),
-        ("device.sec.TLS.customCaCert1", pem),
-        ("device.sec.TLS.profile.caCertList1.set", "1"),
-        ("device.sec.TLS.profile.caCertList1", "All"),
-        ("device.sec.TLS.prov.strictCertCommonNameValidation.set", "1"),
-        ("device.sec.TLS.prov.strictCertCommonNameValidation", "1"),
-    ]
-    server_params: list[tuple[str, str]] = []
-    if server_url:
-        server_params = [
-            ("device.prov.serverName.set", "1"),
-            ("device.prov.serverName", server_url),
-            ("device.prov.serverType.set", "1"),
-            ("device.prov.serverType", "HTTPS"),
-        ]
-    if not (mac and server_in_ext):
-        params += server_params
-    attrs = "\n    ".join(f'{k}="{_attr(v)}"' for k, v in params)
-    site = (
-        '<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n'
-        "<!-- handset-ca rehearsal: the site file every handset reads -->\n"
-        f"<polycomConfig>\n  <device\n    {attrs}/>\n</polycomConfig>\n"
-    ).encode()
-
-    def master(names: list[str]) -> bytes:
-        listed = ", ".join(names)
-        return (
-            '<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n'
-            f'<APPLICATION APP_FILE_PATH="" CONFIG_FILES="{listed}" MISC_FILES="" />\n'
-        ).encode()
-
+    cas = [SiteCA(pem, "The CA this rehearsal boot server publishes as ca.crt")]
+    server = server_url or None
+    in_ext = bool(mac and server_in_ext)
+    origin = REHEARSAL_ORIGIN
     files: Files = {
-        f"/{DEFAULT_MASTER}": (master([SITE_FILE]), PROVISIONING_TYPE),
-        f"/{SITE_FILE}": (site, PROVISIONING_TYPE),
+        f"/{master_name(DEFAULT_MAC)}": (default_master(origin), PROVISIONING_TYPE),
+        f"/{SITE_FILE}": (
+            site_file(cas, None if in_ext else server, ca_set=ca_set, origin=origin),
+            PROVISIONING_TYPE,
+        ),
     }
     if mac:
-        ext = f"{mac}-ext.cfg"
-        names = [ext, SITE_FILE] if list_site else [ext]
-        files[f"/{mac}.cfg"] = (master(names), PROVISIONING_TYPE)
-        extra = ""
-        if server_in_ext and server_params:
-            pairs = [("device.set", "1"), *server_params]
-            extra = "<device " + " ".join(f'{k}="{_attr(v)}"' for k, v in pairs) + "/>"
-        files[f"/{ext}"] = (
-            (
-                '<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n'
-                f'<polycomConfig><reg reg.1.label="Rehearsal"/>{extra}</polycomConfig>\n'
-            ).encode(),
+        handset = Handset(mac, label=REHEARSAL_LABEL)
+        own = handset_file(handset, boot_server=server if in_ext else None, origin=origin)
+        files[f"/{master_name(mac)}"] = (
+            handset_master(handset, list_site=list_site, origin=origin),
             PROVISIONING_TYPE,
         )
+        files[f"/{ext_name(mac)}"] = (own, PROVISIONING_TYPE)
     return files
 
 

@@ -28,7 +28,6 @@ from core import trust
 from core.check.runner import Checker, CheckOptions, Progress, fetch_reason, run_bounded
 from core.check.verdict import BootServerResult, CASource, Level, Reason, Verdict, fail, warn
 from core.errors import UserError, unexpected_error_sentence
-from core.fleet.inventory import DEFAULT_MAC
 from core.fleet.params import (
     CUSTOM_CA,
     DEVICE_SET,
@@ -42,14 +41,15 @@ from core.fleet.params import (
     master_name,
     set_name,
 )
-from core.fleet.reader import (
-    MAX_CONFIG_BYTES,
-    ConfigError,
-    merge_params,
+from core.handset.accept import certificate_cn
+from core.handset.bootfiles import (
+    DEFAULT_MASTER_MAC,
+    MAX_FILE_BYTES,
+    BootFileError,
+    merge,
     parse_config,
     parse_master,
 )
-from core.handset.accept import certificate_cn
 from core.handset.provision import BootServer, parse_boot_server
 
 # device.* parameters whose .set must be 1 for the handset to apply them (vendor doc).
@@ -131,7 +131,7 @@ class BootChecker:
         self.base = base
         self.scheme = urllib.parse.urlsplit(base).scheme.lower()
         self._client: httpx.AsyncClient | None = None
-        self._parsed: dict[tuple[str, bytes], Any] = {}
+        self._parsed: dict[tuple[str, str, bytes], Any] = {}
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -178,7 +178,7 @@ class BootChecker:
             url,
             connect_to=self.options.connect_to,
             timeout=self.options.timeout,
-            max_bytes=MAX_CONFIG_BYTES,
+            max_bytes=MAX_FILE_BYTES,
             client=None if self.scheme == "ftp" else self._http_client(),
         )
         verdict.files.append(
@@ -195,19 +195,21 @@ class BootChecker:
         verdict.size += len(result.data)
         return result
 
-    def _parse(self, kind: str, data: bytes) -> Any:
-        """parse_master or parse_config, cached by content (1,000 handsets, one site.cfg)."""
-        key = (kind, data)
+    def _parse(self, kind: str, data: bytes, what: str) -> Any:
+        """The handset's parse_master or parse_config (core.handset.bootfiles: the phone's
+        own reading), cached by content (1,000 handsets, one site.cfg); ``what`` names
+        the file in a refusal's sentence."""
+        key = (kind, what, data)
         found = self._parsed.get(key)
         if found is None:
             try:
-                found = parse_master(data) if kind == "master" else parse_config(data)
-            except ConfigError as exc:
+                found = parse_master(data, what) if kind == "master" else parse_config(data, what)
+            except BootFileError as exc:
                 found = exc
             if len(self._parsed) >= _PARSED_CACHE:
                 self._parsed.pop(next(iter(self._parsed)))
             self._parsed[key] = found
-        if isinstance(found, ConfigError):
+        if isinstance(found, BootFileError):
             raise found
         return found
 
@@ -215,8 +217,8 @@ class BootChecker:
         reasons = verdict.reasons
         name = master_name(verdict.mac)
         result = await self._get(verdict, name)
-        if not result.ok and _missing(result) and verdict.mac != DEFAULT_MAC:
-            default = master_name(DEFAULT_MAC)
+        if not result.ok and _missing(result) and verdict.mac != DEFAULT_MASTER_MAC:
+            default = master_name(DEFAULT_MASTER_MAC)
             fallback = await self._get(verdict, default)
             if fallback.ok:
                 reasons.append(
@@ -257,19 +259,18 @@ class BootChecker:
         verdict.url = verdict.final_url = result.final_url
         verdict.content_type = result.content_type
         try:
-            master = self._parse("master", result.data)
-        except ConfigError as exc:
+            master: list[str] = self._parse("master", result.data, f"The master file {name}")
+        except BootFileError as exc:
             reasons.append(
                 fail(
                     "master-xml",
-                    f"The master file {name} cannot be read: {exc}; write it again with "
-                    "fleet build.",
+                    f"{exc} The handset cannot read it; write it again with fleet build.",
                 )
             )
             return
         files: list[dict[str, str]] = []
         complete = True
-        for listed in master.config_files:
+        for listed in master:
             got = await self._get(verdict, listed)
             if not got.ok:
                 complete = False
@@ -285,20 +286,19 @@ class BootChecker:
                     reasons.append(fetch_reason(got, self.scheme))
                 continue
             try:
-                files.append(self._parse("config", got.data))
-            except ConfigError as exc:
+                files.append(self._parse("config", got.data, listed))
+            except BootFileError as exc:
                 complete = False
                 reasons.append(
                     fail(
                         "config-xml",
-                        f"{listed} cannot be read by the handset: {exc}; write it again "
-                        "with fleet build.",
+                        f"{exc} The handset cannot read it; write it again with fleet build.",
                     )
                 )
-        params = merge_params(files)
+        params = merge(files)
         if not any(p in params for p in CUSTOM_CA):
-            if SITE_FILE not in master.config_files:
-                shown = ", ".join(master.config_files) or "no file"
+            if SITE_FILE not in master:
+                shown = ", ".join(master) or "no file"
                 reasons.append(
                     fail(
                         "master-no-site",

@@ -2,12 +2,14 @@
 
 Public API::
 
-    from core.fleet import build_fleet, read_inventory, parse_master, parse_config
+    from core.fleet import build_fleet, read_inventory
     result = build_fleet(Workspace("pki"), "handsets.csv", "boot", boot_server="https://b/")
 
 Modules: inventory (the CSV, strictly), params (parameter names and their
-sources), writer (the bytes of each file), build (the folder, whole or absent),
-reader (a small, strict reading of the files for `check --boot`).
+sources), writer (the bytes of each file: fleet build's folder and the rehearsal
+boot server's files), build (the folder, whole or absent). The files are read back
+with the handset's own parser, core.handset.bootfiles (parse_master, parse_config,
+merge), and a MAC with its normalize_mac.
 """
 
 from core.fleet.build import BuildResult, build_fleet
@@ -20,21 +22,15 @@ from core.fleet.inventory import (
     parse_inventory,
     read_inventory,
 )
-from core.fleet.reader import ConfigError, MasterFile, merge_params, parse_config, parse_master
 
 __all__ = [
     "DEFAULT_MAC",
     "BuildResult",
-    "ConfigError",
     "Handset",
     "InventoryError",
-    "MasterFile",
     "build_fleet",
     "mac_problem",
-    "merge_params",
     "normalize_mac",
-    "parse_config",
     "parse_inventory",
-    "parse_master",
     "read_inventory",
 ]

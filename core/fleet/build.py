@@ -29,6 +29,7 @@ from core.fleet.writer import (
     handset_file,
     handset_master,
     pem_block,
+    server_name,
     site_file,
 )
 from core.handset.provision import parse_boot_server
@@ -134,7 +135,8 @@ def build_fleet(
 def _files(
     handsets: list[Handset], ca_bytes: bytes, cas: list[SiteCA], server: tuple[str, int] | None
 ) -> dict[str, bytes]:
-    files = {CA_FILE: ca_bytes, SITE_FILE: site_file(cas, server), MARKER: default_master()}
+    site = site_file(cas, server_name(*server) if server else None)
+    files = {CA_FILE: ca_bytes, SITE_FILE: site, MARKER: default_master()}
     for handset in handsets:
         files[master_name(handset.mac)] = handset_master(handset)
         files[ext_name(handset.mac)] = handset_file(handset)

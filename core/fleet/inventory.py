@@ -18,11 +18,13 @@ from pathlib import Path
 from core.errors import UserError
 from core.fileio import INVENTORY_FILE, read_small_file
 
-DEFAULT_MAC = "000000000000"  # the master file any handset reads without its own
+# The MAC rule and the default master file's MAC are the handset's (core.handset.bootfiles);
+# DEFAULT_MAC stays the fleet's name for the MAC of the master any handset reads without its own.
+from core.handset.bootfiles import DEFAULT_MASTER_MAC as DEFAULT_MAC
+from core.handset.bootfiles import normalize_mac
+
 MAX_SHOWN = 20  # bad rows printed; the rest are counted
 MAX_VALUE = 128  # characters in an extension or label (rehearsal choice)
-_HEX12 = re.compile(r"[0-9a-f]{12}")
-_SEPARATORS = re.compile(r"[:-]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -58,12 +60,6 @@ class InventoryError(UserError):
         if count > MAX_SHOWN:
             lines.append(f"... and {count - MAX_SHOWN} more.")
         super().__init__("\n".join(lines))
-
-
-def normalize_mac(text: str) -> str | None:
-    """12 lower-case hex digits, or None when ``text`` is not a MAC address."""
-    value = _SEPARATORS.sub("", text.strip()).lower()
-    return value if _HEX12.fullmatch(value) else None
 
 
 def mac_problem(text: str) -> str | None:

@@ -11,6 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Names the handset reads by (core.handset.bootfiles, its one parser): one home each,
+# re-exported for the fleet's writer and check --boot.
+from core.handset.bootfiles import (
+    DEVICE_SET,
+    SERVER_NAME,
+    SERVER_TYPE,
+    SET_SUFFIX,
+    STRICT_CN,
+)
+from core.handset.bootfiles import MASTER_SUFFIX as MASTER_SUFFIX
+from core.handset.bootfiles import master_name as master_name
+
 VENDOR_DOC = "vendor doc"
 REHEARSAL_CHOICE = "rehearsal choice"
 
@@ -20,17 +32,12 @@ POLYCOM_UC = (
 )
 
 SITE_FILE = "site.cfg"
-MASTER_SUFFIX = ".cfg"
 EXT_SUFFIX = "-ext.cfg"
 CA_FILE = "ca.crt"
 
-DEVICE_SET = "device.set"
 CUSTOM_CA = ("device.sec.TLS.customCaCert1", "device.sec.TLS.customCaCert2")
 PROFILE_CA_LIST = "device.sec.TLS.profile.caCertList1"
 PROFILE_SELECTION = "device.sec.TLS.profileSelection.provisioning"
-STRICT_CN = "device.sec.TLS.prov.strictCertCommonNameValidation"
-SERVER_NAME = "device.prov.serverName"
-SERVER_TYPE = "device.prov.serverType"
 REG_ADDRESS = "reg.1.address"
 REG_LABEL = "reg.1.label"
 
@@ -105,14 +112,10 @@ LAYOUT_SOURCE = Source(
 )
 
 
-def master_name(mac: str) -> str:
-    return f"{mac}{MASTER_SUFFIX}"
-
-
 def ext_name(mac: str) -> str:
     return f"{mac}{EXT_SUFFIX}"
 
 
 def set_name(parameter: str) -> str:
     """The .set flag that must be 1 for a device.* parameter to apply (vendor doc)."""
-    return f"{parameter}.set"
+    return f"{parameter}{SET_SUFFIX}"

@@ -9,13 +9,16 @@ Sources (DESIGN.md, "Provisioning files"):
   ``CONFIG_FILES`` attribute lists the files to read, comma-separated, in order;
   a ``device.*`` parameter takes effect only when its ``.set`` parameter is "1".
 - rehearsal choice: what is refused here (a DOCTYPE or entity, found by the XML
-  parser itself whatever the file's encoding; a file over ``MAX_FILE_BYTES``; a
-  listed name that leaves the boot server's folder), the wording of every
+  parser itself whatever the file's encoding; a file over ``MAX_FILE_BYTES`` or
+  with more than ``MAX_ELEMENTS`` elements; a master file without an ``APPLICATION``
+  element; a listed name that leaves the boot server's folder), the wording of every
   reason, and ``clip``: no value from a file shows more than ``MAX_SHOWN``
   characters in a boot-log line or a reason.
 
 ``parse_master`` and ``parse_config`` take bytes and return plain data or raise
-``BootFileError`` with one sentence; no I/O happens here.
+``BootFileError`` with one sentence; no I/O happens here. This is the one reading of
+the format: the handset boots from it and ``check --boot`` (core.check.boot) judges a
+boot server's files with it, so the two cannot disagree.
 """
 
 from __future__ import annotations
@@ -33,16 +36,21 @@ from core.errors import UserError
 MAX_FILE_BYTES = 64 * 1024
 MAX_CONFIG_FILES = 32  # rehearsal choice: a CONFIG_FILES list longer than this is refused
 MAX_PARAMETERS = 2000  # rehearsal choice
+MAX_ELEMENTS = 10_000  # rehearsal choice: elements in one file, counted before any tree
 MAX_NAME = 255  # rehearsal choice: a listed file name longer than this is refused
 MAX_SHOWN = 120  # rehearsal choice: characters of a file's value shown in a log line
 
-# vendor doc: the default master file any handset reads when its own is missing.
-DEFAULT_MASTER = "000000000000.cfg"
+# vendor doc: the default master file any handset reads when its own is missing, named
+# by a MAC of twelve zeros (so no handset may have that MAC).
+DEFAULT_MASTER_MAC = "000000000000"
+MASTER_SUFFIX = ".cfg"
+MASTER_ELEMENT = "APPLICATION"  # vendor doc: the master file's element with CONFIG_FILES
 # rehearsal choice: the MAC of the emulated handset unless a rehearsal gives another
 # (00:90:7A is Spectralink's IEEE OUI; the rest is made up).
 DEFAULT_MAC = "00907a000001"
 
-_MAC = re.compile(r"^[0-9a-f]{12}$")
+_MAC = re.compile(r"[0-9a-f]{12}")
+_MAC_SEPARATORS = re.compile(r"[:-]")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9._-][A-Za-z0-9._/-]*$")
 
 # Parameter names (vendor doc: Polycom UC software admin guides; DESIGN.md).
@@ -60,10 +68,18 @@ class BootFileError(UserError):
     """A provisioning file the handset refuses to read (one sentence)."""
 
 
+def normalize_mac(text: str) -> str | None:
+    """12 lower-case hex digits (``:``/``-`` separators allowed in ``text``), or None when
+    ``text`` is not a MAC address. The one MAC rule: the handset's setting, rehearse
+    --mac, the fleet inventory and check --boot --mac all read a MAC with it."""
+    value = _MAC_SEPARATORS.sub("", text.strip()).lower()
+    return value if _MAC.fullmatch(value) else None
+
+
 def check_mac(text: str) -> str:
     """12 hex digits (``:``/``-`` separators allowed), lower case; UserError otherwise."""
-    mac = text.strip().lower().replace(":", "").replace("-", "")
-    if not _MAC.match(mac):
+    mac = normalize_mac(text)
+    if mac is None:
         raise UserError(f"{text!r} is not a MAC address: give 12 hex digits, e.g. 00907a000001.")
     return mac
 
@@ -75,11 +91,18 @@ def clip(text: str, limit: int = MAX_SHOWN) -> str:
 
 def master_name(mac: str) -> str:
     """vendor doc: the master file is named by the MAC, lower-case hex."""
-    return f"{mac}.cfg"
+    return f"{mac}{MASTER_SUFFIX}"
+
+
+DEFAULT_MASTER = master_name(DEFAULT_MASTER_MAC)
 
 
 class _DeclarationFound(Exception):
     """Raised by the expat handlers below at the first DTD declaration."""
+
+
+class _TooManyElements(Exception):
+    """Raised by the expat handler below at element MAX_ELEMENTS + 1."""
 
 
 def _refuse_declaration(*_args: object) -> None:
@@ -87,21 +110,33 @@ def _refuse_declaration(*_args: object) -> None:
 
 
 def _check_declarations(data: bytes, what: str) -> None:
-    """BootFileError when expat meets a DOCTYPE, entity or notation declaration, or an
-    encoding it cannot decode. The parser decodes the file first (UTF-8, UTF-16 with
-    its BOM, Latin-1...), so no encoding hides a declaration, and it stops at the
-    declaration, before any entity is expanded. Not well-formed: _root says where."""
+    """BootFileError when expat meets a DOCTYPE, entity or notation declaration, more
+    than MAX_ELEMENTS elements, or an encoding it cannot decode. The parser decodes the
+    file first (UTF-8, UTF-16 with its BOM, Latin-1...), so no encoding hides a
+    declaration, and it stops at the declaration, before any entity is expanded. Not
+    well-formed: _root says where."""
     parser = expat.ParserCreate()
     parser.StartDoctypeDeclHandler = _refuse_declaration
     parser.EntityDeclHandler = _refuse_declaration
     parser.UnparsedEntityDeclHandler = _refuse_declaration
     parser.NotationDeclHandler = _refuse_declaration
+    count = 0
+
+    def count_element(*_args: object) -> None:
+        nonlocal count
+        count += 1
+        if count > MAX_ELEMENTS:
+            raise _TooManyElements
+
+    parser.StartElementHandler = count_element
     try:
         parser.Parse(data, True)
     except _DeclarationFound:
         raise BootFileError(
             f"{what} has a DOCTYPE or entity declaration, which is refused."
         ) from None
+    except _TooManyElements:
+        raise BootFileError(f"{what} has more than {MAX_ELEMENTS} XML elements.") from None
     except (ValueError, LookupError):  # "multi-byte encodings are not supported", unknown
         raise BootFileError(
             f"{what} declares an encoding the handset cannot read; save it as UTF-8."
@@ -131,13 +166,15 @@ def _root(data: bytes, what: str) -> ET.Element:
 def parse_master(data: bytes, what: str = "the master file") -> list[str]:
     """The file names in the master file's CONFIG_FILES, in order (may be empty).
 
-    BootFileError: not XML, no CONFIG_FILES attribute, or a name that is not a plain
-    relative file name (no scheme, no leading /, no ``..``).
+    BootFileError: not XML, no APPLICATION element, no CONFIG_FILES attribute on it, or
+    a name that is not a plain relative file name (no scheme, no leading /, no ``..``).
     """
     root = _root(data, what)
-    found = next((el for el in root.iter() if "CONFIG_FILES" in el.attrib), None)
+    found = next(root.iter(MASTER_ELEMENT), None)
     if found is None:
-        raise BootFileError(f"{what} has no CONFIG_FILES attribute.")
+        raise BootFileError(f"{what} has no {MASTER_ELEMENT} element.")
+    if "CONFIG_FILES" not in found.attrib:
+        raise BootFileError(f"{what}'s {MASTER_ELEMENT} element has no CONFIG_FILES attribute.")
     names = [n.strip() for n in found.attrib["CONFIG_FILES"].split(",")]
     names = [n for n in names if n]
     if len(names) > MAX_CONFIG_FILES:

@@ -962,7 +962,11 @@ class Handset:
         shown_on = self._result_node()
         profile = self.profiles[effect.profile]
         outcome = check_provisioning(
-            result, effect.host, ca_choice=profile.ca_certificate, profile=profile.name
+            result,
+            effect.host,
+            ca_choice=profile.ca_certificate,
+            profile=profile.name,
+            custom_cas=len(self.custom_cas),
         )
         self.last_provision = outcome
         self._outcome(Outcome.PROVISION, outcome.code, outcome.message)
@@ -1083,7 +1087,11 @@ class Handset:
     def _check_server(self, effect: Provision, result: TLSResult) -> ProvisionOutcome:
         profile = self.profiles[effect.profile]
         outcome = check_provisioning(
-            result, effect.host, ca_choice=profile.ca_certificate, profile=profile.name
+            result,
+            effect.host,
+            ca_choice=profile.ca_certificate,
+            profile=profile.name,
+            custom_cas=len(self.custom_cas),
         )
         if not self.strict_cn and outcome.code in (NAME_MISMATCH, NO_CN):
             outcome = ProvisionOutcome(

@@ -100,9 +100,17 @@ def _failure_name(failure: object) -> str:
 
 
 def check_provisioning(
-    tls: TLSResult, name: str, *, ca_choice: str = ALL_CERTIFICATES, profile: str = "the profile"
+    tls: TLSResult,
+    name: str,
+    *,
+    ca_choice: str = ALL_CERTIFICATES,
+    profile: str = "the profile",
+    custom_cas: int | None = None,
 ) -> ProvisionOutcome:
-    """Apply the bulletin's rule to a handshake made with the profile's trust."""
+    """Apply the bulletin's rule to a handshake made with the profile's trust.
+
+    ``custom_cas``: how many custom CAs the phone holds (None: not known). With none and
+    the profile not on All Certificates, an untrusted server needs both steps: say both."""
     if not tls.ok:
         failure = _failure_name(tls.failure)
         if tls.verify_code == X509_V_ERR_CERT_HAS_EXPIRED:
@@ -124,10 +132,14 @@ def check_provisioning(
                 name,
             )
         if failure == "TLS_UNTRUSTED" or tls.verify_code is not None:
+            install = "install the CA that issued it under Custom CA Certificates"
+            choose = f"set {profile}'s CA Certificate to {ALL_CERTIFICATES}"
             if ca_choice == ALL_CERTIFICATES:
-                hint = "install the CA that issued it under Custom CA Certificates."
+                hint = f"{install}."
+            elif custom_cas == 0:  # one step alone would only lead to the other's failure
+                hint = f"{install}, then {choose}."
             else:
-                hint = f"set {profile}'s CA Certificate to {ALL_CERTIFICATES}."
+                hint = f"{choose}."
             return ProvisionOutcome(
                 False,
                 UNTRUSTED,

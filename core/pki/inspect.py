@@ -51,6 +51,8 @@ def inspect_bytes(data: bytes, passphrase: bytes | None = None, *, what: str = "
         texts = [
             _describe_pem(label.decode(), data, body, passphrase, what) for label, body in blocks
         ]
+        if len(texts) > 1:  # a bundle (fullchain, a CA bundle): each one numbered, in order
+            texts = _numbered(texts, blocks)
         return "\n\n".join(texts)
     if b"-----BEGIN" in data:
         raise UserError(_NOT_READABLE.format(what=what))
@@ -74,6 +76,39 @@ def _describe_pem(label: str, data: bytes, body: bytes, passphrase: bytes | None
     except (ValueError, TypeError, binascii.Error):
         raise UserError(f"{what} holds a damaged {label} block; get a fresh copy.") from None
     return f"{label} (PEM): not something handset-ca reads."
+
+
+def _numbered(texts: list[str], blocks: list[tuple[bytes, bytes]]) -> list[str]:
+    """ "Certificate 1 of 2 (PEM, ...)" heads, and for a certificate after another one
+    whether it signed it (a full chain lists each issuer after what it signed)."""
+    certs = all(label in (b"CERTIFICATE", b"X509 CERTIFICATE") for label, _ in blocks)
+    head = f"{len(texts)} {'certificates' if certs else 'PEM blocks'}, in the order of the file:"
+    numbered = []
+    before: x509.Certificate | None = None
+    for index, (text, (label, body)) in enumerate(zip(texts, blocks, strict=True), 1):
+        first, _, rest = text.partition("\n")
+        kind, paren, tail = first.partition(" (")
+        lines = [f"{kind} {index} of {len(texts)}{paren}{tail}"] + ([rest] if rest else [])
+        cert = None
+        if label in (b"CERTIFICATE", b"X509 CERTIFICATE"):
+            pem = b"-----BEGIN CERTIFICATE-----\n%s-----END CERTIFICATE-----\n" % body
+            cert = x509.load_pem_x509_certificate(pem)  # described above: it loads
+            if before is not None:
+                lines.append(f"  Signed certificate {index - 1}: {_signed(cert, before)}")
+        before = cert
+        numbered.append("\n".join(lines))
+    numbered[0] = f"{head}\n{numbered[0]}"
+    return numbered
+
+
+def _signed(issuer: x509.Certificate, cert: x509.Certificate) -> str:
+    if cert.issuer != issuer.subject:
+        return "no (its subject is not that certificate's issuer)"
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except Exception:  # signature, key type or name: not its issuer
+        return "no (the signature does not verify with this key)"
+    return "yes (the signature verifies)"
 
 
 def _describe_der(data: bytes, passphrase: bytes | None, what: str) -> str:

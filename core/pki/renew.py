@@ -62,21 +62,41 @@ def issued_certificate(ws: Workspace, name: str) -> x509.Certificate:
         ) from None
 
 
-def check_fits_ca(not_after: dt.datetime, ca_cert: x509.Certificate, days: int) -> None:
-    """Refuse a certificate that would outlive the CA that signs it."""
+def check_fits_ca(
+    not_after: dt.datetime, ca_cert: x509.Certificate, days: int, *, under_next: bool = False
+) -> None:
+    """Refuse a certificate that would outlive the CA that signs it, saying what fits: the
+    most --days now, or the `ca renew --days N` that makes room (the default 2555 may not)."""
     ca_end = ca_cert.not_valid_after_utc
     if not_after <= ca_end:
         return
     room = (ca_end - dt.datetime.now(dt.UTC)).days
+    if under_next:  # the next CA is not renewed: only a shorter certificate fits under it
+        if room < 1:
+            raise UserError(
+                f"The next CA's certificate expired on {ca_end:%Y-%m-%d}; move next/ away and "
+                "start the rollover again with `handset-ca ca rollover`."
+            )
+        raise UserError(
+            f"The next CA's certificate expires on {ca_end:%Y-%m-%d}, before a {days}-day "
+            f"certificate would; ask for --days {room} or fewer."
+        )
+    need = days + 1  # a day's margin: the CA is renewed a little before this certificate
+    ca_renew = (
+        "`handset-ca ca renew`"
+        if need <= DEFAULT_CA_DAYS
+        else (
+            f"`handset-ca ca renew --days {need}` (the default {DEFAULT_CA_DAYS} days would still "
+            "end first)"
+        )
+    )
     if room < 1:
         raise UserError(
-            f"The CA certificate expired on {ca_end:%Y-%m-%d}; renew it first with "
-            "`handset-ca ca renew`."
+            f"The CA certificate expired on {ca_end:%Y-%m-%d}; renew it first with {ca_renew}."
         )
     raise UserError(
         f"The CA certificate expires on {ca_end:%Y-%m-%d}, before a {days}-day certificate "
-        f"would; renew the CA first with `handset-ca ca renew`, or ask for --days {room} "
-        "or fewer."
+        f"would; renew the CA first with {ca_renew}, or ask for --days {room} or fewer."
     )
 
 
@@ -149,7 +169,7 @@ def renew(
     issued_certificate(ws, name)  # a name never issued: refused before the passphrase is used
     ca_key, ca_cert = load_next(ws, ca_passphrase) if under_next else ws.load_ca(ca_passphrase)
     _, not_after = validity(days)
-    check_fits_ca(not_after, ca_cert, days)
+    check_fits_ca(not_after, ca_cert, days, under_next=under_next)
     key = generate_rsa(key_size) if new_key else None
     folder = paths.crt.parent
     stage = folder / generations.STAGE

@@ -29,7 +29,7 @@ from cryptography.x509.oid import NameOID
 
 from core.errors import UserError
 from core.fileio import WORKSPACE_FILE, UnreadableFile, fsync_dir, read_small_file, write_atomic
-from core.pki import generations
+from core.pki import generations, issuers
 from core.pki.ca import CA_KEY_USAGE, check_days, subject_emails, validity
 from core.pki.constants import CA_CRT, CA_KEY, DEFAULT_CA_DAYS, DEFAULT_CA_KEY_SIZE
 from core.pki.keys import generate_rsa, key_to_pem, load_private_key
@@ -196,14 +196,24 @@ def refuse_started(ws: Workspace) -> None:
         )
 
 
-def finish_rollover(ws: Workspace, ca_passphrase: bytes) -> Result:
-    """The next CA becomes the current one; the current pair kept as previous/ca-<SERIAL>.*."""
+FORCE_HINT = "or finish anyway with `handset-ca ca rollover --finish --force`"
+
+
+def finish_rollover(ws: Workspace, ca_passphrase: bytes, *, force: bool = False) -> Result:
+    """The next CA becomes the current one; the current pair kept as previous/ca-<SERIAL>.*.
+
+    Refused while the current CA still signs an issued certificate (finishing would
+    retire it under them), unless ``force``: then a warning names what stops verifying.
+    """
     next_key, next_cert = load_next(ws, ca_passphrase)  # refuses a rollover never started
     ws.load_ca(ca_passphrase)
     key_path, _ = next_paths(ws)
     with ws.transaction():
         if not rollover_started(ws):
             raise UserError("The CA rollover was finished meanwhile; nothing left to do.")
+        left = issuers.still_under_current(ws)  # under the lock: no renewal in between
+        if left and not force:
+            raise UserError(issuers.unfinished_sentence(left, FORCE_HINT))
         old = ws.ca_certificate()
         kept_key, kept_crt = generations.previous_ca_paths(ws.root, serial_hex(old.serial_number))
         generations.keep_copy(read_small_file(ws.ca_key_path, WORKSPACE_FILE), kept_key, 0o600)
@@ -213,7 +223,16 @@ def finish_rollover(ws: Workspace, ca_passphrase: bytes) -> Result:
         write_atomic(key_path.parent / generations.FINISHING, b"", 0o600)
         generations.resume_rollover(ws.root)  # the decided finish: the renames
     del next_key  # checked to open with the passphrase: it is the CA from now on
-    return Result(next_cert, summary, [ws.ca_key_path, ws.ca_crt_path, kept_key, kept_crt], [])
+    warnings = []
+    if left:
+        warnings.append(
+            f"The retired CA signed {issuers.names_text(left)}: "
+            f"{'it no longer verifies' if len(left) == 1 else 'they no longer verify'} "
+            "against ca.crt, and phones refuse them once slot 1 is cleared; renew each "
+            "with `handset-ca renew NAME`."
+        )
+    paths = [ws.ca_key_path, ws.ca_crt_path, kept_key, kept_crt]
+    return Result(next_cert, summary, paths, warnings)
 
 
 def publish_ca_certificates(ws: Workspace) -> list[PublishedCA]:

@@ -228,13 +228,15 @@ def _key(name: x509.GeneralName) -> tuple[str, str]:
     return (type(name).__name__, str(name.value).lower())
 
 
-def names_preview(csr_data: bytes) -> str:
+def names_preview(
+    csr_data: bytes, csr_names: str = CSR_NAMES_COPY, allow_wildcard: bool = False
+) -> str:
     """One sentence for the Sign form before it signs: the names the certificate will
-    carry (default policy), or why the CSR would be refused."""
+    carry (with the form's choices), or why the CSR would be refused."""
     csr = load_csr(csr_data)
     check_for_ca_subject(csr.subject)  # one CN, no control character
     check_server_name(common_name(csr.subject))
-    names, _ = certificate_names(csr)
+    names, _ = certificate_names(csr, csr_names, allow_wildcard)
     return "The certificate will carry: " + ", ".join(general_name_text(n) for n in names) + "."
 
 

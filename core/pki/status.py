@@ -21,11 +21,15 @@ from core.errors import UserError
 from core.fileio import WORKSPACE_FILE, UnreadableFile, read_if_exists, read_small_file
 from core.pki import generations
 from core.pki.constants import CA_CRT, SERVER_CRT
+from core.pki.issuers import CURRENT, NEXT, RETIRED, Authorities, authorities
 from core.pki.summary import serial_hex
 from core.pki.workspace import Workspace
 
 DEFAULT_WARN_DAYS = 90
 OK, WARNING, EXPIRED = "ok", "warning", "expired"
+# A server certificate whose issuer phones no longer hold (or never held): it fails
+# whatever its dates say, so it needs care too.
+ISSUER_RETIRED, UNKNOWN_ISSUER = "issuer retired", "unknown issuer"
 
 
 @dataclass(slots=True)
@@ -43,7 +47,8 @@ class Expiry:
     not_after_iso: str
     days_left: int  # whole days; negative once expired
     used_percent: float  # share of the lifetime gone, 0..100
-    state: str  # OK, WARNING (inside the window) or EXPIRED
+    state: str  # OK, WARNING (inside the window), EXPIRED, ISSUER_RETIRED or UNKNOWN_ISSUER
+    issuer: str = ""  # a server's: "current", "next", "retired" or "unknown" (issuers.py)
 
     @property
     def path(self) -> Path:
@@ -68,6 +73,7 @@ class Expiry:
             "days_left": self.days_left,
             "lifetime_used_percent": self.used_percent,
             "state": self.state,
+            "issuer": self.issuer or None,
         }
 
 
@@ -80,7 +86,8 @@ class StatusReport:
 
     @property
     def attention(self) -> list[Expiry]:
-        """Expired or inside the warning window (exit 1 of `status`)."""
+        """Expired, inside the warning window or signed by a retired or unknown CA (exit 1
+        of `status`)."""
         return [e for e in self.entries if e.state != OK]
 
     @property
@@ -146,6 +153,12 @@ def _time(der: bytes, tag: int, start: int, end: int) -> tuple[int, str]:
 def read_validity(der: bytes) -> tuple[int, tuple[int, str], tuple[int, str]]:
     """(serial, not_before, not_after) from a DER certificate, each time as (epoch
     seconds, ISO text); ValueError if not one."""
+    serial, _, not_before, not_after = read_fields(der)
+    return serial, not_before, not_after
+
+
+def read_fields(der: bytes) -> tuple[int, bytes, tuple[int, str], tuple[int, str]]:
+    """As read_validity, with the issuer name's DER second."""
     tag, pos, _ = _header(der, 0, False)  # Certificate
     if tag != 0x30:
         raise ValueError("not a sequence")
@@ -160,17 +173,21 @@ def read_validity(der: bytes) -> tuple[int, tuple[int, str], tuple[int, str]]:
         raise ValueError("serial")
     serial = int.from_bytes(der[start:end], "big", signed=True)
     pos = end
-    for _ in range(2):  # signature algorithm, issuer
-        tag, _, pos = _header(der, pos)
-        if tag != 0x30:
-            raise ValueError("sequence")
+    tag, _, pos = _header(der, pos)  # signature algorithm
+    if tag != 0x30:
+        raise ValueError("sequence")
+    issuer_at = pos
+    tag, _, pos = _header(der, pos)  # issuer
+    if tag != 0x30:
+        raise ValueError("sequence")
+    issuer = der[issuer_at:pos]
     tag, pos, _ = _header(der, pos)  # Validity
     if tag != 0x30:
         raise ValueError("validity")
     tag, start, end = _header(der, pos)
     not_before = _time(der, tag, start, end)
     tag, start, end = _header(der, end)
-    return serial, not_before, _time(der, tag, start, end)
+    return serial, issuer, not_before, _time(der, tag, start, end)
 
 
 PREFIX_LINES = 1040  # base64 characters (16 PEM lines): 780 bytes of DER, past the validity
@@ -196,25 +213,47 @@ def der_prefix(data: bytes) -> bytes:
 
 def certificate_validity(data: bytes) -> tuple[int, tuple[int, str], tuple[int, str]]:
     """As read_validity, for a PEM or DER certificate; ValueError if unreadable."""
+    serial, _, not_before, not_after = certificate_fields(data)
+    return serial, not_before, not_after
+
+
+def certificate_fields(data: bytes) -> tuple[int, bytes, tuple[int, str], tuple[int, str]]:
+    """As read_fields, for a PEM or DER certificate; ValueError if unreadable."""
     try:
-        return read_validity(der_prefix(data))
+        return read_fields(der_prefix(data))
     except (ValueError, IndexError, UnicodeDecodeError, binascii.Error):
         pass
     # What the short reader does not follow (odd encodings): ask the library.
+    cert = _load(data)
+    return (
+        cert.serial_number,
+        cert.issuer.public_bytes(),
+        _stamp(cert.not_valid_before_utc),
+        _stamp(cert.not_valid_after_utc),
+    )
+
+
+def _load(data: bytes) -> x509.Certificate:
     if b"-----BEGIN" in data:
-        cert = x509.load_pem_x509_certificate(data)
-    else:
-        cert = x509.load_der_x509_certificate(data)
-    return cert.serial_number, _stamp(cert.not_valid_before_utc), _stamp(cert.not_valid_after_utc)
+        return x509.load_pem_x509_certificate(data)
+    return x509.load_der_x509_certificate(data)
 
 
 def _stamp(when: dt.datetime) -> tuple[int, str]:
     return int(when.timestamp()), when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def expiry(name: str, kind: str, path: str, data: bytes, now: float, warn_days: int) -> Expiry:
-    """``now`` in epoch seconds."""
-    number, (start, start_iso), (end, end_iso) = certificate_validity(data)
+def expiry(
+    name: str,
+    kind: str,
+    path: str,
+    data: bytes,
+    now: float,
+    warn_days: int,
+    cas: Authorities | None = None,
+) -> Expiry:
+    """``now`` in epoch seconds; ``cas`` tells who signed a server certificate."""
+    number, issuer, (start, start_iso), (end, end_iso) = certificate_fields(data)
     left = end - now
     lifetime = end - start
     used = (now - start) / lifetime * 100 if lifetime > 0 else 100.0
@@ -224,6 +263,11 @@ def expiry(name: str, kind: str, path: str, data: bytes, now: float, warn_days: 
         state = WARNING
     else:
         state = OK
+    role = ""
+    if cas is not None:
+        role = cas.role_of_issuer(issuer) or cas.role_of(_load(data))
+        if role not in (CURRENT, NEXT) and state != EXPIRED:
+            state = ISSUER_RETIRED if role == RETIRED else UNKNOWN_ISSUER
     return Expiry(
         name,
         kind,
@@ -236,10 +280,11 @@ def expiry(name: str, kind: str, path: str, data: bytes, now: float, warn_days: 
         int(left // 86400),  # floor, as timedelta.days (and CertSummary.days_left)
         round(min(100.0, max(0.0, used)), 1),
         state,
+        role,
     )
 
 
-_RANK = {EXPIRED: 0, WARNING: 1, OK: 2}
+_RANK = {EXPIRED: 0, ISSUER_RETIRED: 1, UNKNOWN_ISSUER: 1, WARNING: 2, OK: 3}
 
 
 def expiry_status(
@@ -251,7 +296,7 @@ def expiry_status(
     """
     now = now or dt.datetime.now(dt.UTC)
     stamp = now.timestamp()
-    ws.ca_certificate()  # "There is no CA in ..." when there is none
+    signers = authorities(ws)  # "There is no CA in ..." when there is none
     report = StatusReport(warn_days, now, [])
     cas = [("CA", "ca", ws.ca_crt_path)]
     cas.append(("next CA", "next-ca", generations.next_dir(ws.root) / CA_CRT))
@@ -289,7 +334,7 @@ def expiry_status(
                     report.unreadable.append(Path(crt))
                     continue
                 try:
-                    item = expiry(entry.name, "server", crt, data, stamp, warn_days)
+                    item = expiry(entry.name, "server", crt, data, stamp, warn_days, signers)
                 except ValueError:
                     report.unreadable.append(Path(crt))
                 else:

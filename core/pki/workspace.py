@@ -374,9 +374,20 @@ class Workspace:
             else:
                 write_atomic(self.srl_path, before, 0o644, replace=True)
 
+    def refuse_existing(self, name: str) -> None:
+        """UserError when issued/NAME is taken (asked before the CA passphrase too)."""
+        self._refuse_existing(name)
+
     def _refuse_existing(self, name: str) -> None:
-        folder = self.issued_paths(name).crt.parent
+        paths = self.issued_paths(name)
+        folder = paths.crt.parent
         if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            if paths.crt.is_file():  # a certificate to renew: the usual meaning of "again"
+                raise UserError(
+                    f"{name} was already issued ({folder}); renew its certificate with "
+                    f"`handset-ca renew {name}` (add --new-key for a new key too), or move that "
+                    "folder away first to issue it from scratch."
+                )
             raise UserError(
                 f"{folder} already exists; move it away first if you mean to issue {name} again."
             )

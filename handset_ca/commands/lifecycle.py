@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from core.errors import UserError
+from core.errors import UsageError, UserError
 from core.locations import EXPORT_PASSPHRASE_ENV, KEY_PASSPHRASE_ENV, workspace_dir
 from core.passphrase import read_passphrase
 from core.pki import (
@@ -21,14 +21,26 @@ from core.pki import (
 )
 from core.pki.ca import check_days
 from core.pki.export import FORMATS, check_export, export, key_is_encrypted
+from core.pki.issuers import still_under_current, unfinished_sentence
 from core.pki.names import printable
 from core.pki.renew import issued_certificate, renew, renew_ca
-from core.pki.rollover import finish_rollover, refuse_started, rollover_started, start_rollover
-from core.pki.status import DEFAULT_WARN_DAYS, OK, expiry_status
+from core.pki.rollover import (
+    FORCE_HINT,
+    finish_rollover,
+    refuse_started,
+    rollover_started,
+    start_rollover,
+)
+from core.pki.status import DEFAULT_WARN_DAYS, EXPIRED, OK, WARNING, expiry_status
 from handset_ca.commands.common import add_workspace, as_usage
 from handset_ca.commands.pki import summary_lines
 
 USAGE_ERROR = 2
+# `serve` reads the workspace's files when it starts (the app restarts its own server).
+RESTART_SERVE = (
+    " A running `handset-ca serve` still serves the former files: restart it (Ctrl+C, then "
+    "the same command)."
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -117,6 +129,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     _common(roll)
     roll.add_argument("--finish", action="store_true", help="make the next CA the current one")
+    roll.add_argument(
+        "--force",
+        action="store_true",
+        help="with --finish: finish even though the current CA still signs issued "
+        "certificates (they stop verifying)",
+    )
     roll.add_argument("--days", type=int, default=DEFAULT_CA_DAYS, help="the next CA's validity")
     roll.set_defaults(func=cmd_ca_rollover)
 
@@ -182,7 +200,8 @@ def cmd_renew(args: argparse.Namespace) -> int:
         f"Renewed {args.name}; the former certificate is kept in "
         f"{ws.issued_paths(args.name).crt.parent / 'previous'}. Install server.crt"
         + (" and server.key" if args.new_key else "")
-        + " on the boot server.",
+        + " on the boot server."
+        + RESTART_SERVE,
         result,
     )
     return 0
@@ -199,15 +218,23 @@ def cmd_status(args: argparse.Namespace) -> int:
         # compact, as `check --json`: the C encoder (an indent would switch to the slow one)
         sys.stdout.write(json.dumps(report.as_json(), separators=(",", ":")) + "\n")
     else:
-        attention = report.attention
+        dated = [e for e in report.attention if e.state in (EXPIRED, WARNING)]
+        orphans = [e.name for e in report.attention if e.state not in (EXPIRED, WARNING)]
         print(
             f"{len(report.entries)} certificates in {ws.root}; "
-            f"{len(attention)} expired or expiring within {report.warn_days} days."
+            f"{len(dated)} expired or expiring within {report.warn_days} days"
+            + (
+                f"; {len(orphans)} signed by a CA that phones no longer trust (renew each "
+                "with `handset-ca renew NAME`)."
+                if orphans
+                else "."
+            )
         )
-        print(f"{'STATE':8} {'DAYS':>6} {'USED':>6}  {'NOT AFTER':10}  NAME")
+        width = max([8, *(len(e.state) for e in report.entries)])
+        print(f"{'STATE':{width}} {'DAYS':>6} {'USED':>6}  {'NOT AFTER':10}  NAME")
         for entry in report.entries:
             print(
-                f"{entry.state:8} {entry.days_left:>6} {entry.used_percent:>5.1f}%  "
+                f"{entry.state:{width}} {entry.days_left:>6} {entry.used_percent:>5.1f}%  "
                 f"{entry.not_after:%Y-%m-%d}  {printable(entry.name)}"
             )
         for path in report.unreadable:
@@ -280,7 +307,7 @@ def cmd_ca_renew(args: argparse.Namespace) -> int:
     result = renew_ca(ws, passphrase, days=args.days)
     _report(
         "Renewed the CA certificate (same key, same subject): phones holding the former "
-        f"ca.crt keep trusting; the former one is kept as {result.paths[1]}.",
+        f"ca.crt keep trusting; the former one is kept as {result.paths[1]}." + RESTART_SERVE,
         result,
     )
     return 0
@@ -294,14 +321,20 @@ def cmd_ca_rollover(args: argparse.Namespace) -> int:
             raise UserError(
                 f"No CA rollover was started in {ws.root}; start one with `handset-ca ca rollover`."
             )
+        left = still_under_current(ws)
+        if left and not args.force:  # before the prompt; finish_rollover checks again
+            raise UserError(unfinished_sentence(left, FORCE_HINT))
         passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
-        result = finish_rollover(ws, passphrase)
+        result = finish_rollover(ws, passphrase, force=args.force)
         _report(
             "The next CA is now the current one (ca.key, ca.crt); the former pair is kept "
-            f"in {result.paths[2].parent}. Remove the former CA from the phones' slot 1.",
+            f"in {result.paths[2].parent}. Remove the former CA from the phones' slot 1."
+            + RESTART_SERVE,
             result,
         )
         return 0
+    if args.force:
+        raise UsageError("--force is for `ca rollover --finish` only.")
     as_usage(check_days, args.days)
     refuse_started(ws)
     passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
@@ -309,7 +342,8 @@ def cmd_ca_rollover(args: argparse.Namespace) -> int:
     _report(
         "Started a CA rollover: the next CA is in next/ (same passphrase). Put next/ca.crt "
         "into the phones' second custom CA slot, re-issue boot servers with "
-        "`handset-ca renew NAME --next`, then run `handset-ca ca rollover --finish`.",
+        "`handset-ca renew NAME --next`, then run `handset-ca ca rollover --finish`."
+        + RESTART_SERVE,
         result,
     )
     return 0

@@ -26,8 +26,9 @@ from core.pki import (
     inspect_bytes,
 )
 from core.pki.ca import ca_problems, check_days
+from core.pki.issuers import CURRENT, NEXT, RETIRED, UNKNOWN, authorities, issued_roles
 from core.pki.keys import WrongPassphrase, is_encrypted_key
-from core.pki.names import build_name
+from core.pki.names import build_name, name_text
 from core.pki.sign import CSR_NAMES, CSR_NAMES_COPY
 from core.pki.workspace import CAState, ca_state_sentence, check_out_folder
 from handset_ca.commands.common import add_workspace, as_usage
@@ -204,9 +205,34 @@ def cmd_ca_show(args: argparse.Namespace) -> int:
         print(f"  Warning:  {problem}")
     issued = ws.issued_summaries()
     print(f"Issued: {len(issued)}")
-    for item in issued:
-        print(f"  {item.cn}  serial {item.serial_hex}  {item.days_left} days left")
+    cas = authorities(ws)
+    roles = issued_roles(ws, cas)
+    for role, heading in ISSUER_HEADINGS:
+        group = [s for s in issued if s.path and roles.get(s.path.parent.name) == role]
+        if not group:
+            continue
+        if heading:  # the current CA's own need no heading: they sit under it
+            print(heading.format(next=cas.next and name_text(cas.next.subject)))
+        for item in group:
+            print(
+                f"  {'  ' if heading else ''}{item.cn}  serial {item.serial_hex}  "
+                f"{item.days_left} days left"
+                + (f"  (issuer {item.issuer})" if role in (RETIRED, UNKNOWN) else "")
+            )
     return 0
+
+
+# `ca show`: issued certificates under the CA that really signed them.
+ISSUER_HEADINGS = (
+    (CURRENT, ""),
+    (NEXT, "  Signed by the next CA ({next}), during the rollover:"),
+    (
+        RETIRED,
+        "  Signed by a retired CA (phones and openssl no longer trust them; renew each "
+        "with `handset-ca renew NAME`):",
+    ),
+    (UNKNOWN, "  Signed by a CA that is not this workspace's (renew each to re-issue it here):"),
+)
 
 
 def cmd_issue(args: argparse.Namespace) -> int:
@@ -217,6 +243,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
     as_usage(build_name, subject)
     as_usage(check_days, args.days)
     ws.require_ca()  # a missing or half CA is said before any passphrase is asked
+    ws.refuse_existing(args.name)  # so is a name already issued (ws.issue checks again)
     ca_passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
     key_passphrase = None
     if args.key_passphrase or args.key_passphrase_file:

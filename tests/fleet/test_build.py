@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from core.fleet import parse_config, parse_master
+from core.handset.bootfiles import parse_config, parse_master
 from core.pki.rollover import start_rollover
 from handset_ca.cli import main
 from tests.conftest import CA_PASS
@@ -57,8 +57,8 @@ def test_the_folder_holds_every_file_and_the_ca_exactly(ws, inventory, tmp_path,
     assert site["device.prov.serverType"] == "HTTPS"
     assert "device.sec.TLS.customCaCert2" not in site  # no rollover under way
     master = parse_master((out / "0004f2aabb01.cfg").read_bytes())
-    assert master.config_files == ("0004f2aabb01-ext.cfg", "site.cfg")
-    assert parse_master((out / "000000000000.cfg").read_bytes()).config_files == ("site.cfg",)
+    assert master == ["0004f2aabb01-ext.cfg", "site.cfg"]
+    assert parse_master((out / "000000000000.cfg").read_bytes()) == ["site.cfg"]
     own = parse_config((out / "0004f2aabb01-ext.cfg").read_bytes())
     assert own == {"reg.1.address": "201", "reg.1.label": "Ward 3 nurse"}
     assert parse_config((out / "0004f2aabb03-ext.cfg").read_bytes()) == {}

@@ -71,3 +71,20 @@ def test_fleet_simulate_reports_failures_by_reason(capsys):
     assert main(args) == 1
     out = capsys.readouterr().out
     assert "failed: 4" in out and "refused: 4" in out
+
+
+def test_rehearse_boot_https_on_a_fresh_phone_names_both_steps(ca_template, tmp_path, capsys):
+    from tests.conftest import CA_PASS
+
+    root = tmp_path / "pki"
+    shutil.copytree(ca_template, root)
+    Workspace(root).issue(NAME, CA_PASS)
+    with BootServer(Workspace(root), name=NAME, ftp_port=None) as https:
+        args = ["rehearse", "--boot", https.boot_url("https"), "--quiet"]
+        for spec in https.connect_to():
+            args += ["--connect-to", spec]
+        code = main(args)
+    assert code == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "install the CA that issued it under Custom CA Certificates, then set" in err, err
+    assert "CA Certificate to All Certificates" in err, err

@@ -89,3 +89,19 @@ def test_parse_boot_server(text, host, port, url):
 def test_parse_boot_server_refuses(text):
     with pytest.raises(UserError):
         parse_boot_server(text)
+
+
+def test_with_no_custom_ca_the_untrusted_hint_gives_both_steps():
+    """Setting the profile alone on a fresh phone only led to the second failure."""
+    tls = Handshake(False, Failure.TLS_UNTRUSTED, "unable to get local issuer", verify_code=20)
+    outcome = check_provisioning(
+        tls, "boot", ca_choice="Platform CAs Only", profile="Platform Profile 1", custom_cas=0
+    )
+    assert outcome.message.endswith(
+        "install the CA that issued it under Custom CA Certificates, then set "
+        "Platform Profile 1's CA Certificate to All Certificates."
+    )
+    outcome = check_provisioning(
+        tls, "boot", ca_choice="Platform CAs Only", profile="Platform Profile 1", custom_cas=1
+    )
+    assert "install" not in outcome.message

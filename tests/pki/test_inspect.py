@@ -72,9 +72,19 @@ def test_encrypted_key_without_passphrase_and_with_a_wrong_one(issued_ws):
 
 
 def test_several_blocks(issued_ws):
-    chain = issued_ws.issued_paths("boot.example.com").crt.read_bytes()
-    chain += issued_ws.ca_crt_path.read_bytes()
-    assert inspect_bytes(chain).count("Certificate (PEM") == 2
+    leaf = issued_ws.issued_paths("boot.example.com").crt.read_bytes()
+    ca = issued_ws.ca_crt_path.read_bytes()
+    text = inspect_bytes(leaf + ca)
+    assert text.startswith("2 certificates, in the order of the file:\nCertificate 1 of 2 (PEM")
+    first, second = text.split("\n\nCertificate 2 of 2 (PEM, version 3)\n")
+    assert "Subject:     CN=boot.example.com" in first and "Signed certificate" not in first
+    assert "CN=Root CA" in second and "Signed certificate 1: yes" in second
+    backwards = inspect_bytes(ca + leaf)  # a CA bundle in the wrong order says so
+    assert "Signed certificate 1: no (its subject is not that certificate's issuer)" in backwards
+    key = issued_ws.issued_paths("boot.example.com").key.read_bytes()
+    mixed = inspect_bytes(leaf + key)
+    assert mixed.startswith("2 PEM blocks, in the order of the file:\nCertificate 1 of 2 (")
+    assert "\n\nPrivate key 2 of 2 (PEM, " in mixed
 
 
 @pytest.mark.parametrize(

@@ -77,7 +77,11 @@ def test_issue_layout_serial_and_extensions(ws):
 
 def test_issue_refuses_a_name_already_issued(issued_ws):
     before = snapshot(issued_ws.root)
-    with pytest.raises(UserError, match="already exists; move it away"):
+    with pytest.raises(
+        UserError,
+        match=r"boot\.example\.com was already issued \(.*\); renew "
+        r"its certificate with `handset-ca renew boot\.example\.com`",
+    ):
         issued_ws.issue("boot.example.com", CA_PASS)
     assert snapshot(issued_ws.root) == before
 

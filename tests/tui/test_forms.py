@@ -428,3 +428,84 @@ def test_wrap_inspect_keeps_short_lines_and_hangs_long_ones() -> None:
     i = out.index(issuer)
     assert all(len(line) <= 44 for line in out)
     assert out[i + 1].startswith(" " * 15) and out[i + 1][15] != " "
+
+
+def wildcard_csr(path) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    names = [x509.DNSName("web.example.com"), x509.DNSName("*.example.com")]
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "web.example.com")]))
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    path.write_bytes(csr.public_bytes(serialization.Encoding.PEM))
+
+
+async def test_the_sign_form_has_the_wildcard_and_names_choices(
+    frozen_app: HandsetCAApp, tmp_path
+) -> None:
+    """The refusal names the form's boxes, not the CLI's --allow-wildcard/--csr-names drop;
+    ticking "allow a wildcard" signs *.example.com, as `sign --allow-wildcard` does."""
+    from cryptography import x509
+    from textual.widgets import Checkbox
+
+    from tui.forms import SignCSRScreen
+
+    wildcard_csr(tmp_path / "web.csr")
+    app = frozen_app
+    async with app.run_test(size=(80, 30)) as pilot:
+        await pilot.press("s")
+        await fill(pilot, app, path=str(tmp_path / "web.csr"), ca_pass=FROZEN_PASSPHRASE)
+        live = str(app.screen.query_one("#live").render())
+        assert '"Allow a wildcard" ticked' in live and "--" not in live, live
+        await pilot.press("enter")
+        await finish_jobs(pilot, app)
+        form = app.screen
+        assert isinstance(form, SignCSRScreen)
+        error = " ".join(str(form.query_one("#error").render()).split())
+        assert '"Allow a wildcard" ticked' in error and '"Names: the Common Name only"' in error
+        assert "--allow-wildcard" not in error and "--csr-names" not in error, error
+        assert form.focused is form.query_one("#csr_names")
+        await pilot.press("tab", "space")  # Wildcard: allow
+        assert form.query_one("#allow_wildcard", Checkbox).value
+        assert "DNS:*.example.com" in str(form.query_one("#live").render())
+        await pilot.press("enter")  # on a box, Enter walks on (to the CA passphrase)
+        assert form.focused is form.query_one("#ca_pass")
+        await pilot.press("enter")
+        for _ in range(20):
+            await finish_jobs(pilot, app)
+            if (app.workspace.root / "issued" / "web.example.com" / "server.crt").exists():
+                break
+        crt = (app.workspace.root / "issued" / "web.example.com" / "server.crt").read_bytes()
+        san = x509.load_pem_x509_certificate(crt).extensions.get_extension_for_class(
+            x509.SubjectAlternativeName
+        )
+        assert "*.example.com" in san.value.get_values_for_type(x509.DNSName)
+
+
+async def test_the_sign_form_can_sign_with_the_common_name_only(
+    frozen_app: HandsetCAApp, tmp_path
+) -> None:
+    from cryptography import x509
+
+    wildcard_csr(tmp_path / "web.csr")
+    app = frozen_app
+    async with app.run_test(size=(80, 30)) as pilot:
+        await pilot.press("s")
+        await fill(pilot, app, path=str(tmp_path / "web.csr"), ca_pass=FROZEN_PASSPHRASE)
+        app.screen.set_focus(app.screen.query_one("#csr_names"))
+        await pilot.press("space", "enter", "enter")  # CN only; Enter to the passphrase; Sign
+        crt_path = app.workspace.root / "issued" / "web.example.com" / "server.crt"
+        for _ in range(20):
+            await finish_jobs(pilot, app)
+            if crt_path.exists():
+                break
+        san = x509.load_pem_x509_certificate(crt_path.read_bytes()).extensions
+        names = san.get_extension_for_class(x509.SubjectAlternativeName).value
+        assert names.get_values_for_type(x509.DNSName) == ["web.example.com"]

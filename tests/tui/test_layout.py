@@ -66,3 +66,21 @@ async def test_next_step_names_the_profile_provisioning_uses(frozen_app: Handset
         view = dataclasses.replace(app.overview(), serving=True, handset=Progress.INSTALLED)
         assert "Platform Profile 1 (provisioning uses it)" in next_step_text(view)
         assert any("Provisioning uses Platform Profile 1" in line for line in app.details())
+
+
+def test_soft_key_labels_are_centred_the_same_way_on_every_screen() -> None:
+    """str.center put an odd space left or right by parity: "Select  Back" began in
+    column 1, "   Ok   Cancel Clear" in column 3 of the same cells."""
+    from core.handset import Handset
+
+    screen = Handset().screen
+    for width in (28, 29, 30, 31):
+        cell = width // 4
+        for labels in (("Select", "Back", "", ""), ("Ok", "Cancel", "Clear", "")):
+            shown = type(screen)(**{**screen.__dict__, "softkeys": labels})
+            lines = [line.plain for line in phone_lines(shown, width, 6)]
+            soft = lines[-3][1:-1]  # the row above the frame's bottom and the key names
+            for n, label in enumerate(labels):
+                if label:
+                    start = n * cell + (cell - len(label)) // 2
+                    assert soft[start : start + len(label)] == label, (width, soft)

@@ -94,3 +94,16 @@ def test_keys_after_the_create_ca_enter_go_to_the_next_screen(tmp_path: Path) ->
         t.keys("Escape")
         shown = t.wait_for("Created the CA")
         assert "Sign a CSR" not in shown
+
+
+def test_a_select_and_a_list_in_one_burst_take_the_keys_in_order(tmp_path: Path) -> None:
+    """The worst case: Space opens the key size's list a turn late (the Downs and Enter
+    went past it), and in Inspect's list the Enter (a priority binding) overtook the Down.
+    One burst: the CA at 4096 bits, then Inspect's second file, ca.key, with its passphrase."""
+    create = [*CREATE_CA[:15], "Space", "Down", "Down", "Enter", *CREATE_CA[15:]]
+    inspect = ["v", "Down", "Enter", PASS, "Enter"]
+    with run(tmp_path, "select") as t:
+        t.wait_for("CA workbench")
+        t.keys(*create, *inspect)
+        shown = t.wait_for("RSA 4096 bit", timeout=60.0)
+    assert "ca.key" in shown, shown

@@ -67,3 +67,28 @@ async def test_the_next_step_follows_the_handset(frozen_app: HandsetCAApp) -> No
         await finish_jobs(pilot, app)
         assert app.handset.last_provision is not None and app.handset.last_provision.ok
         assert next_step_shown(app).startswith("done")
+
+
+async def test_with_no_https_published_the_next_step_says_the_phone_has_no_boot_server(
+    frozen_app: HandsetCAApp,
+) -> None:
+    """Publish without HTTPS: Provision (F3) has nothing to contact, so the next step is
+    not "Provision (F3)" nor "read the phone's reason... again"."""
+    from tests.tui.test_snapshots import TO_URL_ENTRY
+
+    app = frozen_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.start_server(None, None)
+        await finish_jobs(pilot, app)
+        assert app.server is not None and not app.handset.settings.boot_server
+        url = next(u for u in app.server.urls() if u.startswith("http://"))
+        await pilot.press(*TO_URL_ENTRY, *url.removeprefix("http://"), "f2")
+        await finish_jobs(pilot, app)
+        assert app.handset.custom_cas, app.handset.screen
+        await trust_all_certificates(pilot, app)
+        shown = next_step_shown(app)
+        assert "no boot server" in shown and "publish with HTTPS" in shown, shown
+        assert "Provision (F3)" not in shown
+        await pilot.press("f3")
+        await finish_jobs(pilot, app)
+        assert "publish with HTTPS" in next_step_shown(app)

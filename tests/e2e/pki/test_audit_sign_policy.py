@@ -79,7 +79,7 @@ def test_the_sign_form_preview_refuses_it_too(keys, tmp_path):
 def test_issue_refuses_a_control_character_in_a_subject_option(env, capsys, option, value):
     code = main(["issue", "boot.example.com", "--workspace", "pki", option, value])
     out, err = capsys.readouterr()
-    assert code == 1 and not out and err.count("\n") == 1
+    assert code == 2 and not out  # a usage error: the option value and err.count("\n") == 1
     assert "contains a control character; type plain text" in err
     assert not (env / "pki" / "issued").exists()
 

@@ -117,6 +117,7 @@ def test_kill_during_rollover_start_and_finish(issued_template, tmp_path):
         assert not list(ws.root.glob(".next.tmp-*"))
         started = ws
         assert n is None or (ws.root / "next" / "ca.key").is_file()
+    renew(started, NAME, PASS.encode(), under_next=True)  # else the finish is refused
     template = tmp_path / "started"
     started.root.rename(template)
 

@@ -167,3 +167,46 @@ def test_rollover_overlap_bundle_verifies_both_generations(issued, tmp_path):
     assert "RSA key ok" in openssl(
         "rsa", "-check", "-noout", "-in", str(ws.ca_key_path), "-passin", f"pass:{PASS}"
     )
+
+
+def test_status_flags_exactly_what_openssl_no_longer_verifies_after_a_forced_finish(issued):
+    """The field report: only one boot server re-issued under the next CA, then the finish."""
+    from core.pki.status import expiry_status
+
+    ws = issued
+    ws.issue("10.0.0.5", PASS.encode())
+    start_rollover(ws, PASS.encode())
+    renew(ws, NAME, PASS.encode(), under_next=True)
+    finish_rollover(ws, PASS.encode(), force=True)
+    states = {e.name: e.state for e in expiry_status(ws).entries if e.kind == "server"}
+    for name in (NAME, "10.0.0.5"):
+        leaf = str(ws.issued_paths(name).crt)
+        verified = openssl("verify", "-CAfile", str(ws.ca_crt_path), leaf, check=False)
+        assert verified.strip().endswith(": OK") == (states[name] == "ok"), (name, verified)
+    assert states == {NAME: "ok", "10.0.0.5": "issuer retired"}
+    renew(ws, "10.0.0.5", PASS.encode())  # what status and the finish's warning advise
+    leaf = str(ws.issued_paths("10.0.0.5").crt)
+    assert openssl("verify", "-CAfile", str(ws.ca_crt_path), leaf).strip().endswith(": OK")
+    assert not expiry_status(ws).attention
+
+
+def test_show_describes_every_certificate_of_a_fullchain_in_openssls_order(issued, tmp_path):
+    from core.pki import inspect_file
+
+    chain = export(issued, NAME, "fullchain", tmp_path / "fullchain.pem")
+    listed = openssl("crl2pkcs7", "-nocrl", "-certfile", str(chain))
+    (tmp_path / "p7.pem").write_text(listed)
+    printed = openssl("pkcs7", "-print_certs", "-noout", "-in", str(tmp_path / "p7.pem"))
+    theirs = [
+        line.split("=", 1)[1].replace(" = ", "=").strip()
+        for line in printed.splitlines()
+        if line.startswith("subject")
+    ]
+    text = inspect_file(chain)
+    ours = [line.split(":", 1)[1].strip() for line in text.splitlines() if "Subject:" in line]
+    assert len(ours) == len(theirs) == 2
+    assert ours[0] == theirs[0] == "CN=" + NAME
+    assert ours[1].replace(", ", ",") == theirs[1].replace(", ", ",")
+    assert "Certificate 1 of 2" in text and "Certificate 2 of 2" in text
+    assert "Signed certificate 1: yes" in text
+    assert openssl("verify", "-CAfile", str(issued.ca_crt_path), str(chain)).strip().endswith("OK")
