@@ -102,11 +102,41 @@ async def shoot(name: str, size: tuple[int, int], frozen: bool, publish: bool, k
         shutil.rmtree(folder, ignore_errors=True)
 
 
+# (file name, size, drill id): a drill with its first hint shown (F7), the steps scrolled.
+DRILLS: Sequence[tuple[str, tuple[int, int], str]] = (
+    ("10-drill-hint-60x20", (60, 20), "fault-der-served"),
+    ("11-drill-guided-80x24", (80, 24), "bulletin-guided"),
+)
+
+
+async def shoot_drill(name: str, size: tuple[int, int], drill_id: str) -> None:
+    from tui.app import drills_app
+
+    folder = Path(tempfile.mkdtemp(prefix="handset-ca-shots-"))
+    try:
+        app = drills_app(folder, drill_id, trainee="Alex Smith")
+        app.animation_level = "none"
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await app.screen.workers.wait_for_complete()  # the drill's set-up, in a thread
+            await pilot.pause()
+            await pilot.press("f7")
+            await pilot.pause()
+            app.save_screenshot(f"{name}.svg", str(OUT))
+            await pilot.press("f10", "enter")  # leave: its servers stop
+            await pilot.pause()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 async def main() -> None:
     OUT.mkdir(exist_ok=True)
     for state in STATES:
         await shoot(*state)
         print(f"screenshots/{state[0]}.svg")
+    for drill in DRILLS:
+        await shoot_drill(*drill)
+        print(f"screenshots/{drill[0]}.svg")
 
 
 if __name__ == "__main__":

@@ -587,12 +587,13 @@ class HandsetCAApp(App[int]):
     # ----- help and the command palette
 
     def action_help(self) -> None:
-        from tui.help import HelpScreen
+        from tui.help import HelpScreen, help_sections
 
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
             return
-        self.push_screen(HelpScreen(self.handset_facts()))
+        sections = help_sections(type(self), MainScreen)  # the real bindings
+        self.push_screen(HelpScreen(self.handset_facts(), sections))
 
     def handset_facts(self) -> list[tuple[str, str]]:
         """(fact, source) for every behaviour, screen and setting of core's handset."""

@@ -14,6 +14,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import aclosing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
@@ -23,8 +24,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Checkbox, Input, Label, ProgressBar, RichLog, Static
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Label, ProgressBar, RichLog, Static, TextArea
 
 from core.errors import error_sentence
 from tui.early_keys import EarlyKeys
@@ -40,23 +43,53 @@ NO_URLS = "Type at least one URL, or give a file with one URL a line (# starts a
 LEVEL_STYLE = {"PASS": "bold green", "WARN": "bold yellow", "FAIL": "bold red"}
 
 
-class UrlsInput(Input):
-    """Several URLs on one line. A pasted list keeps every line (joined by spaces).
+class UrlsArea(TextArea):
+    """The URLs, several lines high: spaces or line breaks between them, a long list
+    wrapped at the spaces so several URLs show at once. Enter runs the check (as it
+    does in the one-line fields); a pasted list keeps its lines.
 
     Unlike the handset's entry nothing is lower-cased: the checker must see the
     capitals a list holds, or its upper-case rule could never fire.
     """
 
-    def _on_paste(self, event: events.Paste) -> None:
-        if event.text:
-            text = " ".join(event.text.split())
-            selection = self.selection
-            if selection.is_empty:
-                self.insert_text_at_cursor(text)
-            else:
-                self.replace(text, *selection)
+    @dataclass
+    class Submitted(Message):
+        """Enter in the URLs: run the check."""
+
+        area: UrlsArea
+
+    def __init__(self, value: str = "", **kwargs: Any) -> None:
+        super().__init__(
+            value, soft_wrap=True, tab_behavior="focus", highlight_cursor_line=False, **kwargs
+        )
+
+    @property
+    def value(self) -> str:
+        return self.text
+
+    @value.setter
+    def value(self, text: str) -> None:
+        self.load_text(text)
+        self.move_cursor(self.document.end)
+
+    def on_mount(self) -> None:
+        from tui.scrollbars import whole_cell_scrollbars
+
+        whole_cell_scrollbars(self)
+        self.move_cursor(self.document.end)  # as a one-line field: typing adds to the list
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Submitted(self))
+            return
+        await super()._on_key(event)
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        await super()._on_paste(event)
+        event.stop()  # handled: not pasted a second time on its way up
         event.prevent_default()
-        event.stop()
 
 
 class MarkCheckbox(Checkbox):
@@ -114,11 +147,11 @@ class CheckScreen(EarlyKeys, Screen[None]):
         with Vertical(id="check") as box:
             box.border_title = "Check certificate URLs (as handset-ca check)"
             box.border_subtitle = "Tab next field · Enter or F2 runs · Esc stops/closes"
-            with Horizontal(classes="row"):
+            with Horizontal(classes="row urls-row"):
                 yield Label("URLs", classes="field-label")
-                yield UrlsInput(
-                    value=urls,
-                    placeholder="http://host/ca.crt ... (space between URLs)",
+                yield UrlsArea(
+                    urls,
+                    placeholder="http://host/ca.crt ... (a space or a line between URLs)",
                     compact=True,
                     id="urls",
                 )
@@ -153,6 +186,10 @@ class CheckScreen(EarlyKeys, Screen[None]):
         blink = getattr(self.app, "blink", True)
         for field in self.query(Input):
             field.cursor_blink = blink
+        self.query_one(UrlsArea).cursor_blink = blink
+        from tui.scrollbars import whole_cell_scrollbars
+
+        whole_cell_scrollbars(self.query_one("#check-results"))  # no ▇ marks under NO_COLOR
         self.query_one("#use-ca", Checkbox).disabled = self._ca_path() is None
 
     # ----- keys
@@ -166,10 +203,11 @@ class CheckScreen(EarlyKeys, Screen[None]):
             return True if self.running else None  # shown dim when there is nothing to stop
         return True
 
-    def early_enter(self, field: Input) -> None:
+    def early_enter(self, field: Widget) -> None:
         field.call_later(self.action_run)  # once the field has the keys before it
 
     @on(Input.Submitted)
+    @on(UrlsArea.Submitted)
     def submitted(self) -> None:
         self.action_run()
 
@@ -223,7 +261,7 @@ class CheckScreen(EarlyKeys, Screen[None]):
         from core.check.sources import load_ca_file
         from core.errors import UserError
 
-        typed = self.query_one("#urls", Input).value.split()
+        typed = self.query_one("#urls", UrlsArea).value.split()
         path = self.query_one("#file", Input).value.strip()
         if path:
             path = str(Path(path).expanduser())

@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from core.drills.session import DrillSession
     from core.handset import Effect
 
-CHECKLIST_ROWS = 6  # checklist lines shown at once, around the current step
 NO_STEPS_TEXT = (
     "No step done yet: work through the job sheet on the handset until the phone fails "
     "(what it says is your evidence), then F8 to name the cause. F8 again: the causes now."
@@ -360,14 +359,22 @@ class Checklist(Static):
 class DrillScreen(Screen[None]):
     """A drill in progress: job sheet, checklist, timer and hint beside the handset."""
 
+    # Below 70 columns the side has ~22: its padding goes, so a long hint fits in 60x20.
+    HORIZONTAL_BREAKPOINTS: list[tuple[int, str]] | None = [(0, "-narrow"), (70, "-normal")]  # noqa: RUF012
+
     DEFAULT_CSS = """
     DrillScreen #drill-panes { height: 1fr; }
-    DrillScreen #drill-side { width: 1fr; border: round $primary; padding: 0 1; }
+    DrillScreen #drill-side { width: 1fr; border: round $primary; padding: 0 0 0 1; }
     DrillScreen #drill-title { text-style: bold; height: auto; }
-    DrillScreen #drill-status { height: auto; }
+    DrillScreen #drill-status { height: auto; padding: 0 1 0 0; }
+    DrillScreen #drill-scroll { height: 1fr; min-height: 1; scrollbar-size-vertical: 1;
+                                scrollbar-gutter: stable; }
     DrillScreen #drill-sheet { height: auto; margin: 1 0 0 0; }
-    DrillScreen #drill-checklist { height: 1fr; min-height: 3; margin: 1 0 0 0; }
-    DrillScreen #drill-hint { height: auto; max-height: 6; }
+    DrillScreen #drill-checklist { height: auto; margin: 1 0 0 0; }
+    DrillScreen #drill-hint { height: auto; padding: 0 1 0 0; }
+    DrillScreen.-narrow #drill-side { padding: 0; }
+    DrillScreen.-narrow #drill-status { padding: 0; }
+    DrillScreen.-narrow #drill-hint { padding: 0; }
     DrillScreen DrillHandsetPane { width: 34; height: 1fr; border: round $secondary; }
     DrillScreen DrillHandsetPane:focus { border: heavy $accent; }
     """
@@ -419,15 +426,21 @@ class DrillScreen(Screen[None]):
                 side.border_title = f"Drill: {KIND_WORDS[drill.kind]}"
                 if self.session.trainee:
                     side.border_subtitle = self.session.trainee
-                yield Static(drill.title, id="drill-title")  # wraps; a border title is cut
+                # The timer and the hint stay in view; the rest scrolls (a small terminal,
+                # a long drill), kept on the current step. Tab focuses it for the arrows.
                 yield Static(id="drill-status")
-                yield Static(id="drill-sheet")
-                yield Checklist(id="drill-checklist")
+                with VerticalScroll(id="drill-scroll"):
+                    yield Static(drill.title, id="drill-title")  # wraps; a border title is cut
+                    yield Static(id="drill-sheet")
+                    yield Checklist(id="drill-checklist")
                 yield Static(id="drill-hint")
             yield DrillHandsetPane(self.session.handset, id="drill-handset")
         yield KeyBar()
 
     def on_mount(self) -> None:
+        from tui.scrollbars import whole_cell_scrollbars
+
+        whole_cell_scrollbars(self.query_one("#drill-scroll"))
         self.query_one(DrillHandsetPane).focus()
         self.hint_text = self.no_hint_text()
         self.refresh_drill()
@@ -463,37 +476,45 @@ class DrillScreen(Screen[None]):
         if not self.session.shows_checklist:
             checklist.update(MEMORY_NOTE)
             return
-        width, height = checklist.size
-        checklist.update(self.checklist_text(width, height))
+        width = checklist.size.width
+        checklist.update(self.checklist_text(width))
+        self.call_after_refresh(self._show_current_step, width)
 
-    def checklist_text(self, width: int = 0, height: int = 0) -> Text:
-        """The steps around the current one, each wrapped under its text (not cut) to
-        ``width``; as many as fit in ``height`` rows (0: no limit)."""
+    def checklist_rows(self, width: int = 0) -> list[list[str]]:
+        """Each step's lines, wrapped under its text (not cut) to ``width`` (0: no limit)."""
+        items = self.session.checklist
+        out: list[list[str]] = []
+        for i, item in enumerate(items):
+            head = f"{'[x]' if item.done else ('[>]' if item.current else '[ ]')} {i + 1}. "
+            text = head + item.label
+            if width <= len(head) + 8:
+                out.append([text])
+            else:
+                out.append(textwrap.wrap(text, width, subsequent_indent=" " * len(head)) or [text])
+        return out
+
+    def checklist_text(self, width: int = 0) -> Text:
+        """Every step, the current one bold, the done ones dim; the panel scrolls."""
+        text = Text()
+        for item, lines in zip(self.session.checklist, self.checklist_rows(width), strict=True):
+            style = "bold" if item.current else ("dim" if item.done else "")
+            text.append("\n".join(lines) + "\n", style=style)
+        return text
+
+    def _show_current_step(self, width: int) -> None:
+        """Scroll the panel so the current step (or the last, when all are done) is in view."""
+        from textual.geometry import Region
+
+        if not self.is_attached or not self.session.shows_checklist:
+            return
         items = self.session.checklist
         current = next((i for i, item in enumerate(items) if item.current), len(items) - 1)
-        first = max(0, min(current - CHECKLIST_ROWS // 2, len(items) - CHECKLIST_ROWS))
-        last = min(len(items), first + CHECKLIST_ROWS)  # exclusive
-
-        def lines(i: int) -> list[str]:
-            head = f"{'[x]' if items[i].done else ('[>]' if items[i].current else '[ ]')} {i + 1}. "
-            text = head + items[i].label
-            if width <= len(head) + 8:
-                return [text]
-            return textwrap.wrap(text, width, subsequent_indent=" " * len(head)) or [text]
-
-        def rows() -> int:
-            return sum(len(lines(i)) for i in range(first, last))
-
-        while height and rows() > height and last - first > 1:
-            if last - 1 > current and (last - 1 - current >= current - first or first >= current):
-                last -= 1
-            else:
-                first += 1
-        text = Text()
-        for i in range(first, last):
-            style = "bold" if items[i].current else ("dim" if items[i].done else "")
-            text.append("\n".join(lines(i)) + "\n", style=style)
-        return text
+        rows = self.checklist_rows(width)
+        top = self.query_one("#drill-checklist").virtual_region.y + sum(map(len, rows[:current]))
+        scroll = self.query_one("#drill-scroll", VerticalScroll)
+        scroll.scroll_to_region(
+            Region(0, top, 1, len(rows[current])), animate=False, immediate=True
+        )
 
     # --- the handset ----------------------------------------------------------------------
     @on(DrillHandsetPane.Pressed)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from textual import events
 from textual.widget import Widget
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 
 class EarlyKeys:
@@ -25,7 +25,7 @@ class EarlyKeys:
         super().__init__(*args, **kwargs)
         self._early_keys: list[events.Key] = []
 
-    def early_enter(self, field: Input) -> None:
+    def early_enter(self, field: Widget) -> None:
         """What Enter typed early does (it runs after the keys before it are in)."""
 
     def _forward_event(self, event: events.Event) -> None:
@@ -38,7 +38,7 @@ class EarlyKeys:
             return
         self._early_keys.remove(event)
         field = self.focused
-        if not isinstance(field, Input):
+        if not isinstance(field, Input | TextArea):
             return
         if event.key == "enter":
             self.early_enter(field)

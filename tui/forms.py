@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
@@ -325,7 +327,7 @@ class FormScreen(EarlyKeys, ModalScreen[Any]):
         await asyncio.gather(*handled)
         self.submit()
 
-    def early_enter(self, field: Input) -> None:
+    def early_enter(self, field: Widget) -> None:
         self.action_next_field()
 
     def option_entered(self, option: Option) -> None:
@@ -655,40 +657,73 @@ class InspectPickScreen(FormScreen):
 HEX_RUN = re.compile(r"(?:[0-9A-Fa-f]{2}:){2,}[0-9A-Fa-f]{2}")
 
 
-def wrap_hex(text: str, width: int) -> str:
-    """Lines longer than ``width`` that hold a colon-separated hex run (a fingerprint, a key
-    identifier) broken after a colon, never inside a byte, the rest aligned under the run."""
+LABEL = re.compile(r"^(\s*[A-Za-z][^:]{0,40}:\s+)(?=\S)")
+
+
+def wrap_inspect(text: str, width: int) -> str:
+    """Lines longer than ``width`` broken so every piece stays under the value column (a
+    hanging indent), never back at column 0: a colon-separated hex run (a fingerprint, a key
+    identifier) after a colon, never inside a byte; any other value (an Issuer, a Subject, a
+    list of names) at a space."""
     if width < 12:
         return text
     out: list[str] = []
     for line in text.splitlines():
-        match = HEX_RUN.search(line)
-        if len(line) <= width or match is None:
+        if len(line) <= width:
             out.append(line)
-            continue
-        prefix, suffix = line[: match.start()], line[match.end() :]
-        indent = len(prefix) if len(prefix) <= width - 12 else 4
-        octets = match.group().split(":")
-        current = prefix
-        for i, octet in enumerate(octets):
-            piece = octet + (":" if i < len(octets) - 1 else "")
-            if len(current) + len(piece) > width and current.strip():
-                out.append(current)
-                current = " " * indent
-            current += piece
-        out.append(current + suffix)
+        elif (match := HEX_RUN.search(line)) is not None:
+            out += _wrap_hex_line(line, match, width)
+        else:
+            out += _wrap_words(line, width)
     return "\n".join(out)
 
 
+def _hanging_indent(prefix_len: int, line: str, width: int) -> int:
+    """The value column when a value fits beside it, else the line's own indent plus four."""
+    if prefix_len <= width - 12:
+        return prefix_len
+    return min(len(line) - len(line.lstrip()) + 4, width - 12)
+
+
+def _wrap_hex_line(line: str, match: re.Match[str], width: int) -> list[str]:
+    prefix, suffix = line[: match.start()], line[match.end() :]
+    indent = _hanging_indent(len(prefix), line, width)
+    octets = match.group().split(":")
+    out: list[str] = []
+    current = prefix
+    for i, octet in enumerate(octets):
+        piece = octet + (":" if i < len(octets) - 1 else "")
+        if len(current) + len(piece) > width and current.strip():
+            out.append(current)
+            current = " " * indent
+        current += piece
+    out.append(current + suffix)
+    return out
+
+
+def _wrap_words(line: str, width: int) -> list[str]:
+    label = LABEL.match(line)
+    head = label.group(1) if label else line[: len(line) - len(line.lstrip())]
+    indent = " " * _hanging_indent(len(head), line, width)
+    return textwrap.wrap(
+        line[len(head) :],
+        width=width,
+        initial_indent=head,
+        subsequent_indent=indent,
+        break_on_hyphens=False,
+        drop_whitespace=True,
+    ) or [line]
+
+
 class InspectText(Static):
-    """core's inspect text, hex runs wrapped at colons for the width it has."""
+    """core's inspect text wrapped for the width it has, under each value's column."""
 
     def __init__(self, text: str, **kwargs: Any) -> None:
         super().__init__(text, markup=False, **kwargs)
         self.text = text
 
     def on_resize(self) -> None:
-        self.update(wrap_hex(self.text, self.size.width))
+        self.update(wrap_inspect(self.text, self.size.width))
 
 
 class InspectScreen(ModalScreen[None]):
@@ -711,7 +746,7 @@ class InspectScreen(ModalScreen[None]):
             yield InspectText(self.text, id="inspect-text")
 
     def on_mount(self) -> None:
-        from tui.help import whole_cell_scrollbars
+        from tui.scrollbars import whole_cell_scrollbars
 
         view = self.query_one("#inspect")
         whole_cell_scrollbars(view)

@@ -64,24 +64,48 @@ class KeyHelp:
     terminal: str
     handset: str
     what: str
+    # (terminal key, the handset key the pane presses for it) on a menu screen: what the
+    # help promises, pressed by tests/tui/test_help_keys.py.
+    samples: tuple[tuple[str, str], ...] = ()
 
 
 # What the help screen and the legend print, in order.
 HANDSET_KEYS: tuple[KeyHelp, ...] = (
-    KeyHelp("↑ ↓", "navigation keys", "move the cursor in a menu"),
-    KeyHelp("← →", "navigation keys", "move the cursor in an entry"),
-    KeyHelp("Enter", "Select (centre key)", "open the item under the cursor; confirm an entry"),
-    KeyHelp("0-9", "dial pad", "open the numbered item; in an entry, type the digit"),
+    KeyHelp(
+        "↑ ↓", "navigation keys", "move the cursor in a menu", (("up", "up"), ("down", "down"))
+    ),
+    KeyHelp(
+        "← →", "navigation keys", "move the cursor in an entry",
+        (("left", "left"), ("right", "right")),
+    ),
+    KeyHelp(
+        "Enter", "Select (centre key)", "open the item under the cursor; confirm an entry",
+        (("enter", "select"),),
+    ),
+    KeyHelp(
+        "0-9", "dial pad", "open the numbered item; in an entry, type the digit", (("3", "3"),)
+    ),
     KeyHelp(
         "a-z . : / @ …",
-        "dial pad",
-        "type into an entry, letters directly; the phone keeps lower case",
+        "keyboard",
+        "type into an entry, letters directly; the phone keeps lower case. Not in keypad "
+        "mode: there letters come from the digit keys (below)",
+        (("a", "a"), (".", "."), ("/", "/")),
     ),
-    KeyHelp("Esc", "Back", "go back one menu (also the soft key Back)"),
-    KeyHelp("Backspace", "Back / Delete", "back in a menu; delete a character in an entry"),
+    KeyHelp("Esc", "Back", "go back one menu (also the soft key Back)", (("escape", "back"),)),
+    KeyHelp(
+        "Backspace", "Back / Delete", "back in a menu; delete a character in an entry",
+        (("backspace", "back"),),
+    ),
     *(
-        KeyHelp(key.upper(), f"soft key {n}", "the label printed above it on the handset")
+        KeyHelp(
+            key.upper(), f"soft key {n}", "the label printed above it on the handset",
+            ((key, f"soft{n}"),),
+        )
         for n, key in enumerate(SOFT_KEYS, start=1)
     ),
-    KeyHelp(END_KEY.upper(), "End (red key)", "leave the menus, back to the idle screen"),
-)
+    KeyHelp(
+        END_KEY.upper(), "End (red key)", "leave the menus, back to the idle screen",
+        ((END_KEY, "end"),),
+    ),
+)  # fmt: skip

@@ -18,13 +18,23 @@ from core.check.runner import (
     in_input_order,
 )
 from core.check.table import format_verdict, summary_line
-from core.check.verdict import BootServerResult, CertInfo, Level, Reason, Verdict
+from core.check.verdict import (
+    BootServerResult,
+    CACheckedAgainst,
+    CASource,
+    CertInfo,
+    Level,
+    Reason,
+    Verdict,
+)
 from core.handset.provision import parse_boot_server
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
     "DEFAULT_TIMEOUT",
     "BootServerResult",
+    "CACheckedAgainst",
+    "CASource",
     "CertInfo",
     "CheckOptions",
     "Checker",

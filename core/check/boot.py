@@ -13,6 +13,7 @@ for --boot-server. Codes and JSON fields: docs/check.md.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 import urllib.parse
 from collections.abc import AsyncGenerator, Iterable
@@ -25,7 +26,7 @@ from cryptography import x509
 from core import fetch as fetchmod
 from core import trust
 from core.check.runner import Checker, CheckOptions, Progress, fetch_reason, run_bounded
-from core.check.verdict import BootServerResult, Level, Reason, Verdict, fail, warn
+from core.check.verdict import BootServerResult, CASource, Level, Reason, Verdict, fail, warn
 from core.errors import UserError, unexpected_error_sentence
 from core.fleet.params import (
     CUSTOM_CA,
@@ -320,7 +321,8 @@ class BootChecker:
             if not cas:
                 break
             outcome = await self.checker.boot_outcome(cas, target)
-            verdict.boot_servers.append(outcome.result)
+            checked = dataclasses.replace(outcome.result, ca_source=CASource.BOOT_FILES)
+            verdict.boot_servers.append(checked)
             reasons.extend(outcome.reasons)
 
     def _ca_params(self, verdict: BootVerdict, params: dict[str, str]) -> list[x509.Certificate]:

@@ -9,6 +9,7 @@ only adds the checker's extra rules and runs them with bounded concurrency.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import ssl
 import time
 from collections.abc import (
@@ -29,7 +30,15 @@ from cryptography.hazmat.primitives import hashes
 from core import fetch as fetchmod
 from core import trust
 from core.check import bootrules, certrules, urlrules
-from core.check.verdict import BootServerResult, CertInfo, Reason, Verdict, fail
+from core.check.verdict import (
+    BootServerResult,
+    CACheckedAgainst,
+    CASource,
+    CertInfo,
+    Reason,
+    Verdict,
+    fail,
+)
 from core.errors import unexpected_error_sentence
 from core.handset import provision
 from core.handset.accept import (
@@ -169,6 +178,7 @@ class Checker:
         verdict.content_type = result.content_type
         verdict.size = len(result.data)
         ca = opts.ca
+        source = CASource.CA_FILE
         if not result.ok:
             verdict.fetch_failure = str(result.failure) if result.failure else None
             verdict.handset_accepts = False
@@ -181,11 +191,12 @@ class Checker:
             verdict.reasons.extend(analysis.reasons)
             if analysis.accepted:
                 ca = analysis.cert  # what the handset would install
+                source = CASource.SERVED
         if ca is None:
             return
         for target in opts.boot_servers:
-            outcome = await self.boot_outcome([ca], target, typed=True)
-            verdict.boot_servers.append(outcome.result)
+            outcome = await self.boot_outcome([ca], target, typed=True)  # shared per CA
+            verdict.boot_servers.append(dataclasses.replace(outcome.result, ca_source=source))
             verdict.reasons.extend(outcome.reasons)
 
     def analyse(self, data: bytes) -> Analysis:
@@ -278,6 +289,10 @@ class Checker:
             ok=outcome.ok,
             cn=certificate_cn(peer) if peer is not None else None,
             sha256=certrules.fingerprint(peer, _SHA256) if peer is not None else None,
+            cas=tuple(
+                CACheckedAgainst(certificate_cn(ca), certrules.fingerprint(ca, _SHA256))
+                for ca in cas
+            ),
         )
         return BootOutcome(reasons, result)
 

@@ -21,11 +21,16 @@ def format_verdict(verdict: Verdict, width: int = 80) -> list[str]:
         lines.append(f"{INDENT}SHA-256 {cert.sha256}")
         lines.append(f"{INDENT}SHA-1   {cert.sha1}")
     wrap = max(30, width - len(INDENT) - 2)
-    for reason in verdict.reasons:
-        text = textwrap.wrap(f"{reason.message} [{reason.code}]", wrap, break_on_hyphens=False)
-        text = text or [""]
-        lines.append(f"{INDENT}{MARK[reason.level]} {text[0]}")
+
+    def add(mark: str, sentence: str) -> None:
+        text = textwrap.wrap(sentence, wrap, break_on_hyphens=False) or [""]
+        lines.append(f"{INDENT}{mark} {text[0]}")
         lines.extend(f"{INDENT}  {more}" for more in text[1:])
+
+    for boot in verdict.boot_servers:  # what --boot-server checked, passed or not
+        add(MARK[Level.PASS if boot.ok else Level.FAIL], boot.checked())
+    for reason in verdict.reasons:
+        add(MARK[reason.level], f"{reason.message} [{reason.code}]")
     return lines
 
 

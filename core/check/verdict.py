@@ -72,18 +72,70 @@ class CertInfo:
         return dict(self.__dict__)
 
 
+class CASource(StrEnum):
+    """Which CAs a boot server's chain was checked against."""
+
+    SERVED = "served"  # the certificate the URL serves, as the handset would install it
+    CA_FILE = "ca-file"  # --ca: the URL served nothing the handset would install
+    BOOT_FILES = "boot-files"  # --boot: the custom CAs the handset's boot files set
+
+
+# How the handset matches NAME (docs/check.md): the certificate's Common Name, compared as
+# a plain string; no DNS lookup, no subjectAltName, no wildcard.
+NAME_RULE = "cn-plain-string"
+_SOURCE_WORDS = {
+    CASource.SERVED: "the served CA",
+    CASource.CA_FILE: "the --ca CA",
+    CASource.BOOT_FILES: "the boot files' custom CAs",
+}
+
+
+@dataclass(frozen=True)
+class CACheckedAgainst:
+    """One CA a boot server's chain was checked against."""
+
+    cn: str | None
+    sha256: str
+
+
 @dataclass(frozen=True)
 class BootServerResult:
-    """How the boot server's HTTPS certificate fares once this CA is installed."""
+    """How the boot server's HTTPS certificate fares once these CAs are installed, and
+    what was checked: its chain against ``cas`` (from ``ca_source``), its CN against
+    ``name``."""
 
     url: str
     name: str
     ok: bool
     cn: str | None = None
     sha256: str | None = None
+    ca_source: CASource = CASource.SERVED
+    cas: tuple[CACheckedAgainst, ...] = ()
+    name_rule: str = NAME_RULE
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {
+            **self.__dict__,
+            "ca_source": str(self.ca_source),
+            "cas": [dict(ca.__dict__) for ca in self.cas],
+        }
+
+    def checked(self) -> str:
+        """One sentence: what was checked and how it came out (the readable report's line)."""
+        against = _SOURCE_WORDS[self.ca_source]
+        names = ", ".join(f"CN {ca.cn}" for ca in self.cas if ca.cn)
+        if names:
+            against += f" ({names})"
+        if self.ok:
+            return (
+                f"Boot server {self.url} passes: chain checked against {against}; CN equals "
+                f"{self.name} by plain string comparison, as the handset compares."
+            )
+        cn = f" ({self.cn})" if self.cn else ""
+        return (
+            f"Boot server {self.url} does not pass: chain checked against {against}; CN{cn} "
+            f"checked against {self.name} by plain string comparison."
+        )
 
 
 @dataclass

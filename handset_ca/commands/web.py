@@ -57,7 +57,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def app_command(workspace: Path, *, drills: bool = False) -> str:
     """The shell command textual-serve runs for each browser session."""
-    argv = [sys.executable, "-m", "handset_ca.cli", "--workspace", str(workspace.resolve())]
+    # As given: textual-serve runs each session's shell in this process's working folder,
+    # so a relative path still names the same folder, and the page shows it as typed.
+    argv = [sys.executable, "-m", "handset_ca.cli", "--workspace", str(workspace)]
     if drills:
         argv += ["drills", "run"]
     return shlex.join(argv)

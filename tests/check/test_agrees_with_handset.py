@@ -158,6 +158,29 @@ def test_console_script_against_the_rehearsal_boot_server(boot):
     for data in objects:
         assert data["verdict"] == "PASS" and data["ca_match"] is True
         assert data["boot_servers"][0]["cn"] == NAME and data["boot_servers"][0]["ok"]
+        # What was checked (issue 12: a pass said nothing about the boot server).
+        boot_server = data["boot_servers"][0]
+        assert (
+            boot_server["ca_source"] == "served" and boot_server["name_rule"] == "cn-plain-string"
+        )
+        assert boot_server["cas"] == [{"cn": "Root CA", "sha256": data["sha256"]}]  # the served CA
+
+
+def test_a_passing_boot_server_says_what_was_checked_in_text(boot):
+    """Issue 12: `check --boot-server https://NAME/` that passed printed nothing about it."""
+    server, workspace = boot
+    args = [str(Path(sys.executable).parent / "handset-ca"), "check", f"http://{NAME}/ca.crt"]
+    args += ["--ca", str(workspace.ca_crt_path), "--boot-server", f"https://{NAME}/"]
+    for spec in server.connect_to():
+        args += ["--connect-to", spec]
+    done = subprocess.run(
+        args, capture_output=True, text=True, timeout=60, env={"COLUMNS": "200", "PATH": ""}
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (
+        f"- Boot server https://{NAME}/ passes: chain checked against the served CA "
+        f"(CN Root CA); CN equals {NAME} by plain string comparison"
+    ) in " ".join(done.stdout.split()), done.stdout
 
 
 async def test_a_boot_server_name_the_certificate_does_not_carry(boot):

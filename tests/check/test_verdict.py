@@ -50,3 +50,23 @@ def test_table_lists_fingerprints_and_every_reason(pki):
     assert summary_line(Counter({Level.PASS: 2, Level.FAIL: 1})) == (
         "3 URLs checked: 2 PASS, 0 WARN, 1 FAIL."
     )
+
+
+def test_a_failing_boot_server_still_says_what_was_checked() -> None:
+    from core.check import BootServerResult, CACheckedAgainst, CASource
+    from core.check.verdict import Verdict
+
+    verdict = Verdict(index=0, url="http://h/ca.crt")
+    verdict.boot_servers.append(
+        BootServerResult(
+            "https://b.example/", "b.example", False, cn="other", ca_source=CASource.CA_FILE,
+            cas=(CACheckedAgainst("Root CA", "AB"),),
+        )
+    )  # fmt: skip
+    lines = format_verdict(verdict, width=200)
+    assert lines[1] == (
+        "      x Boot server https://b.example/ does not pass: chain checked against "
+        "the --ca CA (CN Root CA); CN (other) checked against b.example by plain string "
+        "comparison."
+    )
+    assert verdict.to_dict()["boot_servers"][0]["ca_source"] == "ca-file"

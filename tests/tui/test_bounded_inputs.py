@@ -82,7 +82,7 @@ async def test_check_view_refuses_a_url_list_that_is_not_a_regular_file(
         await pilot.press("k")
         await pilot.pause()
         screen = app.screen
-        screen.query_one("#urls", Input).clear()
+        screen.query_one("#urls").clear()
         field = screen.query_one("#file", Input)
         field.focus()
         field.value = str(path)

@@ -12,7 +12,7 @@ from textual.widgets import Checkbox, Input, ProgressBar, RichLog
 from tests.servers import HTTPServer, SilentServer, cert_pem, issue_server, make_ca
 from tests.tui.conftest import SERVER, finish_jobs, screen_text
 from tui.app import HandsetCAApp
-from tui.check_screen import CheckScreen
+from tui.check_screen import CheckScreen, UrlsArea
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ async def open_check(pilot, app: HandsetCAApp) -> CheckScreen:
 
 async def type_urls(pilot, screen: CheckScreen, *urls: str) -> None:
     """Type into the URLs field key by key, as a technician would."""
-    field = screen.query_one("#urls", Input)
+    field = screen.query_one("#urls", UrlsArea)
     field.focus()
     field.clear()
     await pilot.pause()
@@ -92,7 +92,7 @@ async def test_keys_typed_right_after_k_go_to_the_urls_field_and_enter_runs(
             screen._forward_event(events.Key(key, char))
         await pilot.pause()
         await finish_jobs(pilot, app)
-        assert screen.query_one("#urls", Input).value == url
+        assert screen.query_one("#urls", UrlsArea).value == url
         assert f"PASS  {url}" in results(app)
 
 
@@ -104,7 +104,7 @@ async def test_a_typed_url_keeps_its_upper_case_and_warns_for_it(
         screen = await open_check(pilot, app)
         url = served.url("/CA.crt")
         await type_urls(pilot, screen, url)
-        assert screen.query_one("#urls", Input).value == url  # not lower-cased
+        assert screen.query_one("#urls", UrlsArea).value == url  # not lower-cased
         await pilot.press("f2")
         await finish_jobs(pilot, app)
         shown = results(app)
@@ -123,7 +123,7 @@ async def test_urls_from_a_file_with_comments(
     app = live_app
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_check(pilot, app)
-        screen.query_one("#urls", Input).clear()
+        screen.query_one("#urls", UrlsArea).clear()
         file_field = screen.query_one("#file", Input)
         file_field.focus()
         file_field.value = str(listing)  # as pasted: typing it key by key takes seconds
@@ -154,7 +154,7 @@ async def test_user_errors_are_one_sentence(
     app = live_app
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_check(pilot, app)
-        screen.query_one("#urls", Input).value = typed
+        screen.query_one("#urls", UrlsArea).value = typed
         screen.query_one("#boot", Input).value = boot
         await pilot.press("f2")
         await pilot.pause()
@@ -193,7 +193,8 @@ async def test_stopping_cancels_the_work(live_app: HandsetCAApp, key: str) -> No
 async def test_check_opens_from_the_palette_and_help_names_its_key(
     empty_app: HandsetCAApp,
 ) -> None:
-    from tui.help import help_renderable
+    from tui.app import MainScreen
+    from tui.help import help_renderable, help_sections
 
     app = empty_app
     async with app.run_test(size=(80, 24)) as pilot:
@@ -202,10 +203,13 @@ async def test_check_opens_from_the_palette_and_help_names_its_key(
         commands["Check certificate URLs (k)"].callback()
         await pilot.pause()
         assert isinstance(app.screen, CheckScreen)
-        assert app.screen.query_one("#urls", Input).value == ""  # nothing published
+        assert app.screen.query_one("#urls", UrlsArea).value == ""  # nothing published
         await pilot.press("escape")
         assert not isinstance(app.screen, CheckScreen)
-    tables = [getattr(part, "title", "") for part in help_renderable().renderables]
+    tables = [
+        getattr(part, "title", "")
+        for part in help_renderable(help_sections(HandsetCAApp, MainScreen)).renderables
+    ]
     assert "Check view (k)" in tables
 
 
@@ -218,7 +222,7 @@ async def test_published_boot_server_is_prefilled_and_checked_without_dns(
         app.start_server(SERVER, None)
         await finish_jobs(pilot, app)
         screen = await open_check(pilot, app)
-        assert screen.query_one("#urls", Input).value.startswith(f"http://{SERVER}/ca.crt")
+        assert screen.query_one("#urls", UrlsArea).value.startswith(f"http://{SERVER}/ca.crt")
         assert screen.query_one("#boot", Input).value == f"https://{SERVER}/"
         assert screen.query_one("#use-ca", Checkbox).value  # the workspace's ca.crt
         assert "X" in ticked(app).split("Compare")[0]
@@ -255,10 +259,10 @@ async def test_a_pasted_list_keeps_every_line_and_its_case(empty_app: HandsetCAA
     app = empty_app
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_check(pilot, app)
-        field = screen.query_one("#urls", Input)
+        field = screen.query_one("#urls", UrlsArea)
         field.post_message(events.Paste("http://a.example/ca.crt\nHTTP://B.example/CA.crt\n"))
         await pilot.pause()
-        assert field.value == "http://a.example/ca.crt HTTP://B.example/CA.crt"
+        assert field.value.split() == ["http://a.example/ca.crt", "HTTP://B.example/CA.crt"]
 
 
 async def test_the_url_file_is_counted_off_the_event_loop(
@@ -281,7 +285,7 @@ async def test_the_url_file_is_counted_off_the_event_loop(
     app = live_app
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_check(pilot, app)
-        screen.query_one("#urls", Input).clear()
+        screen.query_one("#urls", UrlsArea).clear()
         file_field = screen.query_one("#file", Input)
         file_field.focus()
         file_field.value = str(listing)
@@ -289,3 +293,22 @@ async def test_the_url_file_is_counted_off_the_event_loop(
         await finish_jobs(pilot, app)
         assert threads and threads[0] is not threading.main_thread()
         assert "at least one URL" in str(screen.query_one("#check-error").render())
+
+
+async def test_the_urls_field_shows_several_urls_and_enter_still_runs(
+    live_app: HandsetCAApp, served: HTTPServer
+) -> None:
+    """Issue 12: the URLs field was one line; now several URLs show at once at 80x24."""
+    app = live_app
+    urls = [served.url(path) for path in ("/ca.crt", "/leaf.crt", "/CA.crt")]
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_check(pilot, app)
+        field = screen.query_one("#urls", UrlsArea)
+        assert field.size.height >= 3
+        await type_urls(pilot, screen, *urls)
+        shown = screen_text(app)
+        assert all(url in shown for url in urls)  # each on its own row, none scrolled away
+        await pilot.press("enter")  # runs the check; no line break goes into the field
+        await finish_jobs(pilot, app)
+        assert field.value == " ".join(urls)
+        assert sum(screen.counts.values()) == 3, results(app)  # one verdict per URL

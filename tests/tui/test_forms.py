@@ -273,10 +273,11 @@ async def test_help_scrollbar_draws_no_eighth_block_marks(empty_app: HandsetCAAp
 def test_help_lists_the_drill_keys() -> None:
     from rich.console import Console
 
-    from tui.help import help_renderable
+    from tui.app import MainScreen
+    from tui.help import help_renderable, help_sections
 
     console = Console(width=80, record=True)
-    console.print(help_renderable())
+    console.print(help_renderable(help_sections(HandsetCAApp, MainScreen)))
     text = console.export_text()
     assert "Drills (d)" in text
     for key in ("F7", "F8", "F9", "F10"):
@@ -383,6 +384,50 @@ async def test_the_form_check_runs_in_a_thread_and_a_bug_is_one_line(
         assert isinstance(app.screen, IssueScreen)  # open, with what was typed
         error = str(app.screen.query_one("#error").render())
         assert "Unexpected error (RuntimeError: boom)" in error and "\n" not in error
+
+
+LONG_ISSUER = (
+    "Certificate (PEM, version 3)\n"
+    "  Subject:     CN=bootserver1.example.com\n"
+    "  Issuer:      CN=Rehearsal Handset Provisioning Root CA,OU=Voice Engineering"
+    " Training Laboratory,O=Example Hospital Group,L=Springfield,C=US\n"
+    "  Serial:      01"
+)
+
+
+async def test_the_viewer_hangs_a_long_issuer_under_the_value_column(
+    frozen_app: HandsetCAApp,
+) -> None:
+    """Issue 12: at 80x24 Inspect's Issuer wrapped back to column 0 of the panel."""
+    app = frozen_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(InspectScreen("ca.crt", LONG_ISSUER))
+        await pilot.pause()
+        lines = [line.strip("┃ ").rstrip() for line in screen_text(app).splitlines()]
+        raw = screen_text(app).splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith("Issuer:"))
+        value_column = raw[start].index("CN=")
+        follow = raw[
+            start + 1 : next(i for i, line in enumerate(lines) if line.startswith("Serial:"))
+        ]
+        assert len(follow) >= 1
+        for line in follow:
+            text = line.rstrip(" ┃")
+            assert text[:value_column].strip(" ┃") == "", line  # nothing left of the column
+            assert text[value_column] != " ", line  # and the value starts right under it
+        joined = " ".join(line.rstrip(" ┃")[value_column:] for line in [raw[start], *follow])
+        assert "Voice Engineering Training Laboratory" in joined
+
+
+def test_wrap_inspect_keeps_short_lines_and_hangs_long_ones() -> None:
+    from tui.forms import wrap_inspect
+
+    out = wrap_inspect(LONG_ISSUER, 44).splitlines()
+    assert out[1] == "  Subject:     CN=bootserver1.example.com"
+    issuer = next(line for line in out if line.startswith("  Issuer:"))
+    i = out.index(issuer)
+    assert all(len(line) <= 44 for line in out)
+    assert out[i + 1].startswith(" " * 15) and out[i + 1][15] != " "
 
 
 def wildcard_csr(path) -> None:

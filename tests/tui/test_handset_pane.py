@@ -183,9 +183,9 @@ async def test_esc_cancels_a_download_at_once_and_the_wait_shows_seconds(
 
 def test_help_lists_the_entry_cancel_and_keypad_keys_from_the_data() -> None:
     from core.handset.menu import KEYPAD_MAP
-    from tui.help import entry_and_keypad_keys
+    from tui.help import entry_and_keypad_rows
 
-    rows = entry_and_keypad_keys()
+    rows = [(r.keys, r.handset, r.does) for r in entry_and_keypad_rows()]
     assert rows[0][:2] == ("Home / End", "line_start / line_end")
     assert rows[1][:2] == ("F4", "soft key Clear")
     assert rows[2][0] == "F6 Esc F3"

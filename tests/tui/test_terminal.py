@@ -59,3 +59,16 @@ def test_handset_reaches_configure_ca_cert_through_tmux(tmux: Tmux) -> None:
     while tmux.alive():
         assert time.monotonic() < deadline, "the app did not quit on Ctrl+Q"
         time.sleep(0.1)
+
+
+def test_urls_typed_in_one_burst_after_k_fill_the_check_views_rows(tmux: Tmux) -> None:
+    """Issue 12: the Check view's URLs field is several rows; keys sent with k (one SSH
+    packet) land in it, and Enter runs the check rather than breaking the line."""
+    tmux.wait_for("CA workbench")
+    urls = "http://a.invalid/ca.crt http://b.invalid/ca.crt http://c.invalid/CA.crt"
+    tmux.keys("k", urls, "Enter")
+    shown = tmux.wait_for("3 URLs checked")
+    rows = shown.splitlines()
+    first = next(i for i, row in enumerate(rows) if "URLs" in row and "a.invalid" in row)
+    assert "c.invalid/CA.crt" in rows[first + 1]  # wrapped onto the field's second row
+    assert "FAIL  http://c.invalid/CA.crt" in shown or "[upper-case]" in shown

@@ -420,3 +420,60 @@ async def test_a_full_disk_when_saving_the_result_is_one_sentence(tmp_path, monk
         assert isinstance(app.screen, SummaryScreen)
         note = str(app.screen.query_one("#summary-saved").render())
         assert "No space left on device" in note and "\n" not in note.strip()
+
+
+def words_in_order(text: str, wanted: str) -> bool:
+    """Every word of ``wanted`` on screen, in order (wrapping moves them across lines)."""
+    shown = " ".join(text.replace("│", " ").replace("┃", " ").split())
+    at = 0
+    for word in wanted.split():
+        at = shown.find(word, at)
+        if at < 0:
+            return False
+        at += len(word)
+    return True
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)], ids=["60x20", "80x24"])
+async def test_the_f7_hint_is_whole_and_the_checklist_scrolls(tmp_path, size):
+    """Issue 12: at 60x20 the steps filled the panel and the hint was never seen; at 80x24
+    fault-der-served's step-1 hint was cut by a 6-line cap."""
+    from textual.containers import VerticalScroll
+
+    clock = ManualClock()
+    app = make_app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        screen = await start_drill(app, pilot, "fault-der-served", tmp_path, clock)
+        await pilot.press("f7")
+        await pilot.pause()
+        hint = screen.session.drill.steps[0].hint
+        assert words_in_order(screen_text(app), hint), screen_text(app)
+        assert "[>] 1." in screen_text(app)  # the current step stays in view
+
+    app = make_app(tmp_path / "guided")
+    async with app.run_test(size=size) as pilot:
+        screen = await start_drill(app, pilot, "bulletin-guided", tmp_path / "guided", clock)
+        scroll = screen.query_one("#drill-scroll", VerticalScroll)
+        if size == (60, 20):
+            assert scroll.max_scroll_y > 0  # more steps than room: it scrolls
+        scroll.scroll_end(animate=False, immediate=True)
+        await pilot.pause()
+        last = len(screen.session.drill.steps)
+        assert f"[ ] {last}." in screen_text(app)  # the last step can be reached
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)], ids=["60x20", "80x24"])
+async def test_every_shipped_hint_fits_whole_beside_the_handset(tmp_path, size):
+    """Any step's hint, in any shipped drill with hints, is shown whole at 60x20 and up."""
+    clock = ManualClock()
+    for drill in [d for d in DRILLS if d.hints]:
+        app = make_app(tmp_path / drill.id)
+        async with app.run_test(size=size) as pilot:
+            screen = await start_drill(app, pilot, drill.id, tmp_path / drill.id, clock)
+            for step in drill.steps:
+                screen.hint_text = step.hint
+                screen.refresh_drill()
+                await pilot.pause()
+                assert words_in_order(screen_text(app), step.hint), (drill.id, step.hint)
+            await pilot.press("f10", "enter")
+            await pilot.pause()

@@ -46,7 +46,10 @@ def running_web(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -
     log_path = tmp_path / "web.log"
     log = log_path.open("w+")
     proc = subprocess.Popen(
-        [console_script(), "web", "--port", str(port), "--workspace", str(tmp_path / "pki"), *args],
+        # In tmp_path with a relative workspace: the page (screenshots/web.png) shows "pki",
+        # not a temp path.
+        [console_script(), "web", "--port", str(port), "--workspace", "pki", *args],
+        cwd=tmp_path,
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
