@@ -15,7 +15,6 @@ from typing import TextIO
 
 from core.check import (
     DEFAULT_CONCURRENCY,
-    DEFAULT_TIMEOUT,
     CheckOptions,
     Level,
     boot_server_option,
@@ -29,7 +28,7 @@ from core.check.sources import count_urls, load_ca_file, open_url_file, url_line
 from core.check.verdict import Verdict
 from core.errors import UserError
 from core.fetch import ConnectMap
-from handset_ca.commands.common import add_workspace
+from handset_ca.commands.common import add_connect_to, add_timeout, add_workspace
 
 USAGE_ERROR = 2
 BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool killed by it
@@ -82,13 +81,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="https://NAME/",
         help="boot server whose HTTPS certificate must pass the handset's check (repeatable)",
     )
-    p.add_argument(
-        "--connect-to",
-        action="append",
-        default=[],
-        metavar="HOST1:PORT1:HOST2:PORT2",
-        help="connect to HOST2:PORT2 for HOST1:PORT1, keeping the name (repeatable, as curl)",
-    )
+    add_connect_to(p)
     p.add_argument("--json", action="store_true", help="one JSON object per line per URL")
     p.add_argument(
         "--concurrency",
@@ -97,13 +90,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help=f"URLs checked at once (default {DEFAULT_CONCURRENCY})",
     )
-    p.add_argument(
-        "--timeout",
-        type=float,
-        default=DEFAULT_TIMEOUT,
-        metavar="SECONDS",
-        help=f"total time for one download or handshake (default {DEFAULT_TIMEOUT:g})",
-    )
+    add_timeout(p, "total time for one download or handshake")
     add_workspace(p)
     p.set_defaults(func=run)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from core.fetch import DEFAULT_TIMEOUT, ConnectMap
+from core.fetch import ConnectMap
+from handset_ca.commands.common import add_connect_to, add_timeout
 
 
 def add_simulate(fleet_sub: argparse._SubParsersAction) -> None:
@@ -25,19 +26,8 @@ def add_simulate(fleet_sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--count", type=int, default=100, help="handsets (default 100)")
     parser.add_argument("--concurrency", type=int, default=50, help="boots at once (default 50)")
     parser.add_argument("--rate", type=float, help="at most this many boots started per second")
-    parser.add_argument(
-        "--connect-to",
-        metavar="HOST1:PORT1:HOST2:PORT2",
-        action="append",
-        default=[],
-        help="reach HOST1:PORT1 at HOST2:PORT2 instead, as curl does (repeatable)",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=DEFAULT_TIMEOUT,
-        help=f"seconds per download or connection (default {DEFAULT_TIMEOUT:g})",
-    )
+    add_connect_to(parser)
+    add_timeout(parser, "seconds per download or connection")
     parser.add_argument(
         "--i-own-this-server",
         action="store_true",

@@ -11,7 +11,7 @@ import sys
 from dataclasses import replace
 
 from core.errors import UsageError
-from core.fetch import DEFAULT_TIMEOUT, ConnectMap, mask_url
+from core.fetch import ConnectMap, mask_url
 from core.handset import DEFAULT_ADMIN_PASSWORD, Cancel, Handset, HandsetSettings
 from core.handset.bootfiles import DEFAULT_MAC, boot_base_url, check_mac
 from core.handset.events import BOOT_OK
@@ -20,7 +20,7 @@ from core.handset.menu import PLATFORM_PROFILES, URL_PREFIX
 from core.handset.procedure import entered_url, has_scheme, perform_bulletin
 from core.handset.provision import parse_boot_server
 from core.handset.screen import Screen, render_text
-from handset_ca.commands.common import as_usage
+from handset_ca.commands.common import add_connect_to, add_timeout, as_usage
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -72,19 +72,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="https://NAME/",
         help="then provision from this boot server (NAME must equal its certificate's CN)",
     )
-    parser.add_argument(
-        "--connect-to",
-        metavar="HOST1:PORT1:HOST2:PORT2",
-        action="append",
-        default=[],
-        help="reach HOST1:PORT1 at HOST2:PORT2 instead, as curl does (repeatable)",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=DEFAULT_TIMEOUT,
-        help=f"seconds per download or connection (default {DEFAULT_TIMEOUT:g})",
-    )
+    add_connect_to(parser)
+    add_timeout(parser, "seconds per download or connection")
     parser.add_argument(
         "--keypad",
         action="store_true",
