@@ -510,8 +510,12 @@ class DrillScreen(Screen[None]):
         items = self.session.checklist
         current = next((i for i, item in enumerate(items) if item.current), len(items) - 1)
         rows = self.checklist_rows(width)
-        top = self.query_one("#drill-checklist").virtual_region.y + sum(map(len, rows[:current]))
-        scroll = self.query_one("#drill-scroll", VerticalScroll)
+        checklist = self.query("#drill-checklist")
+        scrolls = self.query("#drill-scroll").results(VerticalScroll)
+        scroll = next(iter(scrolls), None)
+        if not checklist or scroll is None:  # the screen is closing: nothing to scroll
+            return
+        top = checklist.first().virtual_region.y + sum(map(len, rows[:current]))
         scroll.scroll_to_region(
             Region(0, top, 1, len(rows[current])), animate=False, immediate=True
         )
