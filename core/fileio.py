@@ -162,6 +162,13 @@ def _file_type(mode: int) -> str:
     return "a special file"
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data`` to ``fd`` (os.write may write fewer than asked)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, replace: bool = False) -> None:
     """Write ``data`` to ``path`` through a temp file in the same folder.
 
@@ -177,9 +184,7 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, replace: bool = 
     try:
         try:
             os.fchmod(fd, mode)  # umask may have narrowed or widened it
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_all(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)

@@ -20,7 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from core.errors import UserError
-from core.fileio import CA_CERT_FILE, fsync_dir, read_small_file
+from core.fileio import CA_CERT_FILE, fsync_dir, read_small_file, write_all
 from core.fleet.inventory import DEFAULT_MAC, Handset, read_inventory
 from core.fleet.params import CA_FILE, SITE_FILE, ext_name, master_name
 from core.fleet.writer import (
@@ -185,9 +185,7 @@ def _write_all(folder: Path, files: dict[str, bytes]) -> None:
         for name, data in files.items():
             fd = os.open(name, flags, 0o644, dir_fd=dir_fd)
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
+                write_all(fd, data)
             finally:
                 os.close(fd)
         _flush(folder)

@@ -25,6 +25,7 @@ from core.fileio import (
     UnreadableFile,
     fsync_dir,
     read_small_file,
+    write_all,
     write_atomic,
 )
 from core.passphrase import check_new_passphrase
@@ -610,8 +611,6 @@ def _write_new(path: Path, data: bytes) -> None:
     """Create a file that must not exist yet; no fsync (the caller does one pass)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        write_all(fd, data)
     finally:
         os.close(fd)
