@@ -960,16 +960,8 @@ class Handset:
 
     def _provisioned(self, effect: Provision, result: TLSResult) -> None:
         shown_on = self._result_node()
-        profile = self.profiles[effect.profile]
-        outcome = check_provisioning(
-            result,
-            effect.host,
-            ca_choice=profile.ca_certificate,
-            profile=profile.name,
-            custom_cas=len(self.custom_cas),
-        )
-        self.last_provision = outcome
-        self._outcome(Outcome.PROVISION, outcome.code, outcome.message)
+        # The menu's own test of the server: the CN is always checked here.
+        outcome = self._check_server(effect, result, honour_strict_cn=False)
         self._result(shown_on, outcome.message, _Close.IDLE, (effect.url,))
 
     # ----- the provisioning server setting, and a boot -------------------------
@@ -1084,7 +1076,12 @@ class Handset:
         self._boot_end(BOOT_OK, self._apply_parameters(boot))
         return None
 
-    def _check_server(self, effect: Provision, result: TLSResult) -> ProvisionOutcome:
+    def _check_server(
+        self, effect: Provision, result: TLSResult, *, honour_strict_cn: bool = True
+    ) -> ProvisionOutcome:
+        """The handset's provisioning rule on ``result``, kept as last_provision and
+        logged once; a boot (``honour_strict_cn``) skips the CN check when the files
+        set strictCertCommonNameValidation to 0."""
         profile = self.profiles[effect.profile]
         outcome = check_provisioning(
             result,
@@ -1093,7 +1090,7 @@ class Handset:
             profile=profile.name,
             custom_cas=len(self.custom_cas),
         )
-        if not self.strict_cn and outcome.code in (NAME_MISMATCH, NO_CN):
+        if honour_strict_cn and not self.strict_cn and outcome.code in (NAME_MISMATCH, NO_CN):
             outcome = ProvisionOutcome(
                 True,
                 PROVISION_OK,
