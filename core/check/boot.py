@@ -12,7 +12,6 @@ for --boot-server. Codes and JSON fields: docs/check.md.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import time
 import urllib.parse
@@ -25,9 +24,16 @@ from cryptography import x509
 
 from core import fetch as fetchmod
 from core import trust
-from core.check.runner import Checker, CheckOptions, Progress, fetch_reason, run_bounded
+from core.check.runner import (
+    Checker,
+    CheckOptions,
+    Progress,
+    bounded_check,
+    fetch_reason,
+    run_bounded,
+)
 from core.check.verdict import BootServerResult, CASource, Level, Reason, Verdict, fail, warn
-from core.errors import UserError, unexpected_error_sentence
+from core.errors import UserError
 from core.fleet.params import (
     CUSTOM_CA,
     DEVICE_SET,
@@ -151,24 +157,9 @@ class BootChecker:
         started = time.monotonic()
         verdict = BootVerdict(index=index, url=self.base + master_name(mac), mac=mac)
         limit = self.options.timeout * 8 + 1
-        try:
-            async with asyncio.timeout(limit):
-                await self._check_into(verdict)
-        except TimeoutError:
-            verdict.reasons.append(
-                fail(
-                    "check-timeout",
-                    f"The check of this handset did not finish within {limit:g} seconds; "
-                    "try again or raise --timeout.",
-                )
-            )
-        except Exception as exc:  # a bug, not a server
-            verdict.reasons.append(
-                fail(
-                    "internal-error",
-                    f"The checker failed on this handset: {unexpected_error_sentence(exc)}",
-                )
-            )
+        await bounded_check(
+            verdict, self._check_into(verdict), limit, "The check of this handset", "this handset"
+        )
         verdict.elapsed_ms = int((time.monotonic() - started) * 1000)
         return verdict
 

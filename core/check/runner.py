@@ -136,28 +136,16 @@ class Checker:
         verdict = Verdict(index=index, url=report.display, reasons=list(report.reasons))
         # A hard bound over the whole URL, beyond fetch's own total timeout.
         limit = opts.timeout * (2 + 2 * len(opts.boot_servers)) + 1
-        try:
-            async with asyncio.timeout(limit):
-                if client is None:
-                    if self._client is None:
-                        self._client = fetchmod.make_client(timeout=opts.timeout)
-                    client = self._client
-                await self._check_into(verdict, report, client)
-        except TimeoutError:
-            verdict.reasons.append(
-                fail(
-                    "check-timeout",
-                    f"The check did not finish within {limit:g} seconds; "
-                    f"try again or raise --timeout.",
-                )
-            )
-        except Exception as exc:  # a bug, not a server: say so in one sentence, keep going
-            verdict.reasons.append(
-                fail(
-                    "internal-error",
-                    f"The checker failed on this URL: {unexpected_error_sentence(exc)}",
-                )
-            )
+
+        async def work() -> None:
+            nonlocal client
+            if client is None:
+                if self._client is None:
+                    self._client = fetchmod.make_client(timeout=opts.timeout)
+                client = self._client
+            await self._check_into(verdict, report, client)
+
+        await bounded_check(verdict, work(), limit, "The check", "this URL")
         verdict.elapsed_ms = int((time.monotonic() - started) * 1000)
         return verdict
 
@@ -332,6 +320,31 @@ _BOOT_CODES = {
     provision.NAME_MISMATCH: "name",
     provision.NO_CN: "name",
 }
+
+
+async def bounded_check(
+    verdict: Verdict, work: Awaitable[None], limit: float, check: str, subject: str
+) -> None:
+    """Run one check's ``work`` within ``limit`` seconds; a timeout or a bug (not a
+    server) becomes one reason on ``verdict`` (``check`` and ``subject`` name it in the
+    sentences) and the run goes on."""
+    try:
+        async with asyncio.timeout(limit):
+            await work
+    except TimeoutError:
+        verdict.reasons.append(
+            fail(
+                "check-timeout",
+                f"{check} did not finish within {limit:g} seconds; try again or raise --timeout.",
+            )
+        )
+    except Exception as exc:  # a bug, not a server: say so in one sentence, keep going
+        verdict.reasons.append(
+            fail(
+                "internal-error",
+                f"The checker failed on {subject}: {unexpected_error_sentence(exc)}",
+            )
+        )
 
 
 def fetch_reason(result: fetchmod.FetchResult, scheme: str) -> Reason:
