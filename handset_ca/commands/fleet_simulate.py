@@ -16,9 +16,10 @@ def add_simulate(fleet_sub: argparse._SubParsersAction) -> None:
         help="boot many emulated handsets at once against a boot server (a boot storm)",
         description=(
             "N emulated handsets (distinct MACs) power on at once, as after a power cut; "
-            "each does the whole boot (master file, its CONFIG_FILES, an https server's "
-            "check) through the handset's one runner. Reports successes, failures by "
-            "reason and p50/p99 boot time. Exit 0 when every boot succeeded, 1 otherwise. "
+            "each does one whole boot (for an https:// URL the server's certificate first, "
+            "then the master file and its CONFIG_FILES) through the handset's one runner; "
+            "the server the files name is for the next boot, which is not made. "
+            "Reports successes, failures by reason and p50/p99 boot time. Exit 0 when every boot succeeded, 1 otherwise. "
             "Only a server on this machine unless --i-own-this-server."
         ),
     )

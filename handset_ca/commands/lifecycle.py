@@ -172,6 +172,7 @@ def _report(title: str, result: Result) -> None:
 def cmd_renew(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     as_usage(check_days, args.days)
+    as_usage(ws.issued_paths, args.name)  # a malformed NAME is a usage error, as for issue
     issued_certificate(ws, args.name)  # before any prompt
     if args.next and not rollover_started(ws):
         raise UserError(
