@@ -70,7 +70,9 @@ def check_fits_ca(
     ca_end = ca_cert.not_valid_after_utc
     if not_after <= ca_end:
         return
-    room = (ca_end - dt.datetime.now(dt.UTC)).days
+    # From the new certificate's own start (validity() truncates to the second), so the
+    # --days named is exactly the most the check above lets through at this second.
+    room = (ca_end - (not_after - dt.timedelta(days=days))).days
     if under_next:  # the next CA is not renewed: only a shorter certificate fits under it
         if room < 1:
             raise UserError(

@@ -19,7 +19,8 @@ def add_simulate(fleet_sub: argparse._SubParsersAction) -> None:
             "each does one whole boot (for an https:// URL the server's certificate first, "
             "then the master file and its CONFIG_FILES) through the handset's one runner; "
             "the server the files name is for the next boot, which is not made. "
-            "Reports successes, failures by reason and p50/p99 boot time. Exit 0 when every boot succeeded, 1 otherwise. "
+            "Reports successes, failures by reason and p50/p99 boot time. "
+            "Exit 0 when every boot succeeded, 1 otherwise. "
             "Only a server on this machine unless --i-own-this-server."
         ),
     )
