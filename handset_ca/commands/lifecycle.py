@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 from core.errors import UsageError, UserError
-from core.locations import EXPORT_PASSPHRASE_ENV, KEY_PASSPHRASE_ENV
+from core.locations import EXPORT_PASSPHRASE_ENV
 from core.passphrase import read_passphrase
 from core.pki import (
     DEFAULT_CA_DAYS,
@@ -235,11 +234,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"handset-ca: note: --key-passphrase-file was not used: {why}.", file=sys.stderr)
     if args.format == "pkcs12":
         if encrypted:
-            _need("server key passphrase", args.key_passphrase_file, "--key-passphrase-file",
-                  KEY_PASSPHRASE_ENV)  # fmt: skip
             key_passphrase = read_passphrase("key", passphrase_file=args.key_passphrase_file)
-        _need("export passphrase", args.export_passphrase_file, "--export-passphrase-file",
-              EXPORT_PASSPHRASE_ENV)  # fmt: skip
         export_passphrase = read_passphrase(
             "export", new=True, passphrase_file=args.export_passphrase_file
         )
@@ -260,16 +255,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     }[args.format]
     print(f"Wrote {written}: {what}.")
     return 0
-
-
-def _need(label: str, given: str | None, option: str, env: str) -> None:
-    """The sentence for a passphrase that cannot be had, naming this command's option."""
-    if given or os.environ.get(env) is not None or (sys.stdin is not None and sys.stdin.isatty()):
-        return
-    raise UserError(
-        f"No {label} given: type it at a terminal, or use {option} FILE or the environment "
-        f"variable {env}."
-    )
 
 
 def cmd_ca_renew(args: argparse.Namespace) -> int:

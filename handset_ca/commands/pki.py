@@ -244,12 +244,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
     ca_passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
     key_passphrase = None
     if args.key_passphrase or args.key_passphrase_file:
-        key_passphrase = read_passphrase(
-            "key",
-            new=True,
-            passphrase_file=args.key_passphrase_file,
-            file_option="--key-passphrase-file",
-        )
+        key_passphrase = read_passphrase("key", new=True, passphrase_file=args.key_passphrase_file)
     result = ws.issue(
         args.name,
         ca_passphrase,
