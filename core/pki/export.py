@@ -20,15 +20,14 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from core.errors import UserError
 from core.fileio import (
     WORKSPACE_FILE,
-    read_if_exists,
     read_small_file,
     remove_stale_temp_files,
     write_atomic,
 )
 from core.passphrase import check_new_passphrase
 from core.pki import generations
-from core.pki.keys import is_encrypted_key, load_private_key
-from core.pki.renew import issued_certificate
+from core.pki.keys import load_private_key
+from core.pki.renew import issued_certificate, key_file_is_encrypted
 from core.pki.rollover import issuer_of
 from core.pki.workspace import PEM, Workspace, check_out_folder
 
@@ -58,8 +57,7 @@ def check_export(ws: Workspace, name: str, fmt: str, out: Path) -> None:
 def key_is_encrypted(ws: Workspace, name: str) -> bool:
     """Whether issued/NAME/server.key is encrypted; False when there is none (a FIFO or a
     device there is refused with its sentence, never waited on)."""
-    data = read_if_exists(ws.issued_paths(name).key, WORKSPACE_FILE)
-    return data is not None and is_encrypted_key(data)
+    return key_file_is_encrypted(ws.issued_paths(name).key)
 
 
 def chain(ws: Workspace, name: str) -> tuple[x509.Certificate, x509.Certificate]:

@@ -186,7 +186,7 @@ def renew(
             )
         files: dict[str, tuple[bytes, int]] = {}
         if key is not None:
-            if key_passphrase is None and _encrypted(paths.key):
+            if key_passphrase is None and key_file_is_encrypted(paths.key):
                 warnings.append(
                     "The former server.key was encrypted and the new one is not; renew with "
                     "--new-key --key-passphrase to encrypt it."
@@ -219,7 +219,7 @@ def renew(
     return Result(cert, summary, [folder / f for f in files], warnings + ws.open_folder_warnings())
 
 
-def _encrypted(path: Path) -> bool:
+def key_file_is_encrypted(path: Path) -> bool:
     """Whether the key at ``path`` is encrypted; False when there is none. A FIFO or a
     device there is refused with its sentence (it would be kept under previous/)."""
     data = read_if_exists(path, WORKSPACE_FILE)

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 from core.errors import UsageError, UserError
-from core.locations import EXPORT_PASSPHRASE_ENV, KEY_PASSPHRASE_ENV, workspace_dir
+from core.locations import EXPORT_PASSPHRASE_ENV
 from core.passphrase import read_passphrase
 from core.pki import (
     DEFAULT_CA_DAYS,
     DEFAULT_SERVER_DAYS,
     DEFAULT_SERVER_KEY_SIZE,
-    KEY_SIZES,
-    Result,
-    Workspace,
 )
 from core.pki.ca import check_days
 from core.pki.export import FORMATS, check_export, export, key_is_encrypted
@@ -33,7 +29,13 @@ from core.pki.rollover import (
 )
 from core.pki.status import DEFAULT_WARN_DAYS, EXPIRED, OK, WARNING, expiry_status
 from handset_ca.commands.common import add_workspace, as_usage
-from handset_ca.commands.pki import summary_lines
+from handset_ca.commands.pki import (
+    add_ca_passphrase_file,
+    add_days,
+    add_key_size,
+    open_workspace,
+    report,
+)
 
 USAGE_ERROR = 2
 # `serve` reads the workspace's files when it starts (the app restarts its own server).
@@ -47,21 +49,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     renew_p = subparsers.add_parser(
         "renew", help="a new certificate for an issued name (same key unless --new-key)"
     )
-    _common(renew_p)
+    add_ca_passphrase_file(renew_p)
     renew_p.add_argument("name", metavar="NAME", help="the name it was issued as")
-    renew_p.add_argument(
-        "--days", type=int, default=DEFAULT_SERVER_DAYS, help="validity (default %(default)s)"
-    )
+    add_days(renew_p, DEFAULT_SERVER_DAYS)
     renew_p.add_argument(
         "--new-key", action="store_true", help="make a new server key (and CSR) too"
     )
-    renew_p.add_argument(
-        "--key-size",
-        type=int,
-        choices=KEY_SIZES,
-        default=DEFAULT_SERVER_KEY_SIZE,
-        help="with --new-key (default %(default)s)",
-    )
+    add_key_size(renew_p, DEFAULT_SERVER_KEY_SIZE, "with --new-key (default %(default)s)")
     renew_p.add_argument(
         "--key-passphrase",
         action="store_true",
@@ -118,16 +112,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ca_renew = ca_actions.add_parser(
         "renew", help="re-issue ca.crt with the same key and subject (phones keep trusting)"
     )
-    _common(ca_renew)
-    ca_renew.add_argument(
-        "--days", type=int, default=DEFAULT_CA_DAYS, help="validity (default %(default)s)"
-    )
+    add_ca_passphrase_file(ca_renew)
+    add_days(ca_renew, DEFAULT_CA_DAYS)
     ca_renew.set_defaults(func=cmd_ca_renew)
 
     roll = ca_actions.add_parser(
         "rollover", help="start a new CA beside the current one; --finish makes it current"
     )
-    _common(roll)
+    add_ca_passphrase_file(roll)
     roll.add_argument("--finish", action="store_true", help="make the next CA the current one")
     roll.add_argument(
         "--force",
@@ -135,15 +127,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="with --finish: finish even though the current CA still signs issued "
         "certificates (they stop verifying)",
     )
-    roll.add_argument("--days", type=int, default=DEFAULT_CA_DAYS, help="the next CA's validity")
+    add_days(roll, DEFAULT_CA_DAYS, "the next CA's validity")
     roll.set_defaults(func=cmd_ca_rollover)
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    add_workspace(parser)
-    parser.add_argument(
-        "--passphrase-file", metavar="FILE", help="read the CA key passphrase from FILE"
-    )
 
 
 def _non_negative(text: str) -> int:
@@ -156,21 +141,8 @@ def _non_negative(text: str) -> int:
     return value
 
 
-def _workspace(args: argparse.Namespace) -> Workspace:
-    return Workspace(workspace_dir(getattr(args, "workspace", None)))
-
-
-def _report(title: str, result: Result) -> None:
-    print(title)
-    print("\n".join(summary_lines(result.summary)))
-    for path in result.paths:
-        print(f"  wrote {path}")
-    for warning in result.warnings:
-        print(f"handset-ca: warning: {warning}", file=sys.stderr)
-
-
 def cmd_renew(args: argparse.Namespace) -> int:
-    ws = _workspace(args)
+    ws = open_workspace(args)
     as_usage(check_days, args.days)
     as_usage(ws.issued_paths, args.name)  # a malformed NAME is a usage error, as for issue
     issued_certificate(ws, args.name)  # before any prompt
@@ -197,7 +169,7 @@ def cmd_renew(args: argparse.Namespace) -> int:
         key_size=args.key_size,
         under_next=args.next,
     )
-    _report(
+    report(
         f"Renewed {args.name}; the former certificate is kept in "
         f"{ws.issued_paths(args.name).crt.parent / 'previous'}. Install server.crt"
         + (" and server.key" if args.new_key else "")
@@ -209,7 +181,7 @@ def cmd_renew(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    ws = _workspace(args)
+    ws = open_workspace(args)
     try:
         report = expiry_status(ws, args.warn_days)
     except UserError as exc:  # no CA here: a usage error for cron, not "something expires"
@@ -247,7 +219,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    ws = _workspace(args)
+    ws = open_workspace(args)
     out = Path(args.out)
     check_export(ws, args.name, args.format, out)  # before any prompt
     if args.legacy and args.format != "pkcs12":
@@ -263,11 +235,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"handset-ca: note: --key-passphrase-file was not used: {why}.", file=sys.stderr)
     if args.format == "pkcs12":
         if encrypted:
-            _need("server key passphrase", args.key_passphrase_file, "--key-passphrase-file",
-                  KEY_PASSPHRASE_ENV)  # fmt: skip
             key_passphrase = read_passphrase("key", passphrase_file=args.key_passphrase_file)
-        _need("export passphrase", args.export_passphrase_file, "--export-passphrase-file",
-              EXPORT_PASSPHRASE_ENV)  # fmt: skip
         export_passphrase = read_passphrase(
             "export", new=True, passphrase_file=args.export_passphrase_file
         )
@@ -290,23 +258,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _need(label: str, given: str | None, option: str, env: str) -> None:
-    """The sentence for a passphrase that cannot be had, naming this command's option."""
-    if given or os.environ.get(env) is not None or (sys.stdin is not None and sys.stdin.isatty()):
-        return
-    raise UserError(
-        f"No {label} given: type it at a terminal, or use {option} FILE or the environment "
-        f"variable {env}."
-    )
-
-
 def cmd_ca_renew(args: argparse.Namespace) -> int:
-    ws = _workspace(args)
+    ws = open_workspace(args)
     as_usage(check_days, args.days)
     ws.ca_certificate()  # "There is no CA" before the prompt
     passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
     result = renew_ca(ws, passphrase, days=args.days)
-    _report(
+    report(
         "Renewed the CA certificate (same key, same subject): phones holding the former "
         f"ca.crt keep trusting; the former one is kept as {result.paths[1]}." + RESTART_SERVE,
         result,
@@ -315,7 +273,7 @@ def cmd_ca_renew(args: argparse.Namespace) -> int:
 
 
 def cmd_ca_rollover(args: argparse.Namespace) -> int:
-    ws = _workspace(args)
+    ws = open_workspace(args)
     ws.ca_certificate()  # "There is no CA" before the prompt
     if args.finish:
         if not rollover_started(ws):
@@ -327,7 +285,7 @@ def cmd_ca_rollover(args: argparse.Namespace) -> int:
             raise UserError(unfinished_sentence(left, FORCE_HINT))
         passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
         result = finish_rollover(ws, passphrase, force=args.force)
-        _report(
+        report(
             "The next CA is now the current one (ca.key, ca.crt); the former pair is kept "
             f"in {result.paths[2].parent}. Remove the former CA from the phones' slot 1."
             + RESTART_SERVE,
@@ -340,7 +298,7 @@ def cmd_ca_rollover(args: argparse.Namespace) -> int:
     refuse_started(ws)
     passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
     result = start_rollover(ws, passphrase, days=args.days)
-    _report(
+    report(
         "Started a CA rollover: the next CA is in next/ (same passphrase). Put next/ca.crt "
         "into the phones' second custom CA slot, re-issue boot servers with "
         "`handset-ca renew NAME --next`, then run `handset-ca ca rollover --finish`."

@@ -42,13 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     init = ca_sub.add_parser(
         "init", help="create the CA key and self-signed certificate (bulletin: Creating a CA)"
     )
-    _common(init)
+    add_ca_passphrase_file(init)
     init.add_argument("--cn", required=True, help="Common Name of the CA, e.g. 'Root CA'")
     _subject_options(init)
-    init.add_argument(
-        "--days", type=int, default=DEFAULT_CA_DAYS, help="validity (default %(default)s)"
-    )
-    _key_size(init, DEFAULT_CA_KEY_SIZE)
+    add_days(init, DEFAULT_CA_DAYS)
+    add_key_size(init, DEFAULT_CA_KEY_SIZE)
     init.set_defaults(func=cmd_ca_init)
 
     show_ca = ca_sub.add_parser("show", help="show the CA certificate and what it issued")
@@ -58,16 +56,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     issue = subparsers.add_parser(
         "issue", help="make a boot server key, CSR and certificate (bulletin: Issuing)"
     )
-    _common(issue)
+    add_ca_passphrase_file(issue)
     issue.add_argument(
         "name", metavar="NAME", help="boot server name as phones get it (FQDN or IP)"
     )
     issue.add_argument("--cn", help="Common Name, if not NAME")
     _subject_options(issue)
-    issue.add_argument(
-        "--days", type=int, default=DEFAULT_SERVER_DAYS, help="validity (default %(default)s)"
-    )
-    _key_size(issue, DEFAULT_SERVER_KEY_SIZE)
+    add_days(issue, DEFAULT_SERVER_DAYS)
+    add_key_size(issue, DEFAULT_SERVER_KEY_SIZE)
     issue.add_argument(
         "--key-passphrase",
         action="store_true",
@@ -79,11 +75,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     issue.set_defaults(func=cmd_issue)
 
     sign = subparsers.add_parser("sign", help="sign a CSR made elsewhere with the CA")
-    _common(sign)
+    add_ca_passphrase_file(sign)
     sign.add_argument("csr", metavar="CSR", help="the .csr file (PEM or DER)")
-    sign.add_argument(
-        "--days", type=int, default=DEFAULT_SERVER_DAYS, help="validity (default %(default)s)"
-    )
+    add_days(sign, DEFAULT_SERVER_DAYS)
     sign.add_argument(
         "--out", metavar="FILE", help="where to write the certificate (default issued/<CN>/)"
     )
@@ -102,7 +96,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sign.set_defaults(func=cmd_sign)
 
     show = subparsers.add_parser("show", help="describe a key, CSR or certificate (PEM or DER)")
-    _common(
+    add_ca_passphrase_file(
         show,
         "read an encrypted key's passphrase from the first line of FILE (else "
         "$HANDSET_CA_KEY_PASSPHRASE or $HANDSET_CA_PASSPHRASE, else a prompt)",
@@ -111,7 +105,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.set_defaults(func=cmd_show)
 
 
-def _common(
+def add_ca_passphrase_file(
     parser: argparse.ArgumentParser,
     help: str = "read the CA key passphrase from the first line of FILE",
 ) -> None:
@@ -128,17 +122,20 @@ def _subject_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--email", default="", help="e-mail address")
 
 
-def _key_size(parser: argparse.ArgumentParser, default: int) -> None:
-    parser.add_argument(
-        "--key-size",
-        type=int,
-        choices=KEY_SIZES,
-        default=default,
-        help="RSA bits (default %(default)s)",
-    )
+def add_days(
+    parser: argparse.ArgumentParser, default: int, help: str = "validity (default %(default)s)"
+) -> None:
+    """--days: a certificate's validity (checked by check_days when the command runs)."""
+    parser.add_argument("--days", type=int, default=default, help=help)
 
 
-def _workspace(args: argparse.Namespace) -> Workspace:
+def add_key_size(
+    parser: argparse.ArgumentParser, default: int, help: str = "RSA bits (default %(default)s)"
+) -> None:
+    parser.add_argument("--key-size", type=int, choices=KEY_SIZES, default=default, help=help)
+
+
+def open_workspace(args: argparse.Namespace) -> Workspace:
     return Workspace(workspace_dir(getattr(args, "workspace", None)))
 
 
@@ -166,7 +163,7 @@ def summary_lines(summary: CertSummary) -> list[str]:
     ]
 
 
-def _report(title: str, result: Result) -> None:
+def report(title: str, result: Result) -> None:
     print(title)
     print("\n".join(summary_lines(result.summary)))
     for path in result.paths:
@@ -176,19 +173,19 @@ def _report(title: str, result: Result) -> None:
 
 
 def cmd_ca_init(args: argparse.Namespace) -> int:
-    ws = _workspace(args)
+    ws = open_workspace(args)
     subject = _subject(args, args.cn)
     as_usage(build_name, subject)  # a bad option value: exit 2, before anything else
     as_usage(check_days, args.days)
     ws.require_no_ca()  # before asking for a passphrase
     passphrase = read_passphrase("ca", new=True, passphrase_file=args.passphrase_file)
     result = ws.create_ca(subject, passphrase, key_size=args.key_size, days=args.days)
-    _report(f"Created the CA in {ws.root}; publish ca.crt to the phones.", result)
+    report(f"Created the CA in {ws.root}; publish ca.crt to the phones.", result)
     return 0
 
 
 def cmd_ca_show(args: argparse.Namespace) -> int:
-    ws = _workspace(args)
+    ws = open_workspace(args)
     ws.check_root()
     state = ws.ca_state()
     if state in (CAState.NONE, CAState.KEY_ONLY):
@@ -236,7 +233,7 @@ ISSUER_HEADINGS = (
 
 
 def cmd_issue(args: argparse.Namespace) -> int:
-    ws = _workspace(args)
+    ws = open_workspace(args)
     subject = _subject(args, args.cn or args.name)
     as_usage(check_server_name, subject.cn)  # bad input fails before any prompt
     ws.issued_paths(args.name)
@@ -247,12 +244,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
     ca_passphrase = read_passphrase("ca", passphrase_file=args.passphrase_file)
     key_passphrase = None
     if args.key_passphrase or args.key_passphrase_file:
-        key_passphrase = read_passphrase(
-            "key",
-            new=True,
-            passphrase_file=args.key_passphrase_file,
-            file_option="--key-passphrase-file",
-        )
+        key_passphrase = read_passphrase("key", new=True, passphrase_file=args.key_passphrase_file)
     result = ws.issue(
         args.name,
         ca_passphrase,
@@ -261,12 +253,12 @@ def cmd_issue(args: argparse.Namespace) -> int:
         key_size=args.key_size,
         subject=subject,
     )
-    _report(f"Issued {args.name}; install server.key and server.crt on the boot server.", result)
+    report(f"Issued {args.name}; install server.key and server.crt on the boot server.", result)
     return 0
 
 
 def cmd_sign(args: argparse.Namespace) -> int:
-    ws = _workspace(args)
+    ws = open_workspace(args)
     data = _read(args.csr)
     as_usage(check_days, args.days)
     out = Path(args.out) if args.out else None
@@ -284,7 +276,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
         csr_names=args.csr_names,
         allow_wildcard=args.allow_wildcard,
     )
-    _report(f"Signed {args.csr}; copy the certificate back to the boot server.", result)
+    report(f"Signed {args.csr}; copy the certificate back to the boot server.", result)
     return 0
 
 
