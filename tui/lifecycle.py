@@ -276,11 +276,12 @@ def open_expiry(app: Any) -> None:
     if view.error or view.ca is None:
         app.say(view.error or "There is no CA yet: c creates it.")
         return
-    app.push_screen(ExpiryScreen(view, lambda name: open_renew(app, name)))
+    app.push_screen(ExpiryScreen(view, lambda name: open_renew(app, name, view.rollover)))
 
 
-def open_renew(app: Any, name: str) -> None:
-    """The renewal form for ``name``; the job restarts a running boot server after it."""
+def open_renew(app: Any, name: str, rollover: bool) -> None:
+    """The renewal form for ``name`` (``rollover``: the next CA may sign it); the job
+    restarts a running boot server after it."""
     rehearsal = app.rehearsal
 
     def submitted(request: RenewRequest | None) -> None:
@@ -295,7 +296,7 @@ def open_renew(app: Any, name: str) -> None:
             done_lines(app, f"Renewed {request.name}"),
         )
 
-    app.open_form(RenewScreen(name, app.overview().rollover, rehearsal.check_renew), submitted)
+    app.open_form(RenewScreen(name, rollover, rehearsal.check_renew), submitted)
 
 
 def open_ca_form(app: Any, action: str) -> None:

@@ -71,16 +71,16 @@ def next_step_text(view: Overview) -> str:
 def _expiry(line: CertLine, warn_days: int) -> Text:
     """ "   until 2027-12-01 (365 days left)", with EXPIRED or WARN (a word, not colour alone)."""
     text = Text(f"   until {line.not_after:%Y-%m-%d} ({line.days_left} days left)")
-    if line.days_left < 0:
-        text.append(" EXPIRED", style="bold red")
-    elif line.days_left <= warn_days:
-        text.append(" WARN", style="bold yellow")
-    return text.append("\n")
+    return _with_state_word(text, line, warn_days)
 
 
-def _expiry_compact(line: CertLine, warn_days: int, unit: str = " days left") -> Text:
+def _expiry_compact(line: CertLine, warn_days: int) -> Text:
     """ "(2236 days left)" with its word, for the one-line CA of the compact overview."""
-    text = Text(f"({line.days_left}{unit})")
+    return _with_state_word(Text(f"({line.days_left} days left)"), line, warn_days)
+
+
+def _with_state_word(text: Text, line: CertLine, warn_days: int) -> Text:
+    """``text`` and " EXPIRED" or " WARN" when ``line`` needs care, ending the line."""
     if line.days_left < 0:
         text.append(" EXPIRED", style="bold red")
     elif line.days_left <= warn_days:
