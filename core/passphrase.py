@@ -142,6 +142,8 @@ def _checked(value: str, label: str, required: bool, new: bool = False) -> bytes
         if required:
             raise UserError(f"The {label} cannot be empty; choose one and keep it safe.")
         return None
+    if "\0" in value:  # openssl and PKCS#12 end a passphrase at a NUL: the file would not open
+        raise UserError(f"The {label} holds a NUL character; choose one without it.")
     if new:
         check_new_passphrase(value.encode("utf-8"), label)
     return value.encode("utf-8")

@@ -13,6 +13,7 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -201,7 +202,7 @@ class DrillPickerScreen(StartsSessions):
         option_list.set_options(self._options())
         if highlighted is not None and highlighted < len(self.drills):
             option_list.highlighted = highlighted
-        who = self.trainee or "no name"
+        who = escape(self.trainee) if self.trainee else "no name"  # a name is text, not markup
         option_list.border_subtitle = f"Trainee: {who} (t changes)"
 
     def on_mount(self) -> None:

@@ -154,6 +154,9 @@ def directory_files(folder: Path) -> tuple[Files, list[str]]:
     left: dict[str, list[str]] = {}
     for entry in entries:
         name = entry.name
+        if not name.isprintable():  # a CR/LF in a name would forge lines in FTP's listing
+            left.setdefault("names with control characters", []).append(repr(name))
+            continue
         if name.startswith("."):
             continue  # dotfiles are never published (and not worth a note)
         path = entry.path

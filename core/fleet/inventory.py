@@ -173,6 +173,8 @@ def _value_problem(values: dict[str, str]) -> str | None:
             return f"the {name} is longer than {MAX_VALUE} characters; shorten it."
         if "\ufffd" in value:
             return f"the {name} holds a replacement character (U+FFFD); retype it."
+        if "\ufffe" in value or "\uffff" in value:  # not characters XML 1.0 can hold
+            return f"the {name} holds a non-character (U+FFFE or U+FFFF); remove it."
     return None
 
 
